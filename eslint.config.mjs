@@ -1,0 +1,33 @@
+// Lint rules. The workflows/ block keeps interpreter code inside Temporal's deterministic sandbox.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const NODE_BUILTINS = builtinModules.flatMap((name) => [name, `node:${name}`]);
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.steward*/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: NODE_BUILTINS,
+        patterns: [{
+          group: ['**/src/*', '!**/src/ir', '!**/src/ir/*', '**/activities/*', '@temporalio/{client,worker,activity,testing}'],
+          message: 'workflows/ may import only pure modules (src/ir) and @temporalio/workflow; activities by type only.',
+          allowTypeImports: true,
+        }],
+      }],
+      'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'process', 'require'],
+    },
+  },
+);

@@ -1,0 +1,31 @@
+// The data policy of a workflow definition (IR `data_policy`): which PII to look for and what to do with it.
+// Pure (zod only) so the IR schema and the workflow bundle can share it.
+import { z } from 'zod';
+
+export const BUILTIN_DETECTORS = ['email', 'phone', 'ssn', 'credit_card', 'iban', 'ip_address'] as const;
+export const BuiltinDetector = z.enum(BUILTIN_DETECTORS);
+export type BuiltinDetector = z.infer<typeof BuiltinDetector>;
+
+export const REDACTION_MODES = ['mask', 'hash', 'remove', 'tokenize'] as const;
+export const RedactionMode = z.enum(REDACTION_MODES);
+export type RedactionMode = z.infer<typeof RedactionMode>;
+
+export const CustomDetector = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'a lowercase name of letters, digits and _'),
+  pattern: z.string().min(1).describe('an ECMAScript regular expression'),
+  flags: z.string().regex(/^[imsu]*$/, 'only the flags i, m, s, u').optional(),
+  checksum: z.enum(['luhn', 'mod97']).optional(),
+});
+export type CustomDetector = z.infer<typeof CustomDetector>;
+
+export const DataPolicy = z.strictObject({
+  pii_detectors: z.array(BuiltinDetector).default([...BUILTIN_DETECTORS]),
+  custom_detectors: z.array(CustomDetector).default([]),
+  pii_fields: z.array(z.string().startsWith('$', 'a JSONPath starting with $')).default([]),
+  redaction_mode: RedactionMode.default('mask'),
+  retain_prompts: z.boolean().default(false),
+  retain_outputs: z.boolean().default(false),
+  retention_days: z.number().int().min(1).max(3650).default(30),
+  send_pii_to_provider: z.boolean().default(false),
+});
+export type DataPolicy = z.infer<typeof DataPolicy>;
