@@ -13,7 +13,7 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
   {
@@ -22,7 +22,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: NODE_BUILTINS,
         patterns: [{
-          group: ['**/src/*', '!**/src/ir', '!**/src/ir/*', '**/activities/*', '@temporalio/{client,worker,activity,testing}'],
+          group: ['**/src/*', '!**/src/ir', '!**/src/ir/*', '!**/src/errors', '**/activities/*', '@temporalio/{client,worker,activity,testing}'],
           message: 'workflows/ may import only pure modules (src/ir) and @temporalio/workflow; activities by type only.',
           allowTypeImports: true,
         }],

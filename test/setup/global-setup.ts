@@ -1,4 +1,25 @@
-// Brings the real local stack up once per test run (placeholder until the stack module lands).
+// Brings the real local stack up once per test run (or reuses a running one), and gives the run a fresh database.
+import { loadStewardEnv } from '../../src/config/env';
+import { createPool } from '../../src/db/pool';
+import { migrate } from '../../src/db/migrate';
+import { ensureDatabase } from '../../dev-server/postgres';
+import { startStack } from '../../dev-server/stack';
+
 export default async function globalSetup(): Promise<void> {
   if (process.env.STEWARD_TEST_NO_STACK === '1') return;
+  const env = loadStewardEnv();
+  const { stack, started } = await startStack({ env, withWorker: false, log: (line) => process.stderr.write(`\n[test stack] ${line}`) });
+  const database = `steward_test_${Date.now().toString(36)}`;
+  await ensureDatabase(stack.postgres.url, database);
+  const url = new URL(stack.postgres.url);
+  url.pathname = `/${database}`;
+  const pool = createPool(url.toString(), { max: 1 });
+  await migrate(pool).finally(() => pool.end());
+  // Jest's test processes inherit this environment.
+  process.env.DATABASE_URL = url.toString();
+  process.env.TEMPORAL_ADDRESS = stack.temporal.address;
+  process.env.STEWARD_TEST_RUN_ID = Date.now().toString(36);
+  process.env.STEWARD_TEST_STARTED_PARTS = started.join(',');
+  process.env.STEWARD_TEST_DATABASE = database;
+  process.env.STEWARD_TEST_SERVER_URL = stack.postgres.url;
 }

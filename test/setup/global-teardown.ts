@@ -1,3 +1,24 @@
+// Drops the run's database and stops the parts of the stack that the setup started (none, if it reused one).
+import { Client } from 'pg';
+import { loadStewardEnv } from '../../src/config/env';
+import { stopStack } from '../../dev-server/stack';
+
+type Part = 'postgres' | 'temporal' | 'worker';
+
 export default async function globalTeardown(): Promise<void> {
   if (process.env.STEWARD_TEST_NO_STACK === '1') return;
+  const database = process.env.STEWARD_TEST_DATABASE;
+  const serverUrl = process.env.STEWARD_TEST_SERVER_URL;
+  if (database && serverUrl && process.env.STEWARD_TEST_KEEP_DATABASE !== '1') {
+    const admin = new URL(serverUrl);
+    admin.pathname = '/postgres';
+    const client = new Client({ connectionString: admin.toString() });
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await client.end();
+  }
+  const started = (process.env.STEWARD_TEST_STARTED_PARTS ?? '').split(',').filter(Boolean) as Part[];
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  if (started.length > 0) await stopStack(loadStewardEnv(env), started);
 }

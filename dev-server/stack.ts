@@ -1,0 +1,171 @@
+// Brings the local stack up and down: Postgres, the Temporal dev server and a worker, all on loopback,
+// with state and logs under one folder. Starting is idempotent: parts that already run are kept.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StewardEnv } from '../src/config/env';
+import { findProjectRoot } from '../src/config/project-root';
+import { readStackFile, writeStackFile, type StackFile } from '../src/config/stack-file';
+import { createPool } from '../src/db/pool';
+import { migrate } from '../src/db/migrate';
+import { isAlive, spawnDetached, stopProcess, waitFor } from './processes';
+import {
+  OWNED_DATABASE,
+  ensureDatabase,
+  findPostgresBinDir,
+  isPostgresHealthy,
+  ownedDataDir,
+  ownedPostgresUrl,
+  postmasterPid,
+  startOwnedPostgres,
+} from './postgres';
+import { findOrBuildTemporal, isTemporalHealthy, startTemporalServer, waitForTemporal } from './temporal';
+
+export interface StackOptions {
+  env: StewardEnv;
+  /** Start a worker process too (the dev stack does; tests run their own workers). */
+  withWorker: boolean;
+  log?: (line: string) => void;
+}
+
+export interface StackStatus {
+  temporal: { address: string; ui: string; binary: string; healthy: boolean };
+  postgres: { url: string; healthy: boolean };
+  worker: { pid: number | null; healthy: boolean };
+  logs_dir: string;
+}
+
+export interface StartedStack {
+  stack: StackFile;
+  /** The parts this call started (rather than found running). */
+  started: Array<'postgres' | 'temporal' | 'worker'>;
+}
+
+export async function startStack(options: StackOptions): Promise<StartedStack> {
+  const { env } = options;
+  const log = options.log ?? (() => undefined);
+  const stateDir = env.STEWARD_STATE_DIR;
+  const logsDir = join(stateDir, 'logs');
+  mkdirSync(logsDir, { recursive: true });
+  const previous = readStackFile(stateDir);
+  const started: StartedStack['started'] = [];
+
+  const postgres = await startPostgres(env, logsDir, log, () => started.push('postgres'));
+  await ensureDatabase(postgres.url, new URL(postgres.url).pathname.slice(1));
+  const pool = createPool(postgres.url, { max: 1 });
+  try {
+    const applied = await migrate(pool);
+    if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
+  } finally {
+    await pool.end();
+  }
+
+  const address = `127.0.0.1:${env.STEWARD_TEMPORAL_PORT}`;
+  const ui = `http://127.0.0.1:${env.STEWARD_TEMPORAL_UI_PORT}`;
+  const binary = findOrBuildTemporal(env.STEWARD_CACHE_DIR, log);
+  let temporalPid = previous?.temporal.pid;
+  if (!(await isTemporalHealthy(address))) {
+    const logFile = join(logsDir, 'temporal.log');
+    log(`starting the Temporal dev server on ${address} (Web UI ${ui})`);
+    temporalPid = startTemporalServer({
+      binary,
+      port: env.STEWARD_TEMPORAL_PORT,
+      uiPort: env.STEWARD_TEMPORAL_UI_PORT,
+      dbFile: join(stateDir, 'temporal.sqlite'),
+      logFile,
+      namespaces: [],
+    });
+    await waitForTemporal(address, logFile);
+    started.push('temporal');
+  }
+
+  const stack: StackFile = {
+    temporal: { address, ui, binary, pid: temporalPid },
+    postgres,
+    worker: { pid: previous?.worker.pid },
+    logs_dir: logsDir,
+  };
+  if (options.withWorker && !isAlive(stack.worker.pid)) {
+    stack.worker.pid = startWorkerProcess(stack, logsDir);
+    started.push('worker');
+  }
+  writeStackFile(stateDir, stack);
+  return { stack, started };
+}
+
+async function startPostgres(env: StewardEnv, logsDir: string, log: (line: string) => void, onStart: () => void): Promise<StackFile['postgres']> {
+  if (env.DATABASE_URL) {
+    await waitFor(`PostgreSQL at DATABASE_URL`, () => isPostgresHealthy(adminUrl(env.DATABASE_URL!)), 10_000);
+    return { url: env.DATABASE_URL, owned: false };
+  }
+  const dataDir = ownedDataDir(env.STEWARD_STATE_DIR);
+  const url = ownedPostgresUrl(env.STEWARD_POSTGRES_PORT, OWNED_DATABASE);
+  if (!postmasterPid(dataDir)) {
+    log(`starting PostgreSQL on 127.0.0.1:${env.STEWARD_POSTGRES_PORT} (data in ${dataDir})`);
+    await startOwnedPostgres(findPostgresBinDir(log), { dataDir, port: env.STEWARD_POSTGRES_PORT, logFile: join(logsDir, 'postgres.log') });
+    onStart();
+  }
+  return { url, owned: true, data_dir: dataDir };
+}
+
+function startWorkerProcess(stack: StackFile, logsDir: string): number {
+  const bin = join(findProjectRoot(), 'bin', 'steward.js');
+  return spawnDetached({
+    command: process.execPath,
+    args: [bin, 'worker'],
+    logFile: join(logsDir, 'worker.log'),
+    env: { ...process.env, DATABASE_URL: stack.postgres.url, TEMPORAL_ADDRESS: stack.temporal.address },
+  });
+}
+
+/** Stops the parts the stack owns: the worker, the Temporal dev server and the project's own Postgres. */
+export async function stopStack(env: StewardEnv, parts: ReadonlyArray<'postgres' | 'temporal' | 'worker'> = ['worker', 'temporal', 'postgres']): Promise<string[]> {
+  const stack = readStackFile(env.STEWARD_STATE_DIR);
+  if (!stack) return [];
+  const stopped: string[] = [];
+  if (parts.includes('worker') && isAlive(stack.worker.pid)) {
+    await stopProcess(stack.worker.pid!, 'SIGTERM');
+    stopped.push('worker');
+  }
+  if (parts.includes('temporal') && isAlive(stack.temporal.pid)) {
+    await stopProcess(stack.temporal.pid!, 'SIGTERM');
+    stopped.push('temporal');
+  }
+  const postmaster = stack.postgres.owned && stack.postgres.data_dir ? postmasterPid(stack.postgres.data_dir) : undefined;
+  if (parts.includes('postgres') && postmaster) {
+    // SIGINT is PostgreSQL's "fast" shutdown: it ends sessions and checkpoints, without waiting for clients to leave.
+    await stopProcess(postmaster, 'SIGINT', 30_000);
+    stopped.push('postgres');
+  }
+  writeStackFile(env.STEWARD_STATE_DIR, {
+    ...stack,
+    temporal: { ...stack.temporal, pid: parts.includes('temporal') ? undefined : stack.temporal.pid },
+    worker: parts.includes('worker') ? {} : stack.worker,
+  });
+  return stopped;
+}
+
+export async function stackStatus(env: StewardEnv): Promise<StackStatus | undefined> {
+  const stack = readStackFile(env.STEWARD_STATE_DIR);
+  if (!stack) return undefined;
+  const [temporalHealthy, postgresHealthy] = await Promise.all([
+    isTemporalHealthy(stack.temporal.address),
+    isPostgresHealthy(stack.postgres.url),
+  ]);
+  return {
+    temporal: { address: stack.temporal.address, ui: stack.temporal.ui, binary: stack.temporal.binary, healthy: temporalHealthy },
+    postgres: { url: stack.postgres.url, healthy: postgresHealthy },
+    worker: { pid: stack.worker.pid ?? null, healthy: isAlive(stack.worker.pid) },
+    logs_dir: stack.logs_dir,
+  };
+}
+
+export function isStackHealthy(status: StackStatus): boolean {
+  return status.temporal.healthy && status.postgres.healthy && status.worker.healthy;
+}
+
+function adminUrl(url: string): string {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  return admin.toString();
+}
+

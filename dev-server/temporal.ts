@@ -1,0 +1,78 @@
+// The Temporal CLI dev server: found on PATH or in the cache, else built once from the Go module proxy.
+// It keeps its state in a SQLite file, so runs survive a restart of the stack.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { isPortOpen, spawnDetached, waitFor, which } from './processes';
+
+export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+
+/** Search attributes every tenant namespace carries; never PII (Temporal does not encrypt them). */
+export const SEARCH_ATTRIBUTES = { StewardStatus: 'Keyword', StewardWorkflow: 'Keyword' } as const;
+
+export function findOrBuildTemporal(cacheDir: string, log: (line: string) => void): string {
+  const onPath = which('temporal');
+  if (onPath) return onPath;
+  const binDir = join(cacheDir, 'bin');
+  const cached = join(binDir, 'temporal');
+  if (existsSync(cached)) return cached;
+  if (!which('go')) {
+    throw new Error('the temporal CLI is not on PATH and Go is not installed to build it: install Go or put `temporal` on PATH');
+  }
+  log(`building the temporal CLI (${TEMPORAL_CLI_MODULE}) into ${binDir}; this happens once`);
+  mkdirSync(binDir, { recursive: true });
+  const built = spawnSync('go', ['install', TEMPORAL_CLI_MODULE], {
+    env: { ...process.env, GOBIN: binDir, GOFLAGS: '-mod=mod' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (built.status !== 0 || !existsSync(cached)) {
+    throw new Error(`building the temporal CLI failed (go install ${TEMPORAL_CLI_MODULE}, exit ${built.status})`);
+  }
+  return cached;
+}
+
+export interface TemporalServerOptions {
+  binary: string;
+  port: number;
+  uiPort: number;
+  dbFile: string;
+  logFile: string;
+  namespaces: string[];
+  codecEndpoint?: string;
+}
+
+export function startTemporalServer(options: TemporalServerOptions): number {
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(options.port),
+    '--ui-port', String(options.uiPort),
+    '--db-filename', options.dbFile,
+    '--log-format', 'json',
+    '--log-level', 'warn',
+    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+    ...options.namespaces.flatMap((namespace) => ['--namespace', namespace]),
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
+  ];
+  return spawnDetached({ command: options.binary, args, logFile: options.logFile });
+}
+
+export async function isTemporalHealthy(address: string): Promise<boolean> {
+  const [host, port] = address.split(':');
+  if (!(await isPortOpen(Number(port), host))) return false;
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 2_000 });
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close();
+  }
+}
+
+export async function waitForTemporal(address: string, logFile: string): Promise<void> {
+  await waitFor('the Temporal dev server', () => isTemporalHealthy(address), 60_000, logFile);
+}

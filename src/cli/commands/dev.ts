@@ -1,0 +1,61 @@
+// `steward dev`: the local stack in the foreground (or detached), its status, and stopping it.
+import type { Command } from 'commander';
+import { loadStewardEnv } from '../../config/env';
+import { isStackHealthy, stackStatus, startStack, stopStack, type StackStatus } from '../../../dev-server/stack';
+import { EXIT_FAILURE } from '../errors';
+
+const say = (line: string) => process.stderr.write(`steward dev: ${line}\n`);
+
+export function registerDevCommands(program: Command): void {
+  const dev = program.command('dev').description('run the local stack (Temporal, Postgres, a worker) on loopback');
+
+  dev
+    .command('start', { isDefault: true })
+    .description('start the stack and stay in the foreground until Ctrl-C (or --detach)')
+    .option('--detach', 'start in the background and return')
+    .action(async (options: { detach?: boolean }) => {
+      const env = loadStewardEnv();
+      const { started } = await startStack({ env, withWorker: true, log: say });
+      const status = await stackStatus(env);
+      if (status) printStatus(status);
+      if (options.detach) return;
+      say('running; press Ctrl-C to stop what this command started');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      const stopped = await stopStack(env, started);
+      say(`stopped ${stopped.join(', ') || 'nothing'}`);
+    });
+
+  dev
+    .command('stop')
+    .description('stop every part of the stack that Steward started')
+    .action(async () => {
+      const stopped = await stopStack(loadStewardEnv());
+      say(stopped.length > 0 ? `stopped ${stopped.join(', ')}` : 'nothing was running');
+    });
+
+  dev
+    .command('status')
+    .description('report each part and its addresses; exit 0 only when all are healthy')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { json?: boolean }) => {
+      const status = await stackStatus(loadStewardEnv());
+      if (options.json) process.stdout.write(JSON.stringify(status ?? {}, null, 2) + '\n');
+      else if (status) printStatus(status);
+      else say('no local stack here (start one with `steward dev --detach`)');
+      if (!status || !isStackHealthy(status)) process.exitCode = EXIT_FAILURE;
+    });
+}
+
+function printStatus(status: StackStatus): void {
+  const mark = (healthy: boolean) => (healthy ? 'healthy  ' : 'UNHEALTHY');
+  const lines = [
+    `temporal   ${mark(status.temporal.healthy)} ${status.temporal.address}  Web UI ${status.temporal.ui}`,
+    `postgres   ${mark(status.postgres.healthy)} ${status.postgres.url}`,
+    `worker     ${mark(status.worker.healthy)} pid ${status.worker.pid ?? '-'}`,
+    `logs       ${status.logs_dir}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}

@@ -1,0 +1,45 @@
+// `steward run`: register a definition file for a tenant and start a run of it, optionally waiting for its result.
+import type { Command } from 'commander';
+import { StewardClient } from '../../client';
+import { readFileArgument, readJsonArgument } from '../input';
+
+interface RunOptions {
+  tenant: string;
+  input: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+export function registerRunCommands(program: Command): void {
+  program
+    .command('run')
+    .description('register FILE for the tenant and start a run of it')
+    .argument('<file>', 'workflow definition (YAML or JSON)')
+    .requiredOption('--tenant <id>', 'the tenant the run belongs to')
+    .option('--input <json|@file>', 'run input as JSON, or @path to a JSON file', '{}')
+    .option('--wait', 'wait for the run to finish and print its result')
+    .option('--json', 'print one JSON object {run_id, workflow_id, namespace, status, result} on stdout')
+    .action(async (file: string, options: RunOptions) => {
+      const source = readFileArgument('FILE', file);
+      const input = readJsonArgument('--input', options.input);
+      const client = await StewardClient.connect({ tenant: options.tenant });
+      try {
+        const { definition } = await client.register(source, file);
+        const run = await client.start({ workflow: definition.id, version: definition.version, input });
+        if (!options.json) {
+          process.stdout.write(`run ${run.runId} (workflow ${run.workflowId}) started in namespace ${run.namespace}\n`);
+          process.stdout.write(`web ui: ${run.uiUrl}\n`);
+        }
+        const result = options.wait ? await run.result() : undefined;
+        const status = await run.status();
+        if (options.json) {
+          const summary = { run_id: run.runId, workflow_id: run.workflowId, namespace: run.namespace, status, result: result ?? null };
+          process.stdout.write(JSON.stringify(summary) + '\n');
+        } else if (options.wait) {
+          process.stdout.write(`status: ${status}\nresult: ${JSON.stringify(result, null, 2)}\n`);
+        }
+      } finally {
+        await client.close();
+      }
+    });
+}

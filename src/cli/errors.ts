@@ -1,0 +1,17 @@
+// CLI exit codes (0 ok, 1 failure, 2 bad usage or bad input) and how errors are shown.
+import { INPUT_ERROR_CODES, isStewardError } from '../errors';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_BAD_INPUT = 2;
+
+/** Bad input detected by the CLI itself (a flag or file), reported with exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) return EXIT_BAD_INPUT;
+  if (isStewardError(error) && INPUT_ERROR_CODES.has(error.code)) return EXIT_BAD_INPUT;
+  return EXIT_FAILURE;
+}

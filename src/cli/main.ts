@@ -1,0 +1,29 @@
+// `steward`: the command-line entry point. Commands live in ./commands, one file per noun.
+import { Command, CommanderError } from 'commander';
+import { registerDevCommands } from './commands/dev';
+import { registerRunCommands } from './commands/run';
+import { registerWorkerCommand } from './commands/worker';
+import { EXIT_BAD_INPUT, exitCodeFor } from './errors';
+
+export function createProgram(): Command {
+  const program = new Command('steward')
+    .description('Durable, secure agent workflows on Temporal')
+    .showHelpAfterError()
+    .exitOverride();
+  registerDevCommands(program);
+  registerWorkerCommand(program);
+  registerRunCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+    process.stderr.write(`steward: ${(error as Error).message}\n`);
+    return exitCodeFor(error);
+  }
+}
+

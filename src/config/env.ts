@@ -1,0 +1,40 @@
+// Steward's own configuration, read from the environment and validated once at start-up.
+// Temporal connection settings are not here: they follow Temporal's own conventions (see src/temporal/connection.ts).
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { StewardError } from '../errors';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+export const StewardEnv = z.object({
+  /** Postgres connection string; when unset, the running local dev stack's database is used. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'a postgres:// connection URL' }).optional(),
+  /** Where the local stack keeps its state and logs. */
+  STEWARD_STATE_DIR: z.string().min(1).default(resolve('.steward')),
+  /** Where built tools (the temporal and vault binaries) are cached, outside any checkout. */
+  STEWARD_CACHE_DIR: z.string().min(1).default(join(homedir(), '.cache', 'steward')),
+  /** Prefix of every tenant's Temporal namespace: namespace = prefix + tenant id. */
+  STEWARD_NAMESPACE_PREFIX: z.string().regex(/^[a-z0-9-]*$/, 'lowercase letters, digits and -').default(''),
+  /** Retention of closed runs in each tenant namespace. */
+  STEWARD_NAMESPACE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+  /** Base URL of the Temporal Web UI, used to print links to runs. */
+  STEWARD_UI_URL: z.url().optional(),
+  /** Tenants the worker serves when none are named on its command line (comma-separated). */
+  STEWARD_TENANTS: z.string().default('demo'),
+  /** Local stack ports, all bound to 127.0.0.1. */
+  STEWARD_TEMPORAL_PORT: port(7233),
+  STEWARD_TEMPORAL_UI_PORT: port(8233),
+  STEWARD_POSTGRES_PORT: port(55432),
+  /** Log verbosity of the worker and the CLI. */
+  STEWARD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+export type StewardEnv = z.infer<typeof StewardEnv>;
+
+/** Validates the environment, failing fast with the variable's name and what it must be. */
+export function loadStewardEnv(env: NodeJS.ProcessEnv = process.env): StewardEnv {
+  const parsed = StewardEnv.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  throw new StewardError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`);
+}

@@ -1,0 +1,30 @@
+// Resolves where Steward's services are: explicit configuration first, then the local dev stack.
+import { StewardError } from '../errors';
+import { loadStewardEnv, type StewardEnv } from './env';
+import { readStackFile } from './stack-file';
+
+export interface RuntimeConfig {
+  env: StewardEnv;
+  databaseUrl: string;
+  /** The Temporal address of the local stack, used only when Temporal's own configuration names none. */
+  localTemporalAddress?: string;
+  uiUrl: string;
+}
+
+export function loadRuntimeConfig(processEnv: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const env = loadStewardEnv(processEnv);
+  const stack = readStackFile(env.STEWARD_STATE_DIR);
+  const databaseUrl = env.DATABASE_URL ?? stack?.postgres.url;
+  if (!databaseUrl) {
+    throw new StewardError(
+      'CONFIG_INVALID',
+      'DATABASE_URL is not set and no local stack is running (start one with `steward dev --detach`)',
+    );
+  }
+  return {
+    env,
+    databaseUrl,
+    localTemporalAddress: stack?.temporal.address,
+    uiUrl: env.STEWARD_UI_URL ?? stack?.temporal.ui ?? `http://127.0.0.1:${env.STEWARD_TEMPORAL_UI_PORT}`,
+  };
+}

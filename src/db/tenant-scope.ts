@@ -1,0 +1,20 @@
+// The one way application code reaches tenant-scoped tables: a transaction bound to one tenant with
+// `app.tenant_id`, which the tables' row-level security policies read.
+import type { Pool, PoolClient } from 'pg';
+import type { TenantId } from '../tenancy/tenant-id';
+
+export async function withTenant<T>(pool: Pool, tenant: TenantId, work: (db: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant]);
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

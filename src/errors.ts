@@ -1,0 +1,40 @@
+// The one error base of Steward: a stable `code`, a message that says what and where, and an optional cause.
+// Messages never carry secret values or PII; callers put identifiers (field paths, names), not data, in them.
+
+export const ERROR_CODES = [
+  'CONFIG_INVALID',
+  'INPUT_INVALID',
+  'DEFINITION_INVALID',
+  'DEFINITION_CONFLICT',
+  'DEFINITION_NOT_FOUND',
+  'TENANT_INVALID',
+  'NOT_FOUND',
+  'STACK_UNAVAILABLE',
+  'LIMIT_EXCEEDED',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Codes that describe bad input: retrying cannot help, and the CLI exits 2 for them. */
+export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set([
+  'CONFIG_INVALID',
+  'INPUT_INVALID',
+  'DEFINITION_INVALID',
+  'DEFINITION_CONFLICT',
+  'TENANT_INVALID',
+]);
+
+export class StewardError extends Error {
+  override readonly name = 'StewardError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isStewardError(error: unknown, code?: ErrorCode): error is StewardError {
+  return error instanceof StewardError && (code === undefined || error.code === code);
+}

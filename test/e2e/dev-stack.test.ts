@@ -1,0 +1,52 @@
+// The local stack's lifecycle, on ports and a state folder of its own: start, status, idempotent restart, stop.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isAlive, isPortOpen } from '../../dev-server/processes';
+import { runCli } from '../support/cli';
+
+const stateDir = mkdtempSync(join(tmpdir(), 'steward-dev-test-'));
+const { DATABASE_URL, TEMPORAL_ADDRESS, ...inherited } = process.env;
+const env: NodeJS.ProcessEnv = {
+  ...inherited,
+  STEWARD_STATE_DIR: stateDir,
+  STEWARD_TEMPORAL_PORT: '17233',
+  STEWARD_TEMPORAL_UI_PORT: '18233',
+  STEWARD_POSTGRES_PORT: '15432',
+};
+
+afterAll(async () => {
+  await runCli(['dev', 'stop'], { env });
+});
+
+test('`steward dev --detach` starts every part; status --json reports them; stop leaves no process behind', async () => {
+  const started = await runCli(['dev', '--detach'], { env, timeoutMs: 180_000 });
+  expect(started.stderr).toContain('starting PostgreSQL on 127.0.0.1:15432');
+  expect(started.code).toBe(0);
+
+  const status = await runCli(['dev', 'status', '--json'], { env });
+  expect(status.code).toBe(0);
+  const parts = JSON.parse(status.stdout);
+  expect(parts).toMatchObject({
+    temporal: { address: '127.0.0.1:17233', ui: 'http://127.0.0.1:18233', healthy: true },
+    postgres: { url: 'postgres://postgres@127.0.0.1:15432/steward', healthy: true },
+    worker: { healthy: true },
+    logs_dir: join(stateDir, 'logs'),
+  });
+  expect(parts.temporal.binary).toMatch(/temporal$/);
+
+  const again = await runCli(['dev', '--detach'], { env });
+  expect(again.code).toBe(0);
+  expect(again.stderr).not.toContain('starting');
+  expect(JSON.parse((await runCli(['dev', 'status', '--json'], { env })).stdout).worker.pid).toBe(parts.worker.pid);
+
+  const stopped = await runCli(['dev', 'stop'], { env });
+  expect(stopped.code).toBe(0);
+  expect(stopped.stderr).toContain('stopped worker, temporal, postgres');
+  expect(isAlive(parts.worker.pid)).toBe(false);
+  for (const port of [17233, 18233, 15432]) expect(await isPortOpen(port)).toBe(false);
+
+  const after = await runCli(['dev', 'status', '--json'], { env });
+  expect(after.code).toBe(1);
+  expect(JSON.parse(after.stdout)).toMatchObject({ temporal: { healthy: false }, postgres: { healthy: false }, worker: { healthy: false } });
+}, 240_000);
