@@ -1,6 +1,6 @@
 // The interpreter: runs one registered definition, node by node, deterministically. Everything that touches
 // the outside world happens in activities; this file only decides what happens next.
-import { ApplicationFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PreparedRun } from '../activities/prepare-run';
 import { parseDuration } from '../src/ir/duration';
@@ -32,7 +32,7 @@ interface RunState {
 type Outcome = { next: string | undefined } | { end: unknown };
 
 export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
-  const prepared = await prepareRun({ workflow: args.workflow, version: args.version, input: args.input ?? {} });
+  const prepared = await prepare(args);
   const info = workflowInfo();
   const state: RunState = {
     input: args.input ?? {},
@@ -48,6 +48,18 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
     steps: 0,
   };
   return interpret(prepared, state);
+}
+
+/** Loads the definition and checks the input; its refusal becomes the run's own failure, reason first. */
+async function prepare(args: AgentRunArgs): Promise<PreparedRun> {
+  try {
+    return await prepareRun({ workflow: args.workflow, version: args.version, input: args.input ?? {} });
+  } catch (error) {
+    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
+      throw ApplicationFailure.create({ type: error.cause.type ?? undefined, message: error.cause.message, nonRetryable: true });
+    }
+    throw error;
+  }
 }
 
 async function interpret(prepared: PreparedRun, state: RunState): Promise<unknown> {

@@ -19,7 +19,8 @@ export function createProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     await createProgram().parseAsync(argv);
-    return 0;
+    // A command that reports a state (e.g. `dev status`) sets the exit code rather than throwing.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
     process.stderr.write(`steward: ${(error as Error).message}\n`);

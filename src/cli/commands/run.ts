@@ -1,6 +1,8 @@
 // `steward run`: register a definition file for a tenant and start a run of it, optionally waiting for its result.
+import { WorkflowFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { StewardClient } from '../../client';
+import { EXIT_FAILURE } from '../errors';
 import { readFileArgument, readJsonArgument } from '../input';
 
 interface RunOptions {
@@ -30,13 +32,26 @@ export function registerRunCommands(program: Command): void {
           process.stdout.write(`run ${run.runId} (workflow ${run.workflowId}) started in namespace ${run.namespace}\n`);
           process.stdout.write(`web ui: ${run.uiUrl}\n`);
         }
-        const result = options.wait ? await run.result() : undefined;
+        let result: unknown;
+        let failure: string | undefined;
+        if (options.wait) {
+          try {
+            result = await run.result();
+          } catch (error) {
+            if (!(error instanceof WorkflowFailedError)) throw error;
+            failure = error.cause?.message ?? error.message;
+          }
+        }
         const status = await run.status();
         if (options.json) {
           const summary = { run_id: run.runId, workflow_id: run.workflowId, namespace: run.namespace, status, result: result ?? null };
           process.stdout.write(JSON.stringify(summary) + '\n');
         } else if (options.wait) {
-          process.stdout.write(`status: ${status}\nresult: ${JSON.stringify(result, null, 2)}\n`);
+          process.stdout.write(`status: ${status}\n${failure ? '' : `result: ${JSON.stringify(result, null, 2)}\n`}`);
+        }
+        if (failure) {
+          process.stderr.write(`steward: run ${run.runId} failed: ${failure}\n`);
+          process.exitCode = EXIT_FAILURE;
         }
       } finally {
         await client.close();
