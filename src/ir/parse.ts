@@ -1,0 +1,106 @@
+// Reads a definition from YAML or JSON source and validates it, pointing every issue at file:line:column.
+// Not workflow-safe (uses the yaml library): for the CLI, the client and registration.
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { IrIssue, PathIssue, PathSegment } from './issues';
+import { formatPath } from './issues';
+import type { Definition } from './schema';
+import { findDefinitionIssues } from './validate';
+
+export { formatIssue, type IrIssue } from './issues';
+
+export type ParseResult = { ok: true; definition: Definition } | { ok: false; issues: IrIssue[] };
+
+export interface ParseOptions {
+  /** Shown in issues, e.g. `examples/expense.yaml`. */
+  filename?: string;
+}
+
+const MAX_SOURCE_LENGTH = 1_000_000;
+const MAX_ALIAS_COUNT = 100;
+
+interface Position {
+  line: number;
+  column: number;
+}
+
+// The deepest node that exists along the path: for a missing field, that is the object that lacks it.
+function findOffset(document: Document, segments: readonly PathSegment[]): number | undefined {
+  let node: unknown = document.contents;
+  let offset = (node as YamlNode | null)?.range?.[0];
+  for (const segment of segments) {
+    if (isAlias(node)) node = node.resolve(document);
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      if (pair === undefined) break;
+      const target = (pair.value ?? pair.key) as YamlNode | null;
+      offset = target?.range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment] as YamlNode | undefined;
+      if (item === undefined) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return offset;
+}
+
+function toPosition(lineCounter: LineCounter, offset: number | undefined): Position | undefined {
+  if (offset === undefined) return undefined;
+  const { line, col } = lineCounter.linePos(offset);
+  return { line, column: col };
+}
+
+function createIssue(path: string, message: string, file: string | undefined, position: Position | undefined): IrIssue {
+  return {
+    path,
+    message,
+    ...(file === undefined ? {} : { file }),
+    ...(position === undefined ? {} : { line: position.line, column: position.column }),
+  };
+}
+
+function sortByPosition(issues: IrIssue[]): IrIssue[] {
+  const key = (issue: IrIssue): number => (issue.line ?? Number.MAX_SAFE_INTEGER) * 1_000_000 + (issue.column ?? 0);
+  return issues.map((issue, index) => ({ issue, index }))
+    .sort((left, right) => key(left.issue) - key(right.issue) || left.index - right.index)
+    .map(({ issue }) => issue);
+}
+
+function readSource(source: string, file: string | undefined): { document: Document; lineCounter: LineCounter; value: unknown } | IrIssue[] {
+  if (typeof source !== 'string') return [createIssue('', 'the source must be text (YAML or JSON)', file, undefined)];
+  if (source.length > MAX_SOURCE_LENGTH) {
+    return [createIssue('', `the source is longer than ${MAX_SOURCE_LENGTH} characters`, file, undefined)];
+  }
+  const lineCounter = new LineCounter();
+  const document = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  if (document.errors.length > 0) {
+    return document.errors.map((error) => createIssue('', error.message, file, toPosition(lineCounter, error.pos[0])));
+  }
+  return { document, lineCounter, value: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+}
+
+/**
+ * Parses and validates a definition written in YAML or JSON. Every issue is listed with its field path and,
+ * where the source has one, its line and column. Never throws on bad input.
+ */
+export function parseDefinition(source: string, options: ParseOptions = {}): ParseResult {
+  const file = options.filename;
+  let read: ReturnType<typeof readSource>;
+  try {
+    read = readSource(source, file);
+  } catch {
+    // e.g. an alias bomb refused by maxAliasCount, or input nested beyond the stack.
+    read = [createIssue('', 'the source could not be read as YAML or JSON (too deeply nested or too many aliases)', file, undefined)];
+  }
+  if (Array.isArray(read)) return { ok: false, issues: read };
+  const { document, lineCounter } = read;
+  const { definition, issues } = findDefinitionIssues(read.value);
+  if (definition !== undefined && issues.length === 0) return { ok: true, definition };
+  const located = issues.map((issue: PathIssue) =>
+    createIssue(formatPath(issue.segments), issue.message, file, toPosition(lineCounter, findOffset(document, issue.segments))),
+  );
+  return { ok: false, issues: sortByPosition(located) };
+}

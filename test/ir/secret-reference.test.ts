@@ -1,0 +1,42 @@
+import { parseSecretReference, SecretReferenceText } from '../../src/ir/secret-reference';
+
+describe('parseSecretReference', () => {
+  it.each([
+    ['vault:secret/data/tenants/acme/llm#openai', { backend: 'vault', mount: 'secret', path: 'data/tenants/acme/llm', key: 'openai' }],
+    ['vault:kv/app#api_key@3', { backend: 'vault', mount: 'kv', path: 'app', key: 'api_key', version: 3 }],
+    ['env:ACME_TOKEN', { backend: 'env', name: 'ACME_TOKEN' }],
+    ['file:erp.json#token', { backend: 'file', name: 'erp.json', key: 'token' }],
+  ])('parses %s', (text, expected) => {
+    expect(parseSecretReference(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['', /starts with vault:, env: or file:/],
+    ['aws:thing', /starts with vault:, env: or file:/],
+    ['vault:secret#key', /mount and a path/],
+    ['vault:secret/path', /needs #<key>/],
+    ['vault:secret/path#', /key must be/],
+    ['vault:secret/path#key@0', /positive integer/],
+    ['vault:secret/path#key@latest', /positive integer/],
+    ['vault:secret/../other#key', /no empty, '.' or '..' segments/],
+    ['vault:secret//x#key', /no empty/],
+    ['env:1BAD', /env:<NAME>/],
+    ['env:', /env:<NAME>/],
+    ['file:../../etc/passwd', /file reference is file:<name>#<key>|file name/],
+    ['file:../../etc/passwd#root', /file name/],
+    ['file:a#b#c', /file:<name>#<key>/],
+  ])('rejects %j', (text, message) => {
+    expect(() => parseSecretReference(text)).toThrow(message);
+  });
+
+  it('rejects absurdly long references', () => {
+    expect(() => parseSecretReference(`env:${'A'.repeat(600)}`)).toThrow(/at most/);
+  });
+
+  it('backs a zod schema whose issues say what is wrong', () => {
+    expect(SecretReferenceText.safeParse('env:OK').success).toBe(true);
+    const result = SecretReferenceText.safeParse('vault:nope');
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toMatch(/vault/);
+  });
+});
