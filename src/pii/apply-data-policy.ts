@@ -1,0 +1,149 @@
+// Applies a data policy to any JSON value: strings are scanned, values at `pii_fields` are PII whole,
+// and each piece of PII becomes what `redaction_mode` says. Returns a new value; the input is never touched.
+import type { DataPolicy } from './policy';
+import type { PiiType } from './types';
+import type { Tokenizer } from './tokenizer';
+import { createPiiDetector, type PiiDetector } from './detect';
+import { createReplacer, redactDetected, replaceSpans, type Replacer } from './redact';
+import { isMarker } from './markers';
+import { isMasked } from './mask';
+import { PiiError } from './errors';
+import { appendPointer, findPiiFieldPointers } from './pii-field-pointers';
+
+export interface DataPolicyContext {
+  /** The tenant's HMAC key (at least 16 bytes); used by `hash`. */
+  readonly hmacKey: Uint8Array;
+  /** The tenant's token vault; required by `tokenize`. */
+  readonly tokenizer?: Tokenizer;
+}
+
+/** The type a whole `pii_fields` value gets when no single detector explains it. */
+export const FIELD_TYPE = 'field';
+
+const REMOVED = Symbol('removed');
+type Walked = unknown;
+
+interface Walker {
+  readonly detector: PiiDetector;
+  readonly wholeDetector: PiiDetector;
+  readonly fields: Set<string>;
+  readonly replace: Replacer;
+  readonly mode: DataPolicy['redaction_mode'];
+}
+
+function isPlainObject(value: object): value is Record<string, unknown> {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A field value's type: the detector type when one span covers it all, else the generic field type. */
+function typeOfWhole(core: string, walker: Walker): PiiType {
+  const spans = walker.wholeDetector.detect(core);
+  const only = spans.length === 1 ? spans[0]! : undefined;
+  return only !== undefined && only.start === 0 && only.end === core.length ? only.type : FIELD_TYPE;
+}
+
+function redactWhole(text: string, walker: Walker): Walked {
+  if (walker.mode === 'remove') return REMOVED;
+  // surrounding whitespace is layout, not data; keeping it makes the result stable under a second pass
+  const core = text.trim();
+  // redacting twice must change nothing: leave earlier output alone
+  if (isMarker(core) || (walker.mode === 'mask' && isMasked(core))) return text;
+  const at = text.indexOf(core);
+  return text.slice(0, at) + walker.replace(typeOfWhole(core, walker), core) + text.slice(at + core.length);
+}
+
+function redactString(text: string, walker: Walker): string {
+  if (walker.mode !== 'remove') return replaceSpans(text, walker.detector.detect(text), walker.replace);
+  return redactDetected(text, (t) => walker.detector.detect(t), 'remove', walker.replace);
+}
+
+// Long integers may be phone or card numbers stored as numbers; shorter ones cannot be any PII we detect.
+function redactNumber(value: number, walker: Walker): Walked {
+  if (!Number.isInteger(value) || Math.abs(value) < 1_000_000) return value;
+  const text = String(value);
+  const spans = walker.detector.detect(text);
+  if (spans.length === 0) return value;
+  return walker.mode === 'remove' ? REMOVED : replaceSpans(text, spans, walker.replace);
+}
+
+function walk(value: unknown, pointer: string, inField: boolean, walker: Walker): Walked {
+  const whole = inField || walker.fields.has(pointer);
+  if (typeof value === 'string') return whole ? redactWhole(value, walker) : redactString(value, walker);
+  if (typeof value === 'number') return whole ? redactWhole(String(value), walker) : redactNumber(value, walker);
+  if (typeof value === 'boolean' || typeof value === 'bigint') return whole ? redactWhole(String(value), walker) : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    value.forEach((item, i) => {
+      const walked = walk(item, walker.fields.size > 0 ? appendPointer(pointer, i) : pointer, whole, walker);
+      if (walked !== REMOVED) out.push(walked);
+    });
+    return out;
+  }
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const walked = walk(item, walker.fields.size > 0 ? appendPointer(pointer, key) : pointer, whole, walker);
+    // keys are data too (maps keyed by email); a colliding redacted key keeps the later entry
+    if (walked !== REMOVED) out[redactString(key, walker)] = walked;
+  }
+  return out;
+}
+
+function createWalker(value: unknown, policy: DataPolicy, replace: Replacer): Walker {
+  return {
+    detector: createPiiDetector({ detectors: policy.pii_detectors, customDetectors: policy.custom_detectors }),
+    wholeDetector: createPiiDetector({ customDetectors: policy.custom_detectors }),
+    fields: findPiiFieldPointers(value, policy.pii_fields),
+    replace,
+    mode: policy.redaction_mode,
+  };
+}
+
+function finish(walked: Walked): unknown {
+  // a policy that removes the whole document leaves JSON null, not undefined
+  return walked === REMOVED ? null : walked;
+}
+
+/** The synchronous form, for every mode but `tokenize`. */
+export function applyDataPolicySync(value: unknown, policy: DataPolicy, context: Pick<DataPolicyContext, 'hmacKey'>): unknown {
+  if (policy.redaction_mode === 'tokenize') {
+    throw new PiiError('TOKENIZER_REQUIRED', 'data_policy.redaction_mode: tokenize needs the asynchronous applyDataPolicy and a tokenizer');
+  }
+  const walker = createWalker(value, policy, createReplacer(policy.redaction_mode, context));
+  return finish(walk(value, '', false, walker));
+}
+
+async function tokenizeAll(pairs: Map<string, [PiiType, string]>, tokenizer: Tokenizer): Promise<Map<string, string>> {
+  const tokens = new Map<string, string>();
+  try {
+    await Promise.all(
+      [...pairs].map(async ([key, [type, text]]) => {
+        tokens.set(key, await tokenizer.tokenize(type, text));
+      }),
+    );
+  } catch (cause) {
+    throw new PiiError('TOKENIZER_FAILED', 'data_policy.redaction_mode: the tokenizer failed', { cause });
+  }
+  return tokens;
+}
+
+/** Applies `policy` to `value`. Tokenize mode first gathers every distinct value, then asks the vault once each. */
+export async function applyDataPolicy(value: unknown, policy: DataPolicy, context: DataPolicyContext): Promise<unknown> {
+  if (policy.redaction_mode !== 'tokenize') return applyDataPolicySync(value, policy, context);
+  const tokenizer = context.tokenizer;
+  if (tokenizer === undefined) {
+    throw new PiiError('TOKENIZER_REQUIRED', 'data_policy.redaction_mode: tokenize needs a tokenizer in the context');
+  }
+  const pairs = new Map<string, [PiiType, string]>();
+  const keyOf = (type: PiiType, text: string): string => `${type}\u0000${text}`;
+  const walker = createWalker(value, policy, (type, text) => {
+    pairs.set(keyOf(type, text), [type, text]);
+    return '';
+  });
+  walk(value, '', false, walker);
+  const tokens = await tokenizeAll(pairs, tokenizer);
+  const final: Walker = { ...walker, replace: (type, text) => tokens.get(keyOf(type, text))! };
+  return finish(walk(value, '', false, final));
+}

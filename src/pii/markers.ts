@@ -1,0 +1,29 @@
+// The text forms hash and tokenize leave behind. Detection skips them so redacting twice changes nothing.
+import type { PiiSpan } from './types';
+
+const MARKER = /\[[a-z][a-z0-9_]*:hmac:[0-9a-f]{16}\]|\[pii:[a-z][a-z0-9_]*:tok_[A-Za-z0-9_-]+\]/g;
+const WHOLE_MARKER = new RegExp(`^(?:${MARKER.source})$`);
+
+export function formatHashMarker(type: string, hex16: string): string {
+  return `[${type}:hmac:${hex16}]`;
+}
+
+export function formatTokenMarker(type: string, id: string): string {
+  return `[pii:${type}:tok_${id}]`;
+}
+
+/** Whether `value` is exactly one hash or token marker. */
+export function isMarker(value: string): boolean {
+  return WHOLE_MARKER.test(value);
+}
+
+/** Spans of every marker in `text`; cheap when there are none. */
+export function findMarkers(text: string): PiiSpan[] {
+  if (text.indexOf(':hmac:') === -1 && text.indexOf(':tok_') === -1) return [];
+  const spans: PiiSpan[] = [];
+  MARKER.lastIndex = 0;
+  for (let m = MARKER.exec(text); m !== null; m = MARKER.exec(text)) {
+    spans.push({ type: 'marker', start: m.index, end: m.index + m[0].length });
+  }
+  return spans;
+}

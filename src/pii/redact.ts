@@ -1,0 +1,67 @@
+// Redacting a string: replace each detected span by what the mode makes of it (mask, keyed hash, nothing).
+// Tokenize is asynchronous and lives with the data-policy walker, which batches vault calls.
+import type { RedactionMode } from './policy';
+import type { PiiSpan, PiiType } from './types';
+import { detectPii, type DetectOptions } from './detect';
+import { maskValue } from './mask';
+import { assertHmacKey, hashValue } from './hash';
+
+/** What one detected value becomes. */
+export type Replacer = (type: PiiType, value: string) => string;
+
+export type SyncRedactionMode = Exclude<RedactionMode, 'tokenize'>;
+
+export interface ReplacerContext {
+  /** The tenant's HMAC key; required for `hash`. */
+  readonly hmacKey?: Uint8Array;
+}
+
+export function createReplacer(mode: SyncRedactionMode, context: ReplacerContext = {}): Replacer {
+  switch (mode) {
+    case 'mask':
+      return maskValue;
+    case 'remove':
+      return () => '';
+    case 'hash': {
+      const key = context.hmacKey;
+      if (key === undefined) throw new TypeError('hash mode needs an hmacKey');
+      assertHmacKey(key);
+      return (type, value) => hashValue(type, value, key);
+    }
+  }
+}
+
+/** Rebuilds `text` with every span (ordered, non-overlapping) replaced. */
+export function replaceSpans(text: string, spans: readonly PiiSpan[], replace: Replacer): string {
+  if (spans.length === 0) return text;
+  let out = '';
+  let cursor = 0;
+  for (const span of spans) {
+    out += text.slice(cursor, span.start) + replace(span.type, text.slice(span.start, span.end));
+    cursor = span.end;
+  }
+  return out + text.slice(cursor);
+}
+
+export interface RedactTextOptions extends DetectOptions, ReplacerContext {
+  readonly mode: SyncRedactionMode;
+}
+
+// Cutting PII out can glue its neighbours into new PII ("fe80::1" + "1a@b.co"); removal repeats until
+// nothing is found, each round strictly shortening the text, so remove stays idempotent.
+const MAX_REMOVE_ROUNDS = 8;
+
+/** Applies `spans` and, for remove, re-detects until the text is clean. */
+export function redactDetected(text: string, detect: (text: string) => PiiSpan[], mode: SyncRedactionMode, replace: Replacer): string {
+  let out = replaceSpans(text, detect(text), replace);
+  for (let round = 1; mode === 'remove' && round < MAX_REMOVE_ROUNDS && out !== text; round++) {
+    text = out;
+    out = replaceSpans(text, detect(text), replace);
+  }
+  return out;
+}
+
+/** Detects and redacts PII in one string. */
+export function redactText(text: string, options: RedactTextOptions): string {
+  return redactDetected(text, (t) => detectPii(t, options), options.mode, createReplacer(options.mode, options));
+}
