@@ -2,7 +2,14 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { INPUT_ERROR_CODES, isStewardError, type ErrorCode } from '../src/errors';
 
-const NON_RETRYABLE: ReadonlySet<ErrorCode> = new Set([...INPUT_ERROR_CODES, 'DEFINITION_NOT_FOUND', 'NOT_FOUND', 'LIMIT_EXCEEDED']);
+const NON_RETRYABLE: ReadonlySet<ErrorCode> = new Set([
+  ...INPUT_ERROR_CODES,
+  'DEFINITION_NOT_FOUND',
+  'NOT_FOUND',
+  'LIMIT_EXCEEDED',
+  'TENANT_NOT_FOUND',
+  'TENANT_SUSPENDED',
+]);
 
 export async function withFailureMapping<T>(work: () => Promise<T>): Promise<T> {
   try {

@@ -7,6 +7,9 @@ import { findProjectRoot } from '../src/config/project-root';
 import { readStackFile, writeStackFile, type StackFile } from '../src/config/stack-file';
 import { createPool } from '../src/db/pool';
 import { migrate } from '../src/db/migrate';
+import { Connection } from '@temporalio/client';
+import { assertTenantId } from '../src/tenancy/tenant-id';
+import { createTenant } from '../src/tenancy/tenant-service';
 import { isAlive, spawnDetached, stopProcess, waitFor } from './processes';
 import {
   OWNED_DATABASE,
@@ -24,6 +27,8 @@ export interface StackOptions {
   env: StewardEnv;
   /** Start a worker process too (the dev stack does; tests run their own workers). */
   withWorker: boolean;
+  /** Tenants to create when missing (the dev stack seeds `demo`). */
+  seedTenants?: string[];
   log?: (line: string) => void;
 }
 
@@ -78,6 +83,8 @@ export async function startStack(options: StackOptions): Promise<StartedStack> {
     started.push('temporal');
   }
 
+  if (options.seedTenants?.length) await seedTenants(env, postgres.url, address, options.seedTenants, log);
+
   const stack: StackFile = {
     temporal: { address, ui, binary, pid: temporalPid },
     postgres,
@@ -105,6 +112,20 @@ async function startPostgres(env: StewardEnv, logsDir: string, log: (line: strin
     onStart();
   }
   return { url, owned: true, data_dir: dataDir };
+}
+
+async function seedTenants(env: StewardEnv, databaseUrl: string, address: string, ids: string[], log: (line: string) => void): Promise<void> {
+  const admin = createPool(databaseUrl, { max: 1 });
+  const connection = await Connection.connect({ address });
+  try {
+    for (const id of ids) {
+      const { namespace } = await createTenant({ admin, connection, env }, assertTenantId(id));
+      if (namespace === 'created') log(`created tenant ${id}`);
+    }
+  } finally {
+    await connection.close();
+    await admin.end();
+  }
 }
 
 function startWorkerProcess(stack: StackFile, logsDir: string): number {

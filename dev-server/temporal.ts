@@ -8,9 +8,6 @@ import { isPortOpen, spawnDetached, waitFor, which } from './processes';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
-/** Search attributes every tenant namespace carries; never PII (Temporal does not encrypt them). */
-export const SEARCH_ATTRIBUTES = { StewardStatus: 'Keyword', StewardWorkflow: 'Keyword' } as const;
-
 export function findOrBuildTemporal(cacheDir: string, log: (line: string) => void): string {
   const onPath = which('temporal');
   if (onPath) return onPath;
@@ -51,7 +48,6 @@ export function startTemporalServer(options: TemporalServerOptions): number {
     '--db-filename', options.dbFile,
     '--log-format', 'json',
     '--log-level', 'warn',
-    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     ...options.namespaces.flatMap((namespace) => ['--namespace', namespace]),
     ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
   ];

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDevCommands } from './commands/dev';
 import { registerRunCommands } from './commands/run';
+import { registerTenantCommands } from './commands/tenant';
 import { registerWorkerCommand } from './commands/worker';
 import { EXIT_BAD_INPUT, exitCodeFor } from './errors';
 
@@ -12,6 +13,7 @@ export function createProgram(): Command {
     .exitOverride();
   registerDevCommands(program);
   registerWorkerCommand(program);
+  registerTenantCommands(program);
   registerRunCommands(program);
   return program;
 }

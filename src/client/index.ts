@@ -4,13 +4,14 @@ import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime';
 import { createPool } from '../db/pool';
-import { registerDefinition } from '../definitions/registry';
+import { listAuditEvents, type StoredAuditEvent } from '../audit/audit-log';
+import { findDefinition, registerDefinition, type StoredDefinition } from '../definitions/registry';
 import { StewardError } from '../errors';
 import { formatIssue, parseDefinition } from '../ir/parse';
 import type { Definition } from '../ir/schema';
 import { loadConnectionOptions, TASK_QUEUE } from '../temporal/connection';
-import { ensureNamespace } from '../temporal/namespaces';
-import { assertTenantId, namespaceForTenant, type TenantId } from '../tenancy/tenant-id';
+import { assertTenantId, type TenantId } from '../tenancy/tenant-id';
+import { assertTenantCanStartRuns, findTenant, tenantNotFound } from '../tenancy/tenant-registry';
 import { RunHandle } from './run-handle';
 
 export { RunHandle };
@@ -34,23 +35,32 @@ export interface RegisteredDefinition {
   status: 'registered' | 'unchanged';
 }
 
+/**
+ * A client bound to one tenant: it only ever addresses that tenant's namespace and, through row-level
+ * security, that tenant's rows. A run id of another tenant is simply not found.
+ */
 export class StewardClient {
-  private pool: Pool | undefined;
-
   private constructor(
     readonly tenant: TenantId,
     readonly namespace: string,
     private readonly temporal: Client,
+    private readonly pool: Pool,
     private readonly config: RuntimeConfig,
   ) {}
 
   static async connect(options: { tenant: string; config?: RuntimeConfig }): Promise<StewardClient> {
     const tenant = assertTenantId(options.tenant);
     const config = options.config ?? loadRuntimeConfig();
-    const namespace = namespaceForTenant(tenant, config.env.STEWARD_NAMESPACE_PREFIX);
-    const connection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
-    await ensureNamespace(connection, namespace, config.env.STEWARD_NAMESPACE_RETENTION_DAYS);
-    return new StewardClient(tenant, namespace, new Client({ connection, namespace }), config);
+    const pool = createPool(config.appDatabaseUrl, { max: 2 });
+    try {
+      const registered = await findTenant(pool, tenant);
+      if (!registered) throw tenantNotFound(tenant);
+      const connection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
+      return new StewardClient(tenant, registered.namespace, new Client({ connection, namespace: registered.namespace }), pool, config);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
   }
 
   /** Validates an IR document (YAML or JSON) and registers it for this tenant. */
@@ -59,11 +69,12 @@ export class StewardClient {
     if (!parsed.ok) {
       throw new StewardError('DEFINITION_INVALID', `invalid workflow definition:\n${parsed.issues.map(formatIssue).join('\n')}`);
     }
-    const registered = await registerDefinition(this.database(), this.tenant, parsed.definition, source);
+    const registered = await registerDefinition(this.pool, this.tenant, parsed.definition, source);
     return { definition: parsed.definition, ...registered };
   }
 
   async start<TOutput = unknown, TInput = unknown>(request: StartRunRequest<TInput>): Promise<RunHandle<TOutput>> {
+    await assertTenantCanStartRuns(this.pool, this.tenant);
     const handle = await this.temporal.workflow.start(AGENT_WORKFLOW_TYPE, {
       taskQueue: TASK_QUEUE,
       workflowId: request.workflowId ?? `${request.workflow}-${randomUUID()}`,
@@ -79,13 +90,26 @@ export class StewardClient {
     return new RunHandle<TOutput>(handle, this.namespace, description.runId, this.config.uiUrl);
   }
 
-  async close(): Promise<void> {
-    await this.pool?.end();
-    await this.temporal.connection.close();
+  /** Runs of this tenant, newest first, optionally filtered by a Temporal visibility query. */
+  async listRuns(options: { query?: string; limit?: number } = {}): Promise<Array<{ workflowId: string; runId: string; status: string; type: string }>> {
+    const runs = [];
+    for await (const run of this.temporal.workflow.list({ query: options.query, pageSize: options.limit ?? 100 })) {
+      runs.push({ workflowId: run.workflowId, runId: run.runId, status: run.status.name, type: run.type });
+      if (runs.length >= (options.limit ?? 100)) break;
+    }
+    return runs;
   }
 
-  private database(): Pool {
-    this.pool ??= createPool(this.config.databaseUrl, { max: 2 });
-    return this.pool;
+  getDefinition(workflow: string, version?: number): Promise<StoredDefinition> {
+    return findDefinition(this.pool, this.tenant, workflow, version);
+  }
+
+  listAuditEvents(filter: { workflowId?: string; limit?: number } = {}): Promise<StoredAuditEvent[]> {
+    return listAuditEvents(this.pool, this.tenant, filter);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+    await this.temporal.connection.close();
   }
 }

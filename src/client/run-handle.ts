@@ -26,4 +26,25 @@ export class RunHandle<TOutput = unknown> {
   async status(): Promise<string> {
     return (await this.handle.describe()).status.name;
   }
+
+  /** The run's event history, as Temporal recorded it. */
+  fetchHistory() {
+    return this.handle.fetchHistory();
+  }
+
+  describe() {
+    return this.handle.describe();
+  }
+
+  query<T = unknown>(name: string, ...args: unknown[]): Promise<T> {
+    return this.handle.query<T, unknown[]>(name, ...args);
+  }
+
+  signal(name: string, ...args: unknown[]): Promise<void> {
+    return this.handle.signal<unknown[]>(name, ...args);
+  }
+
+  async cancel(): Promise<void> {
+    await this.handle.cancel();
+  }
 }

@@ -10,6 +10,9 @@ const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).def
 export const StewardEnv = z.object({
   /** Postgres connection string; when unset, the running local dev stack's database is used. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'a postgres:// connection URL' }).optional(),
+  /** Postgres connection string of the application role (non-owner, subject to row-level security). Defaults to
+   *  DATABASE_URL with the user `steward_app`, which the migrations create (trust or peer auth on a dev server). */
+  STEWARD_APP_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'a postgres:// connection URL' }).optional(),
   /** Where the local stack keeps its state and logs. */
   STEWARD_STATE_DIR: z.string().min(1).default(resolve('.steward')),
   /** Where built tools (the temporal and vault binaries) are cached, outside any checkout. */
@@ -20,8 +23,8 @@ export const StewardEnv = z.object({
   STEWARD_NAMESPACE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   /** Base URL of the Temporal Web UI, used to print links to runs. */
   STEWARD_UI_URL: z.url().optional(),
-  /** Tenants the worker serves when none are named on its command line (comma-separated). */
-  STEWARD_TENANTS: z.string().default('demo'),
+  /** How often a worker serving every tenant looks for tenants created or deleted since. */
+  STEWARD_TENANT_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** Local stack ports, all bound to 127.0.0.1. */
   STEWARD_TEMPORAL_PORT: port(7233),
   STEWARD_TEMPORAL_UI_PORT: port(8233),

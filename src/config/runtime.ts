@@ -5,7 +5,10 @@ import { readStackFile } from './stack-file';
 
 export interface RuntimeConfig {
   env: StewardEnv;
+  /** The operator's connection: migrations and tenant provisioning (DDL). */
   databaseUrl: string;
+  /** The application's connection: a role that owns nothing and cannot bypass row-level security. */
+  appDatabaseUrl: string;
   /** The Temporal address of the local stack, used only when Temporal's own configuration names none. */
   localTemporalAddress?: string;
   uiUrl: string;
@@ -24,7 +27,17 @@ export function loadRuntimeConfig(processEnv: NodeJS.ProcessEnv = process.env): 
   return {
     env,
     databaseUrl,
+    appDatabaseUrl: env.STEWARD_APP_DATABASE_URL ?? appRoleUrl(databaseUrl),
     localTemporalAddress: stack?.temporal.address,
     uiUrl: env.STEWARD_UI_URL ?? stack?.temporal.ui ?? `http://127.0.0.1:${env.STEWARD_TEMPORAL_UI_PORT}`,
   };
+}
+
+export const APP_ROLE = 'steward_app';
+
+function appRoleUrl(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.username = APP_ROLE;
+  url.password = '';
+  return url.toString();
 }

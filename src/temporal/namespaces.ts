@@ -1,7 +1,9 @@
-// Creates a tenant's Temporal namespace when it does not exist yet, and waits until the server serves it.
+// A tenant's Temporal namespace: created when missing (with Steward's search attributes), waited on until the
+// server serves it, counted and deleted with the tenant.
 import type { Connection } from '@temporalio/client';
 import { isGrpcServiceError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
+import { ensureSearchAttributes } from './search-attributes';
 
 const READY_TIMEOUT_MS = 30_000;
 // gRPC status codes (grpc/status.proto).
@@ -28,7 +30,24 @@ export async function ensureNamespace(connection: Connection, namespace: string,
     if (Date.now() > deadline) throw new Error(`namespace ${namespace} was registered but is not served after ${READY_TIMEOUT_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  await ensureSearchAttributes(connection, namespace);
   return outcome;
+}
+
+/** Deletes a namespace and, with it, every run in it. */
+export async function deleteNamespace(connection: Connection, namespace: string): Promise<boolean> {
+  try {
+    await connection.operatorService.deleteNamespace({ namespace });
+    return true;
+  } catch (error) {
+    if (isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND) return false;
+    throw error;
+  }
+}
+
+export async function countOpenRuns(connection: Connection, namespace: string): Promise<number> {
+  const { count } = await connection.workflowService.countWorkflowExecutions({ namespace, query: `ExecutionStatus = 'Running'` });
+  return Number(count ?? 0);
 }
 
 async function namespaceExists(connection: Connection, namespace: string): Promise<boolean> {

@@ -1,38 +1,60 @@
-// The worker process: one connection, one bundle, one Worker per tenant namespace. Temporal's runtime turns
-// SIGINT and SIGTERM into a graceful shutdown (running activities finish, polls stop).
+// The worker process: one connection, one bundle, one Worker per tenant namespace. Without --tenant it serves
+// every tenant in the registry and follows creations and deletions. Temporal's runtime turns SIGINT and
+// SIGTERM into a graceful shutdown (running tasks finish, polling stops).
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
-import { Connection } from '@temporalio/client';
 import type { RuntimeConfig } from '../config/runtime';
 import { createPool } from '../db/pool';
 import type { Logger } from '../log/logger';
 import { loadConnectionOptions } from '../temporal/connection';
-import { ensureNamespace } from '../temporal/namespaces';
-import { namespaceForTenant, type TenantId } from '../tenancy/tenant-id';
+import { findTenant, listTenants, tenantNotFound, type Tenant } from '../tenancy/tenant-registry';
+import type { TenantId } from '../tenancy/tenant-id';
 import { createWorkflowBundle } from './bundle';
-import { createTenantWorker } from './tenant-worker';
+import { TenantSupervisor } from './tenant-supervisor';
 
-export async function runWorker(config: RuntimeConfig, tenants: TenantId[], log: Logger): Promise<void> {
+export interface WorkerScope {
+  /** Serve only these tenants (a dedicated worker); every registered tenant when omitted. */
+  only?: TenantId[];
+  /** Never serve these (tenants that have dedicated workers). */
+  except?: TenantId[];
+}
+
+export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: Logger): Promise<void> {
+  // Listen before anything else: a signal that arrives while the bundle is still building must not be lost.
+  let stopping = false;
+  const stopped = new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve)).then(() => {
+    stopping = true;
+  });
   installSdkLogger(log);
-  const connectionOptions = loadConnectionOptions(config.localTemporalAddress);
-  const namespaces = tenants.map((tenant) => ({ tenant, namespace: namespaceForTenant(tenant, config.env.STEWARD_NAMESPACE_PREFIX) }));
-  const admin = await Connection.connect(connectionOptions);
+  const pool = createPool(config.appDatabaseUrl);
+  const [connection, bundle] = await Promise.all([
+    NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress)),
+    createWorkflowBundle(),
+  ]);
+  const supervisor = new TenantSupervisor({ connection, bundle, pool, log });
+  const servedTenants = async (): Promise<Tenant[]> => {
+    if (scope.only) {
+      return Promise.all(scope.only.map(async (id) => (await findTenant(pool, id)) ?? Promise.reject(tenantNotFound(id))));
+    }
+    return (await listTenants(pool)).filter((tenant) => !scope.except?.includes(tenant.id));
+  };
+  const refresh = async () => {
+    try {
+      if (!stopping) await supervisor.sync(await servedTenants());
+    } catch (error) {
+      log.error({ err: error }, 'cannot read the tenant registry');
+    }
+  };
+  const timer = setInterval(() => void refresh(), config.env.STEWARD_TENANT_REFRESH_MS);
   try {
-    for (const { namespace } of namespaces) await ensureNamespace(admin, namespace, config.env.STEWARD_NAMESPACE_RETENTION_DAYS);
+    if (!stopping) await supervisor.sync(await servedTenants());
+    log.info({ tenants: supervisor.tenants }, 'worker started');
+    await stopped;
   } finally {
-    await admin.close();
-  }
-  const [connection, bundle] = await Promise.all([NativeConnection.connect(connectionOptions), createWorkflowBundle()]);
-  const pool = createPool(config.databaseUrl);
-  try {
-    const workers = await Promise.all(
-      namespaces.map(({ tenant, namespace }) => createTenantWorker({ connection, bundle, pool, tenant, namespace })),
-    );
-    log.info({ namespaces: namespaces.map((n) => n.namespace) }, 'worker started');
-    await Promise.all(workers.map((worker) => worker.run()));
-    log.info('worker stopped');
-  } finally {
+    clearInterval(timer);
+    await supervisor.shutdown();
     await pool.end();
     await connection.close();
+    log.info('worker stopped');
   }
 }
 

@@ -3,14 +3,16 @@ import { readFileSync } from 'node:fs';
 import { WorkflowFailedError } from '@temporalio/client';
 import { StewardClient } from '../../src/client';
 import { runCli } from '../support/cli';
-import { startTenantWorker, uniqueTenant, type RunningWorker } from '../support/stack';
+import { createTestTenant, startTenantWorker, type RunningWorker } from '../support/stack';
+import type { TenantId } from '../../src/tenancy/tenant-id';
 
 const HELLO = readFileSync('examples/hello.yaml', 'utf8');
-const tenant = uniqueTenant('hello');
+let tenant: TenantId;
 let worker: RunningWorker;
 let client: StewardClient;
 
 beforeAll(async () => {
+  tenant = await createTestTenant('hello');
   worker = await startTenantWorker(tenant);
   client = await StewardClient.connect({ tenant });
 });

@@ -5,9 +5,13 @@ import { Client, Connection } from '@temporalio/client';
 import { StewardClient } from '../../src/client';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import { STEWARD_BIN } from '../support/cli';
-import { testConfig, uniqueTenant } from '../support/stack';
+import { createTestTenant, testConfig } from '../support/stack';
+import type { TenantId } from '../../src/tenancy/tenant-id';
 
-const tenant = uniqueTenant('crash');
+let tenant: TenantId;
+beforeAll(async () => {
+  tenant = await createTestTenant('crash');
+});
 
 function startWorkerProcess(): ChildProcess {
   return spawn(process.execPath, [STEWARD_BIN, 'worker', '--tenant', tenant], { stdio: ['ignore', 'ignore', 'pipe'] });

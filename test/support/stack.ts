@@ -1,11 +1,11 @@
-// Test helpers over the real stack: unique tenants per test run, a runtime config, and in-process workers.
+// Test helpers over the real stack: tenants unique to each test run, the runtime config, in-process workers.
+import { Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { loadRuntimeConfig, type RuntimeConfig } from '../../src/config/runtime';
 import { createPool } from '../../src/db/pool';
 import { loadConnectionOptions } from '../../src/temporal/connection';
-import { ensureNamespace } from '../../src/temporal/namespaces';
-import { Connection } from '@temporalio/client';
 import { assertTenantId, namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
+import { createTenant } from '../../src/tenancy/tenant-service';
 import { createWorkflowBundle } from '../../src/worker/bundle';
 import { createTenantWorker } from '../../src/worker/tenant-worker';
 
@@ -18,6 +18,20 @@ export function uniqueTenant(name: string): TenantId {
   return assertTenantId(`${name}-${process.env.STEWARD_TEST_RUN_ID ?? Date.now().toString(36)}`);
 }
 
+/** Creates a tenant for this test run: registry row, partitions and namespace. */
+export async function createTestTenant(name: string, config = testConfig()): Promise<TenantId> {
+  const id = uniqueTenant(name);
+  const admin = createPool(config.databaseUrl, { max: 1 });
+  const connection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
+  try {
+    await createTenant({ admin, connection, env: config.env }, id);
+  } finally {
+    await connection.close();
+    await admin.end();
+  }
+  return id;
+}
+
 export interface RunningWorker {
   worker: Worker;
   stop(): Promise<void>;
@@ -27,10 +41,8 @@ export interface RunningWorker {
 export async function startTenantWorker(tenant: TenantId, config = testConfig()): Promise<RunningWorker> {
   const options = loadConnectionOptions(config.localTemporalAddress);
   const namespace = namespaceForTenant(tenant, config.env.STEWARD_NAMESPACE_PREFIX);
-  const admin = await Connection.connect(options);
-  await ensureNamespace(admin, namespace, 1).finally(() => admin.close());
   const [connection, bundle] = await Promise.all([NativeConnection.connect(options), createWorkflowBundle()]);
-  const pool = createPool(config.databaseUrl, { max: 4 });
+  const pool = createPool(config.appDatabaseUrl, { max: 4 });
   const worker = await createTenantWorker({ connection, bundle, pool, tenant, namespace });
   const running = worker.run();
   return {
@@ -42,4 +54,22 @@ export async function startTenantWorker(tenant: TenantId, config = testConfig())
       await connection.close();
     },
   };
+}
+
+/** Waits until the run's history has an event matching the predicate (e.g. its first timer started). */
+export async function waitForHistoryEvent<E>(
+  run: { fetchHistory(): Promise<{ events?: E[] | null }> },
+  predicate: (event: E) => boolean,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!((await run.fetchHistory()).events ?? []).some(predicate)) {
+    if (Date.now() > deadline) throw new Error('the awaited history event never came');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export function processExit(child: import('node:child_process').ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }

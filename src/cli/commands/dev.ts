@@ -15,7 +15,7 @@ export function registerDevCommands(program: Command): void {
     .option('--detach', 'start in the background and return')
     .action(async (options: { detach?: boolean }) => {
       const env = loadStewardEnv();
-      const { started } = await startStack({ env, withWorker: true, log: say });
+      const { started } = await startStack({ env, withWorker: true, seedTenants: ['demo'], log: say });
       const status = await stackStatus(env);
       if (status) printStatus(status);
       if (options.detach) return;

@@ -8,11 +8,15 @@ import { runWorker } from '../../worker/run-worker';
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
-    .description('run a worker for the given tenants (default: STEWARD_TENANTS)')
-    .option('--tenant <id...>', 'serve only these tenants')
-    .action(async (options: { tenant?: string[] }) => {
+    .description('run a worker for every registered tenant, or a dedicated one for --tenant')
+    .option('--tenant <id...>', 'serve only these tenants (a dedicated worker)')
+    .option('--exclude-tenant <id...>', 'serve every tenant but these (they have dedicated workers)')
+    .action(async (options: { tenant?: string[]; excludeTenant?: string[] }) => {
       const config = loadRuntimeConfig();
-      const names = options.tenant ?? config.env.STEWARD_TENANTS.split(',').map((t) => t.trim()).filter(Boolean);
-      await runWorker(config, names.map(assertTenantId), createLogger('steward-worker', config.env.STEWARD_LOG_LEVEL));
+      await runWorker(
+        config,
+        { only: options.tenant?.map(assertTenantId), except: options.excludeTenant?.map(assertTenantId) },
+        createLogger('steward-worker', config.env.STEWARD_LOG_LEVEL),
+      );
     });
 }

@@ -1,0 +1,47 @@
+// Budget caps checked BEFORE each model call: the call is refused when it would exceed max_llm_calls, or when the
+// cost so far (plus an optional estimate) would pass max_cost_usd. Pure: safe in workflows.
+import { LlmError } from './errors';
+import { usdToMicroUsd, type MicroUsd } from './prices';
+
+export interface BudgetLimits {
+  max_llm_calls?: number;
+  max_cost_usd?: number;
+}
+
+export interface BudgetCheck {
+  /** Model calls already made in this scope. */
+  callsSoFar: number;
+  costSoFarMicroUsd: MicroUsd;
+  limits: BudgetLimits;
+  /** Expected cost of the next call, when known (e.g. from max_tokens); refuses early rather than overshoot. */
+  estimatedCostMicroUsd?: MicroUsd;
+  /** Which budget this is, for the message: `run` (default), `agent`, `tenant daily`. */
+  scope?: string;
+}
+
+export type BudgetDecision =
+  | { allowed: true }
+  | { allowed: false; limit: 'max_llm_calls' | 'max_cost_usd'; message: string };
+
+export function checkBudget(check: BudgetCheck): BudgetDecision {
+  const scope = check.scope ?? 'run';
+  const { max_llm_calls: maxCalls, max_cost_usd: maxCostUsd } = check.limits;
+  if (maxCalls !== undefined && check.callsSoFar + 1 > maxCalls) {
+    return { allowed: false, limit: 'max_llm_calls', message: `${scope} budget: max_llm_calls (${maxCalls}) reached` };
+  }
+  if (maxCostUsd !== undefined) {
+    const cap = usdToMicroUsd(maxCostUsd);
+    const projected = check.costSoFarMicroUsd + (check.estimatedCostMicroUsd ?? 0);
+    // At the cap exactly, nothing is left for another call, whose cost is only known afterwards.
+    if (check.costSoFarMicroUsd >= cap || projected > cap) {
+      return { allowed: false, limit: 'max_cost_usd', message: `${scope} budget: max_cost_usd (${maxCostUsd}) would be exceeded` };
+    }
+  }
+  return { allowed: true };
+}
+
+/** Throws LlmError BUDGET_EXCEEDED (not retryable) when `checkBudget` refuses. */
+export function assertWithinBudget(check: BudgetCheck): void {
+  const decision = checkBudget(check);
+  if (!decision.allowed) throw new LlmError('BUDGET_EXCEEDED', decision.message, { retryable: false });
+}

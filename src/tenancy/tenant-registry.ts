@@ -1,0 +1,110 @@
+// The tenant registry and each tenant's partitions. Runs on the operator's connection: creating and dropping
+// partitions is DDL, which the application role cannot do.
+import type { Pool } from 'pg';
+import { StewardError } from '../errors';
+import type { TenantId } from './tenant-id';
+
+export const TENANT_STATUSES = ['active', 'suspended', 'deleted'] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+export interface Tenant {
+  id: TenantId;
+  displayName: string;
+  status: TenantStatus;
+  namespace: string;
+  createdAt: Date;
+}
+
+interface TenantRow {
+  id: TenantId;
+  display_name: string;
+  status: TenantStatus;
+  namespace: string;
+  created_at: Date;
+}
+
+const toTenant = (row: TenantRow): Tenant => ({
+  id: row.id,
+  displayName: row.display_name,
+  status: row.status,
+  namespace: row.namespace,
+  createdAt: row.created_at,
+});
+
+/** Registers the tenant (or revives a deleted one) and creates its partitions; both steps are idempotent. */
+export async function upsertTenantWithPartitions(admin: Pool, id: TenantId, displayName: string, namespace: string): Promise<Tenant> {
+  const client = await admin.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await client.query<TenantRow>(
+      `INSERT INTO tenants (id, display_name, namespace) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET
+         status = CASE WHEN tenants.status = 'deleted' THEN 'active' ELSE tenants.status END,
+         updated_at = now()
+       RETURNING *`,
+      [id, displayName, namespace],
+    );
+    await client.query('SELECT steward_create_tenant_partitions($1)', [id]);
+    await client.query('COMMIT');
+    return toTenant(result.rows[0]!);
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Drops the tenant's partitions (its data) and marks it deleted; returns the partitions dropped. */
+export async function dropTenantData(admin: Pool, id: TenantId): Promise<string[]> {
+  const client = await admin.connect();
+  try {
+    await client.query('BEGIN');
+    const dropped = await client.query<{ partition: string }>('SELECT steward_drop_tenant_partitions($1) AS partition', [id]);
+    await client.query(`UPDATE tenants SET status = 'deleted', updated_at = now() WHERE id = $1`, [id]);
+    await client.query('COMMIT');
+    return dropped.rows.map((row) => row.partition);
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export async function setTenantStatus(admin: Pool, id: TenantId, status: Exclude<TenantStatus, 'deleted'>): Promise<Tenant> {
+  const result = await admin.query<TenantRow>(
+    `UPDATE tenants SET status = $2, updated_at = now() WHERE id = $1 AND status <> 'deleted' RETURNING *`,
+    [id, status],
+  );
+  if (!result.rows[0]) throw tenantNotFound(id);
+  return toTenant(result.rows[0]);
+}
+
+/** Any connection may read the registry: the application role has SELECT on it. */
+export async function findTenant(pool: Pool, id: TenantId): Promise<Tenant | undefined> {
+  const result = await pool.query<TenantRow>(`SELECT * FROM tenants WHERE id = $1 AND status <> 'deleted'`, [id]);
+  return result.rows[0] ? toTenant(result.rows[0]) : undefined;
+}
+
+export async function listTenants(pool: Pool, options: { includeDeleted?: boolean } = {}): Promise<Tenant[]> {
+  const result = await pool.query<TenantRow>(
+    `SELECT * FROM tenants WHERE $1 OR status <> 'deleted' ORDER BY id`,
+    [options.includeDeleted ?? false],
+  );
+  return result.rows.map(toTenant);
+}
+
+/** The tenant, if it exists and may start runs; a clear error otherwise. */
+export async function assertTenantCanStartRuns(pool: Pool, id: TenantId): Promise<Tenant> {
+  const tenant = await findTenant(pool, id);
+  if (!tenant) throw tenantNotFound(id);
+  if (tenant.status === 'suspended') {
+    throw new StewardError('TENANT_SUSPENDED', `tenant ${id} is suspended: it cannot start runs (runs already started continue)`);
+  }
+  return tenant;
+}
+
+export function tenantNotFound(id: TenantId): StewardError {
+  return new StewardError('TENANT_NOT_FOUND', `tenant ${id} does not exist (create it with \`steward tenant create ${id}\`)`);
+}

@@ -1,0 +1,43 @@
+// Tenant lifecycle across both walls: the Postgres registry and partitions, and the Temporal namespace.
+// Every step is idempotent, so running a half-finished create or delete again completes it.
+import type { Connection } from '@temporalio/client';
+import type { Pool } from 'pg';
+import type { StewardEnv } from '../config/env';
+import { StewardError } from '../errors';
+import { countOpenRuns, deleteNamespace, ensureNamespace } from '../temporal/namespaces';
+import { namespaceForTenant, type TenantId } from './tenant-id';
+import { dropTenantData, findTenant, tenantNotFound, upsertTenantWithPartitions, type Tenant } from './tenant-registry';
+
+export interface TenantServiceDeps {
+  admin: Pool;
+  connection: Connection;
+  env: StewardEnv;
+}
+
+export async function createTenant(deps: TenantServiceDeps, id: TenantId, options: { displayName?: string } = {}): Promise<{ tenant: Tenant; namespace: 'created' | 'exists' }> {
+  const namespaceName = namespaceForTenant(id, deps.env.STEWARD_NAMESPACE_PREFIX);
+  const tenant = await upsertTenantWithPartitions(deps.admin, id, options.displayName ?? id, namespaceName);
+  const namespace = await ensureNamespace(deps.connection, namespaceName, deps.env.STEWARD_NAMESPACE_RETENTION_DAYS);
+  return { tenant, namespace };
+}
+
+export interface DeletedTenant {
+  tenant: TenantId;
+  partitions: string[];
+  namespace: string;
+  namespaceDeleted: boolean;
+  openRunsEnded: number;
+}
+
+/** Refuses while runs are open unless forced; then removes the tenant's data and its namespace (and its runs). */
+export async function deleteTenant(deps: TenantServiceDeps, id: TenantId, options: { force?: boolean } = {}): Promise<DeletedTenant> {
+  const tenant = await findTenant(deps.admin, id);
+  if (!tenant) throw tenantNotFound(id);
+  const openRuns = await countOpenRuns(deps.connection, tenant.namespace).catch(() => 0);
+  if (openRuns > 0 && !options.force) {
+    throw new StewardError('TENANT_HAS_OPEN_RUNS', `tenant ${id} has ${openRuns} open run(s): finish or cancel them, or delete with --force`);
+  }
+  const partitions = await dropTenantData(deps.admin, id);
+  const namespaceDeleted = await deleteNamespace(deps.connection, tenant.namespace);
+  return { tenant: id, partitions, namespace: tenant.namespace, namespaceDeleted, openRunsEnded: openRuns };
+}

@@ -1,0 +1,67 @@
+// Keeps one Worker running per served tenant: starts Workers for tenants that appear, drains those of tenants
+// that are deleted. All Workers share the process's connection, workflow bundle and database pool.
+import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Pool } from 'pg';
+import type { Logger } from '../log/logger';
+import type { Tenant } from '../tenancy/tenant-registry';
+import type { TenantId } from '../tenancy/tenant-id';
+import { createTenantWorker } from './tenant-worker';
+
+interface Served {
+  worker: Worker;
+  running: Promise<void>;
+}
+
+export class TenantSupervisor {
+  private readonly served = new Map<TenantId, Served>();
+
+  constructor(
+    private readonly deps: { connection: NativeConnection; bundle: WorkflowBundleWithSourceMap; pool: Pool; log: Logger },
+  ) {}
+
+  get tenants(): TenantId[] {
+    return [...this.served.keys()];
+  }
+
+  /** Serves exactly these tenants: starts the missing Workers and drains the ones no longer listed. */
+  async sync(tenants: Tenant[]): Promise<void> {
+    const wanted = new Map(tenants.filter((t) => t.status !== 'deleted').map((t) => [t.id, t]));
+    for (const [id, tenant] of wanted) {
+      if (this.served.has(id)) continue;
+      try {
+        const worker = await createTenantWorker({ ...this.deps, tenant: id, namespace: tenant.namespace });
+        const served: Served = {
+          worker,
+          // A Worker that fails (e.g. its namespace vanished for a moment) is forgotten, so the next sync restarts it.
+          running: worker.run().catch((error: unknown) => {
+            this.deps.log.error({ tenant: id, err: error }, 'tenant worker failed; it restarts on the next refresh');
+            if (this.served.get(id) === served) this.served.delete(id);
+          }),
+        };
+        this.served.set(id, served);
+        this.deps.log.info({ tenant: id, namespace: tenant.namespace }, 'serving tenant');
+      } catch (error) {
+        // Typically a tenant whose namespace is still being created: the next sync tries again.
+        this.deps.log.warn({ tenant: id, err: error }, 'cannot serve tenant yet');
+      }
+    }
+    for (const [id, served] of this.served) {
+      if (wanted.has(id)) continue;
+      this.served.delete(id);
+      served.worker.shutdown();
+      await served.running;
+      this.deps.log.info({ tenant: id }, 'drained tenant worker');
+    }
+  }
+
+  /** Shuts every Worker down (letting running tasks finish) and resolves once all have stopped. */
+  async shutdown(): Promise<void> {
+    const all = [...this.served.values()];
+    this.served.clear();
+    for (const served of all) {
+      // Temporal's runtime may already be shutting them down on the same signal.
+      if (served.worker.getState() === 'RUNNING') served.worker.shutdown();
+    }
+    await Promise.all(all.map((served) => served.running));
+  }
+}

@@ -1,0 +1,141 @@
+// Tenant lifecycle: create is idempotent, suspension stops new runs only, delete refuses open runs unless
+// forced, and a worker serving every tenant follows creations and deletions.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Client as PgClient } from 'pg';
+import { StewardClient } from '../../src/client';
+import { STEWARD_BIN, runCli } from '../support/cli';
+import { processExit, testConfig, uniqueTenant, waitForHistoryEvent } from '../support/stack';
+
+const HELLO = readFileSync('examples/hello.yaml', 'utf8');
+const PAUSING = readFileSync('test/fixtures/pausing-hello.yaml', 'utf8').replace('duration: 3s', 'duration: 10m');
+const config = testConfig();
+
+async function partitionsOf(tenant: string): Promise<string[]> {
+  const db = new PgClient({ connectionString: config.databaseUrl });
+  await db.connect();
+  const { rows } = await db
+    .query(`SELECT relname FROM pg_class WHERE relname LIKE $1 ORDER BY relname`, [`%_t_${tenant.replace(/-/g, '_')}`])
+    .finally(() => db.end());
+  return rows.map((row) => row.relname);
+}
+
+test('tenant create is idempotent and makes the namespace and one partition per tenant-scoped table', async () => {
+  const id = uniqueTenant('lc-create');
+  const first = await runCli(['tenant', 'create', id, '--name', 'Lifecycle Co', '--json']);
+  expect(first.code).toBe(0);
+  expect(JSON.parse(first.stdout)).toEqual({ id, namespace: id, status: 'active' });
+  expect((await runCli(['tenant', 'create', id])).stdout).toContain(`tenant ${id}: active, namespace ${id} (exists)`);
+  const suffix = id.replace(/-/g, '_');
+  expect(await partitionsOf(id)).toEqual([`approvals_t_${suffix}`, `audit_events_t_${suffix}`, `definitions_t_${suffix}`, `runs_t_${suffix}`]);
+  const listed = JSON.parse((await runCli(['tenant', 'list', '--json'])).stdout);
+  expect(listed).toContainEqual({ id, name: 'Lifecycle Co', status: 'active', namespace: id });
+});
+
+test.each([["acme'; drop table x; --"], ['../acme'], ['ACME'], [''], ['a'.repeat(300)]])('tenant create %j exits 2 with the reason', async (id) => {
+  const cli = await runCli(['tenant', 'create', id]);
+  expect(cli.code).toBe(2);
+  expect(cli.stderr).toMatch(/invalid tenant id/);
+});
+
+test('a run for an unknown tenant is refused with a hint; a suspended tenant cannot start runs but its open runs continue', async () => {
+  await expect(StewardClient.connect({ tenant: uniqueTenant('never-made') })).rejects.toMatchObject({ code: 'TENANT_NOT_FOUND' });
+
+  const id = uniqueTenant('lc-suspend');
+  await runCli(['tenant', 'create', id]);
+  const worker = spawn(process.execPath, [STEWARD_BIN, 'worker', '--tenant', id], { stdio: 'ignore' });
+  const client = await StewardClient.connect({ tenant: id });
+  try {
+    await client.register(readFileSync('test/fixtures/pausing-hello.yaml', 'utf8'));
+    await client.register(HELLO);
+    const running = await client.start<string>({ workflow: 'pausing-hello', input: {} });
+    await waitForHistoryEvent(running, (event) => Boolean(event.timerStartedEventAttributes));
+    expect((await runCli(['tenant', 'suspend', id])).stdout).toBe(`tenant ${id}: suspended\n`);
+    await expect(client.start({ workflow: 'hello', input: { name: 'x' } })).rejects.toMatchObject({ code: 'TENANT_SUSPENDED' });
+    expect(await running.result()).toBe('set before the crash, finished after it');
+    await runCli(['tenant', 'resume', id]);
+    expect(await (await client.start({ workflow: 'hello', input: { name: 'Ada' } })).result()).toMatchObject({ greeting: 'Hello, Ada!' });
+  } finally {
+    worker.kill('SIGTERM');
+    await processExit(worker);
+    await client.close();
+  }
+});
+
+test('delete refuses while runs are open, and with --force drops partitions and namespace and reports them', async () => {
+  const id = uniqueTenant('lc-delete');
+  await runCli(['tenant', 'create', id]);
+  const client = await StewardClient.connect({ tenant: id });
+  await client.register(PAUSING);
+  await client.start({ workflow: 'pausing-hello', input: {} });
+  await client.close();
+
+  const refused = await runCli(['tenant', 'delete', id]);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain(`tenant ${id} has 1 open run(s)`);
+
+  const deleted = await runCli(['tenant', 'delete', id, '--force', '--json']);
+  expect(deleted.code).toBe(0);
+  const report = JSON.parse(deleted.stdout);
+  expect(report).toMatchObject({ tenant: id, namespace: id, namespaceDeleted: true, openRunsEnded: 1 });
+  expect(report.partitions).toHaveLength(4);
+  expect(await partitionsOf(id)).toEqual([]);
+  await expect(StewardClient.connect({ tenant: id })).rejects.toMatchObject({ code: 'TENANT_NOT_FOUND' });
+});
+
+test('a worker serving every tenant picks up a tenant created while it runs, and drains a deleted one', async () => {
+  const logs: string[] = [];
+  let partial = '';
+  const worker = spawn(process.execPath, [STEWARD_BIN, 'worker'], {
+    env: { ...process.env, STEWARD_TENANT_REFRESH_MS: '300' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  worker.stderr.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    logs.push(...lines);
+  });
+  const parse = (line: string): Record<string, unknown> => {
+    try {
+      return JSON.parse(line);
+    } catch {
+      return {};
+    }
+  };
+  const seen = (predicate: (entry: Record<string, unknown>) => boolean) => logs.some((line) => predicate(parse(line)));
+  const waitFor = async (what: string, predicate: (entry: Record<string, unknown>) => boolean) => {
+    const deadline = Date.now() + 30_000;
+    while (!seen(predicate)) {
+      if (Date.now() > deadline) throw new Error(`worker never logged ${what}:\n${logs.join('\n')}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  try {
+    await waitFor('start', (e) => e.msg === 'worker started');
+    const id = uniqueTenant('lc-late');
+    await runCli(['tenant', 'create', id]);
+    await waitFor('the new tenant', (e) => e.msg === 'serving tenant' && e.tenant === id);
+    const client = await StewardClient.connect({ tenant: id });
+    await client.register(HELLO);
+    const run = await client.start({ workflow: 'hello', input: { name: 'Late' } });
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([run.result(), new Promise((resolve) => (timer = setTimeout(() => resolve('no result in 30 s'), 30_000)))]);
+    clearTimeout(timer);
+    if (outcome === 'no result in 30 s') throw new Error(`no result in 30 s; worker logs:\n${logs.join('\n')}`);
+    expect(outcome).toMatchObject({ greeting: 'Hello, Late!' });
+    await client.close();
+    await runCli(['tenant', 'delete', id]);
+    await waitFor('the drain', (e) => e.msg === 'drained tenant worker' && e.tenant === id);
+  } finally {
+    worker.kill('SIGTERM');
+    expect(await processExit(worker)).toBe(0);
+  }
+});
+
+test('a worker told to stop while it is still starting exits cleanly', async () => {
+  const worker = spawn(process.execPath, [STEWARD_BIN, 'worker'], { stdio: 'ignore' });
+  // Long enough for the process to be running Steward's code, short of the bundle being built.
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  worker.kill('SIGTERM');
+  expect(await processExit(worker)).toBe(0);
+});
