@@ -22,8 +22,13 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: NODE_BUILTINS,
         patterns: [{
-          group: ['**/src/*', '!**/src/ir', '!**/src/ir/*', '!**/src/errors', '**/activities/*', '@temporalio/{client,worker,activity,testing}'],
-          message: 'workflows/ may import only pure modules (src/ir) and @temporalio/workflow; activities by type only.',
+          group: [
+            '**/src/*', '!**/src/ir', '!**/src/ir/*', '!**/src/errors',
+            '!**/src/temporal', '**/src/temporal/*', '!**/src/temporal/search-attribute-keys',
+            '!**/src/llm', '**/src/llm/*', '!**/src/llm/pure',
+            '**/activities/*', '@temporalio/{client,worker,activity,testing}',
+          ],
+          message: 'workflows/ may import only pure modules (src/ir, src/errors, search-attribute keys, src/llm/pure) and @temporalio/workflow; activities by type only.',
           allowTypeImports: true,
         }],
       }],

@@ -1,17 +1,30 @@
-// Activities: everything non-deterministic a run does. Built per tenant by a factory, so an activity can
-// only ever touch the data of the namespace whose worker runs it.
+// Activities: everything non-deterministic a run does. Built per tenant by a factory, so an activity can only
+// ever touch the data (rows, secrets, identity checks) of the namespace whose worker runs it.
 import type { Pool } from 'pg';
+import type { Scrubber, SecretResolver } from '../src/secrets';
 import type { TenantId } from '../src/tenancy/tenant-id';
+import { createVerifyApproval } from './approval';
+import { createCallLlm } from './llm';
 import { createPrepareRun } from './prepare-run';
+import { createRunTool, type RegisteredTool } from './tool';
 
 export interface ActivityDeps {
   pool: Pool;
   tenant: TenantId;
+  /** Verifies user and approver tokens; without it every approval is refused. */
+  identity?: { issuer: string; audience: string; jwksUrl: string };
+  secrets?: SecretResolver;
+  scrubber?: Scrubber;
+  tools?: Record<string, RegisteredTool>;
+  llmBaseUrls?: { openai?: string; anthropic?: string };
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     prepareRun: createPrepareRun(deps),
+    runTool: createRunTool(deps),
+    callLlm: createCallLlm({ ...deps, defaultBaseUrls: deps.llmBaseUrls }),
+    verifyApproval: createVerifyApproval(deps),
   };
 }
 

@@ -1,4 +1,5 @@
-// Brings the local stack up and down: Postgres, the Temporal dev server and a worker, all on loopback,
+// Brings the local stack up and down: Postgres, the Temporal dev server, the STS, the model server and a worker,
+// all on loopback,
 // with state and logs under one folder. Starting is idempotent: parts that already run are kept.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ import {
   postmasterPid,
   startOwnedPostgres,
 } from './postgres';
+import { isModelServerHealthy } from './model-server/health';
+import { isStsHealthy } from './sts/is-sts-healthy';
 import { findOrBuildTemporal, isTemporalHealthy, startTemporalServer, waitForTemporal } from './temporal';
 
 export interface StackOptions {
@@ -36,13 +39,42 @@ export interface StackStatus {
   temporal: { address: string; ui: string; binary: string; healthy: boolean };
   postgres: { url: string; healthy: boolean };
   worker: { pid: number | null; healthy: boolean };
+  sts: { issuer: string; healthy: boolean };
+  llm: { base_url: string; healthy: boolean };
   logs_dir: string;
 }
+
+/** A loopback service of the stack that runs as a Node process from the built tree. */
+interface NodeService {
+  name: 'sts' | 'llm';
+  script: string;
+  args: string[];
+  url: string;
+  isHealthy(url: string): Promise<boolean>;
+}
+
+function nodeServices(env: StewardEnv): NodeService[] {
+  const sts = `http://127.0.0.1:${env.STEWARD_STS_PORT}`;
+  const llm = `http://127.0.0.1:${env.STEWARD_LLM_PORT}`;
+  return [
+    {
+      name: 'sts',
+      script: 'dev-server/sts/main.js',
+      // Keys persist across restarts so tokens minted before a restart still verify.
+      args: ['--port', String(env.STEWARD_STS_PORT), '--issuer', sts, '--keys-file', join(env.STEWARD_STATE_DIR, 'sts-keys.json')],
+      url: sts,
+      isHealthy: isStsHealthy,
+    },
+    { name: 'llm', script: 'dev-server/model-server/main.js', args: ['--port', String(env.STEWARD_LLM_PORT)], url: llm, isHealthy: isModelServerHealthy },
+  ];
+}
+
+export type StackPart = 'postgres' | 'temporal' | 'worker' | 'sts' | 'llm';
 
 export interface StartedStack {
   stack: StackFile;
   /** The parts this call started (rather than found running). */
-  started: Array<'postgres' | 'temporal' | 'worker'>;
+  started: StackPart[];
 }
 
 export async function startStack(options: StackOptions): Promise<StartedStack> {
@@ -85,10 +117,26 @@ export async function startStack(options: StackOptions): Promise<StartedStack> {
 
   if (options.seedTenants?.length) await seedTenants(env, postgres.url, address, options.seedTenants, log);
 
+  const services: StackFile['services'] = {};
+  for (const service of nodeServices(env)) {
+    services[service.name] = { url: service.url, pid: previous?.services[service.name]?.pid };
+    if (await service.isHealthy(service.url)) continue;
+    const logFile = join(logsDir, `${service.name}.log`);
+    log(`starting ${service.name} on ${service.url}`);
+    services[service.name]!.pid = spawnDetached({
+      command: process.execPath,
+      args: [join(findProjectRoot(), 'dist', service.script), ...service.args],
+      logFile,
+    });
+    await waitFor(service.name, () => service.isHealthy(service.url), 30_000, logFile);
+    started.push(service.name);
+  }
+
   const stack: StackFile = {
     temporal: { address, ui, binary, pid: temporalPid },
     postgres,
     worker: { pid: previous?.worker.pid },
+    services,
     logs_dir: logsDir,
   };
   if (options.withWorker && !isAlive(stack.worker.pid)) {
@@ -139,13 +187,23 @@ function startWorkerProcess(stack: StackFile, logsDir: string): number {
 }
 
 /** Stops the parts the stack owns: the worker, the Temporal dev server and the project's own Postgres. */
-export async function stopStack(env: StewardEnv, parts: ReadonlyArray<'postgres' | 'temporal' | 'worker'> = ['worker', 'temporal', 'postgres']): Promise<string[]> {
+export async function stopStack(env: StewardEnv, parts: readonly StackPart[] = ['worker', 'sts', 'llm', 'temporal', 'postgres']): Promise<string[]> {
   const stack = readStackFile(env.STEWARD_STATE_DIR);
   if (!stack) return [];
   const stopped: string[] = [];
   if (parts.includes('worker') && isAlive(stack.worker.pid)) {
     await stopProcess(stack.worker.pid!, 'SIGTERM');
     stopped.push('worker');
+  }
+  const services = { ...stack.services };
+  for (const name of ['sts', 'llm'] as const) {
+    const service = services[name];
+    if (!parts.includes(name) || !service) continue;
+    if (isAlive(service.pid)) {
+      await stopProcess(service.pid!, 'SIGTERM');
+      stopped.push(name);
+    }
+    services[name] = { url: service.url };
   }
   if (parts.includes('temporal') && isAlive(stack.temporal.pid)) {
     await stopProcess(stack.temporal.pid!, 'SIGTERM');
@@ -159,6 +217,7 @@ export async function stopStack(env: StewardEnv, parts: ReadonlyArray<'postgres'
   }
   writeStackFile(env.STEWARD_STATE_DIR, {
     ...stack,
+    services,
     temporal: { ...stack.temporal, pid: parts.includes('temporal') ? undefined : stack.temporal.pid },
     worker: parts.includes('worker') ? {} : stack.worker,
   });
@@ -168,20 +227,26 @@ export async function stopStack(env: StewardEnv, parts: ReadonlyArray<'postgres'
 export async function stackStatus(env: StewardEnv): Promise<StackStatus | undefined> {
   const stack = readStackFile(env.STEWARD_STATE_DIR);
   if (!stack) return undefined;
-  const [temporalHealthy, postgresHealthy] = await Promise.all([
+  const stsUrl = stack.services.sts?.url ?? `http://127.0.0.1:${env.STEWARD_STS_PORT}`;
+  const llmUrl = stack.services.llm?.url ?? `http://127.0.0.1:${env.STEWARD_LLM_PORT}`;
+  const [temporalHealthy, postgresHealthy, stsHealthy, llmHealthy] = await Promise.all([
     isTemporalHealthy(stack.temporal.address),
     isPostgresHealthy(stack.postgres.url),
+    isStsHealthy(stsUrl),
+    isModelServerHealthy(llmUrl),
   ]);
   return {
     temporal: { address: stack.temporal.address, ui: stack.temporal.ui, binary: stack.temporal.binary, healthy: temporalHealthy },
     postgres: { url: stack.postgres.url, healthy: postgresHealthy },
     worker: { pid: stack.worker.pid ?? null, healthy: isAlive(stack.worker.pid) },
+    sts: { issuer: stsUrl, healthy: stsHealthy },
+    llm: { base_url: llmUrl, healthy: llmHealthy },
     logs_dir: stack.logs_dir,
   };
 }
 
 export function isStackHealthy(status: StackStatus): boolean {
-  return status.temporal.healthy && status.postgres.healthy && status.worker.healthy;
+  return status.temporal.healthy && status.postgres.healthy && status.worker.healthy && status.sts.healthy && status.llm.healthy;
 }
 
 function adminUrl(url: string): string {

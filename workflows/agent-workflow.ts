@@ -1,11 +1,24 @@
-// The interpreter: runs one registered definition, node by node, deterministically. Everything that touches
-// the outside world happens in activities; this file only decides what happens next.
-import { ActivityFailure, ApplicationFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+// The workflow every Steward run executes: load and check the registered definition, then interpret it.
+// It can be started by `steward run`, the typed client or the raw Temporal CLI with {workflow, version, input}.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  continueAsNew,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PreparedRun } from '../activities/prepare-run';
 import { parseDuration } from '../src/ir/duration';
-import { evaluateExpression, renderTemplate, type ExpressionScope } from '../src/ir/expressions';
-import type { Definition, Node } from '../src/ir/schema';
+import { STEWARD_STATUS, STEWARD_WORKFLOW } from '../src/temporal/search-attribute-keys';
+import { Inbox, type InboxContents } from './inbox';
+import { DEFAULT_CONTINUE_AFTER_EVENTS, Interpreter } from './interpreter';
+import type { RunProgress, RunState } from './run-state';
 
 export interface AgentRunArgs {
   /** The registered workflow id (the definition's `id`). */
@@ -13,41 +26,53 @@ export interface AgentRunArgs {
   /** The version to run; the newest registered one when omitted. */
   version?: number;
   input?: unknown;
+  /** Operator setting: continue-as-new once history holds this many events. */
+  continueAfterEvents?: number;
+  /** Set by the run itself when it continues as new; callers never pass it. */
+  resume?: { prepared: PreparedRun; state: RunState; next: string; inbox: InboxContents };
 }
 
-const { prepareRun } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 10 },
-});
+export const stateQuery = defineQuery<RunProgress>('state');
 
-/** A run's state, as expressions see it: `input`, `vars`, `nodes.<id>.output` and `run`. */
-interface RunState {
-  input: unknown;
-  vars: Record<string, unknown>;
-  nodes: Record<string, { output: unknown }>;
-  run: { id: string; tenant: string; workflow: string; version: number; started_at: string };
-  steps: number;
-}
-
-type Outcome = { next: string | undefined } | { end: unknown };
+const { prepareRun } = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10 } });
 
 export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
-  const prepared = await prepare(args);
-  const info = workflowInfo();
-  const state: RunState = {
-    input: args.input ?? {},
-    vars: {},
-    nodes: {},
-    run: {
-      id: info.runId,
-      tenant: prepared.tenant,
-      workflow: prepared.workflow,
-      version: prepared.version,
-      started_at: info.startTime.toISOString(),
-    },
-    steps: 0,
+  const inbox = new Inbox(args.resume?.inbox);
+  inbox.install();
+  let status = 'running';
+  // The query is answerable from the first moment, before the interpreter exists.
+  const view: { interpreter?: Interpreter } = {};
+  setHandler(stateQuery, () => ({
+    status,
+    current: view.interpreter ? [...view.interpreter.current] : [],
+    steps: view.interpreter?.state.steps ?? 0,
+    path: view.interpreter ? [...view.interpreter.state.path] : [],
+    pending: view.interpreter ? [...view.interpreter.pending] : [],
+  }));
+  const setStatus = (next: string) => {
+    status = next;
+    upsertSearchAttributes([{ key: STEWARD_STATUS, value: next }]);
   };
-  return interpret(prepared, state);
+
+  const prepared = args.resume?.prepared ?? (await prepare(args));
+  upsertSearchAttributes([{ key: STEWARD_WORKFLOW, value: prepared.workflow }]);
+  setStatus('running');
+  const state = args.resume?.state ?? initialState(prepared, args.input ?? {});
+  const interpreter = new Interpreter(prepared, state, inbox, {
+    continueAfterEvents: args.continueAfterEvents ?? DEFAULT_CONTINUE_AFTER_EVENTS,
+    setStatus,
+    continueAsNew: (next) =>
+      continueAsNew<typeof agentWorkflow>({ ...args, input: undefined, resume: { prepared, state, next, inbox: inbox.contents() } }),
+  });
+  view.interpreter = interpreter;
+  try {
+    const output = await withinMaxDuration(prepared, state, () => interpreter.run(args.resume?.next ?? prepared.definition.start));
+    setStatus('completed');
+    return output;
+  } catch (error) {
+    if (!isContinueAsNew(error)) setStatus('failed');
+    throw error;
+  }
 }
 
 /** Loads the definition and checks the input; its refusal becomes the run's own failure, reason first. */
@@ -62,79 +87,33 @@ async function prepare(args: AgentRunArgs): Promise<PreparedRun> {
   }
 }
 
-async function interpret(prepared: PreparedRun, state: RunState): Promise<unknown> {
-  const definition = prepared.definition;
-  let nodeId: string | undefined = definition.start;
-  while (nodeId !== undefined) {
-    const node = nodeAt(definition, nodeId);
-    countStep(definition, state, nodeId);
-    const outcome = await executeNode(nodeId, node, state);
-    if ('end' in outcome) return outcome.end;
-    nodeId = outcome.next;
-  }
-  return null;
+function initialState(prepared: PreparedRun, input: unknown): RunState {
+  const info = workflowInfo();
+  return {
+    input,
+    vars: {},
+    nodes: {},
+    run: { id: info.runId, tenant: prepared.tenant, workflow: prepared.workflow, version: prepared.version, started_at: info.startTime.toISOString() },
+    steps: 0,
+    path: [],
+    visits: {},
+  };
 }
 
-async function executeNode(id: string, node: Node, state: RunState): Promise<Outcome> {
-  const scope = scopeOf(state);
-  switch (node.type) {
-    case 'set': {
-      for (const [name, value] of Object.entries(node.values)) {
-        state.vars[name] = typeof value === 'string' ? evaluateExpression(value, scopeOf(state)) : renderTemplate(value, scopeOf(state));
-      }
-      state.nodes[id] = { output: { ...state.vars } };
-      return { next: node.next };
-    }
-    case 'condition': {
-      const branch = node.branches.find((candidate) => evaluateExpression(candidate.when, scope) === true);
-      const next = branch?.next ?? node.default;
-      state.nodes[id] = { output: { branch: branch ? node.branches.indexOf(branch) : 'default' } };
-      return { next };
-    }
-    case 'wait': {
-      if (node.duration === undefined) throw unsupported(id, 'wait on `until` or `signal`');
-      await sleep(parseDuration(node.duration));
-      state.nodes[id] = { output: null };
-      return { next: node.next };
-    }
-    case 'end':
-      return { end: node.output === undefined ? null : valueOf(node.output, scope) };
-    case 'fail': {
-      const error = node.error === undefined ? `the run ended at fail node ${id}` : valueOf(node.error, scope);
-      throw ApplicationFailure.create({ type: 'RunFailed', message: typeof error === 'string' ? error : JSON.stringify(error), nonRetryable: true });
-    }
-    default:
-      throw unsupported(id, `${node.type} nodes`);
+/** `limits.max_duration` counts from the run's first start, across continue-as-new. */
+async function withinMaxDuration<T>(prepared: PreparedRun, state: RunState, work: () => Promise<T>): Promise<T> {
+  const limit = prepared.definition.limits?.max_duration;
+  if (limit === undefined) return work();
+  const remaining = Date.parse(state.run.started_at) + parseDuration(limit) - Date.now();
+  try {
+    return await CancellationScope.withTimeout(Math.max(1, remaining), work);
+  } catch (error) {
+    // A cancellation of the run itself (its root scope) is not the limit firing.
+    if (!isCancellation(error) || CancellationScope.current().consideredCancelled) throw error;
+    throw ApplicationFailure.create({ type: 'LIMIT_EXCEEDED', message: `limits.max_duration (${limit}) exceeded`, nonRetryable: true });
   }
 }
 
-/** A string is an expression; any other JSON value is data whose string leaves may hold templates. */
-function valueOf(value: unknown, scope: ExpressionScope): unknown {
-  return typeof value === 'string' ? evaluateExpression(value, scope) : renderTemplate(value, scope);
-}
-
-function scopeOf(state: RunState): ExpressionScope {
-  return { input: state.input, vars: state.vars, nodes: state.nodes, run: state.run };
-}
-
-function nodeAt(definition: Definition, id: string): Node {
-  const node = definition.nodes[id];
-  if (!node) throw ApplicationFailure.create({ type: 'DEFINITION_INVALID', message: `nodes.${id} does not exist`, nonRetryable: true });
-  return node;
-}
-
-function countStep(definition: Definition, state: RunState, id: string): void {
-  state.steps += 1;
-  const max = definition.limits?.max_steps;
-  if (max !== undefined && state.steps > max) {
-    throw ApplicationFailure.create({
-      type: 'LIMIT_EXCEEDED',
-      message: `limits.max_steps (${max}) exceeded at nodes.${id}`,
-      nonRetryable: true,
-    });
-  }
-}
-
-function unsupported(id: string, what: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: 'UNSUPPORTED_NODE', message: `nodes.${id}: ${what} are not supported by this interpreter`, nonRetryable: true });
+function isContinueAsNew(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ContinueAsNew';
 }

@@ -29,6 +29,17 @@ export const StewardEnv = z.object({
   STEWARD_TEMPORAL_PORT: port(7233),
   STEWARD_TEMPORAL_UI_PORT: port(8233),
   STEWARD_POSTGRES_PORT: port(55432),
+  STEWARD_STS_PORT: port(4444),
+  STEWARD_LLM_PORT: port(4010),
+  /** The identity provider that signs user and approver tokens (an OpenID issuer with a JWKS).
+   *  Defaults to the local stack's STS. */
+  STEWARD_OIDC_ISSUER: z.url().optional(),
+  /** The audience user tokens must carry. */
+  STEWARD_OIDC_AUDIENCE: z.string().min(1).default('steward'),
+  /** Base URL of the model server used by `llm` nodes that name no base_url; defaults to the local stack's. */
+  STEWARD_LLM_BASE_URL: z.url().optional(),
+  /** The issuer's JWKS; defaults to <issuer>/jwks. */
+  STEWARD_OIDC_JWKS_URL: z.url().optional(),
   /** Log verbosity of the worker and the CLI. */
   STEWARD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });

@@ -12,6 +12,10 @@ export interface RuntimeConfig {
   /** The Temporal address of the local stack, used only when Temporal's own configuration names none. */
   localTemporalAddress?: string;
   uiUrl: string;
+  /** Where user and approver tokens are verified; undefined when no identity provider is configured. */
+  identity?: { issuer: string; audience: string; jwksUrl: string };
+  /** Default provider base URLs for `llm` nodes without base_url (OpenAI-compatible ones end in /v1). */
+  llmBaseUrls?: { openai: string; anthropic: string };
 }
 
 export function loadRuntimeConfig(processEnv: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -29,6 +33,8 @@ export function loadRuntimeConfig(processEnv: NodeJS.ProcessEnv = process.env): 
     databaseUrl,
     appDatabaseUrl: env.STEWARD_APP_DATABASE_URL ?? appRoleUrl(databaseUrl),
     localTemporalAddress: stack?.temporal.address,
+    identity: identityConfig(env, stack?.services.sts?.url),
+    llmBaseUrls: llmBaseUrls(env.STEWARD_LLM_BASE_URL ?? stack?.services.llm?.url),
     uiUrl: env.STEWARD_UI_URL ?? stack?.temporal.ui ?? `http://127.0.0.1:${env.STEWARD_TEMPORAL_UI_PORT}`,
   };
 }
@@ -40,4 +46,16 @@ function appRoleUrl(databaseUrl: string): string {
   url.username = APP_ROLE;
   url.password = '';
   return url.toString();
+}
+
+function identityConfig(env: StewardEnv, localIssuer: string | undefined): RuntimeConfig['identity'] {
+  const issuer = env.STEWARD_OIDC_ISSUER ?? localIssuer;
+  if (!issuer) return undefined;
+  return { issuer, audience: env.STEWARD_OIDC_AUDIENCE, jwksUrl: env.STEWARD_OIDC_JWKS_URL ?? `${issuer.replace(/\/$/, '')}/jwks` };
+}
+
+function llmBaseUrls(base: string | undefined): RuntimeConfig['llmBaseUrls'] {
+  if (!base) return undefined;
+  const root = base.replace(/\/$/, '');
+  return { openai: `${root}/v1`, anthropic: root };
 }

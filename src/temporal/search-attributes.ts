@@ -1,10 +1,6 @@
-// Search attributes every tenant namespace carries, so runs can be filtered in the Web UI and CLI.
-// Temporal does not encrypt search attributes: they hold identifiers and states, never input data or PII.
+// Registers Steward's search attributes in a tenant namespace, so runs can be filtered in the Web UI and CLI.
 import type { Connection } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-
-export const STEWARD_STATUS = defineSearchAttributeKey('StewardStatus', SearchAttributeType.KEYWORD);
-export const STEWARD_WORKFLOW = defineSearchAttributeKey('StewardWorkflow', SearchAttributeType.KEYWORD);
+import { STEWARD_STATUS, STEWARD_WORKFLOW } from './search-attribute-keys';
 
 // temporal.api.enums.v1.IndexedValueType
 const INDEXED_VALUE_TYPE_KEYWORD = 2;

@@ -9,6 +9,7 @@ import { loadConnectionOptions } from '../temporal/connection';
 import { findTenant, listTenants, tenantNotFound, type Tenant } from '../tenancy/tenant-registry';
 import type { TenantId } from '../tenancy/tenant-id';
 import { createWorkflowBundle } from './bundle';
+import { createSharedActivityDeps } from './shared-deps';
 import { TenantSupervisor } from './tenant-supervisor';
 
 export interface WorkerScope {
@@ -30,7 +31,7 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
     NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress)),
     createWorkflowBundle(),
   ]);
-  const supervisor = new TenantSupervisor({ connection, bundle, pool, log });
+  const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared: createSharedActivityDeps(config) });
   const servedTenants = async (): Promise<Tenant[]> => {
     if (scope.only) {
       return Promise.all(scope.only.map(async (id) => (await findTenant(pool, id)) ?? Promise.reject(tenantNotFound(id))));

@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import type { Logger } from '../log/logger';
 import type { Tenant } from '../tenancy/tenant-registry';
 import type { TenantId } from '../tenancy/tenant-id';
-import { createTenantWorker } from './tenant-worker';
+import { createTenantWorker, type SharedActivityDeps } from './tenant-worker';
 
 interface Served {
   worker: Worker;
@@ -16,7 +16,7 @@ export class TenantSupervisor {
   private readonly served = new Map<TenantId, Served>();
 
   constructor(
-    private readonly deps: { connection: NativeConnection; bundle: WorkflowBundleWithSourceMap; pool: Pool; log: Logger },
+    private readonly deps: { connection: NativeConnection; bundle: WorkflowBundleWithSourceMap; pool: Pool; log: Logger; shared: SharedActivityDeps },
   ) {}
 
   get tenants(): TenantId[] {

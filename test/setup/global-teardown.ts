@@ -1,9 +1,7 @@
 // Drops the run's database and stops the parts of the stack that the setup started (none, if it reused one).
 import { Client } from 'pg';
 import { loadStewardEnv } from '../../src/config/env';
-import { stopStack } from '../../dev-server/stack';
-
-type Part = 'postgres' | 'temporal' | 'worker';
+import { stopStack, type StackPart } from '../../dev-server/stack';
 
 export default async function globalTeardown(): Promise<void> {
   if (process.env.STEWARD_TEST_NO_STACK === '1') return;
@@ -17,7 +15,7 @@ export default async function globalTeardown(): Promise<void> {
     await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
     await client.end();
   }
-  const started = (process.env.STEWARD_TEST_STARTED_PARTS ?? '').split(',').filter(Boolean) as Part[];
+  const started = (process.env.STEWARD_TEST_STARTED_PARTS ?? '').split(',').filter(Boolean) as StackPart[];
   const env = { ...process.env };
   delete env.DATABASE_URL;
   if (started.length > 0) await stopStack(loadStewardEnv(env), started);

@@ -1,5 +1,7 @@
 // Test helpers over the real stack: tenants unique to each test run, the runtime config, in-process workers.
+import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
+import { readStackFile } from '../../src/config/stack-file';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { loadRuntimeConfig, type RuntimeConfig } from '../../src/config/runtime';
 import { createPool } from '../../src/db/pool';
@@ -7,6 +9,7 @@ import { loadConnectionOptions } from '../../src/temporal/connection';
 import { assertTenantId, namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
 import { createTenant } from '../../src/tenancy/tenant-service';
 import { createWorkflowBundle } from '../../src/worker/bundle';
+import { createSharedActivityDeps } from '../../src/worker/shared-deps';
 import { createTenantWorker } from '../../src/worker/tenant-worker';
 
 export function testConfig(): RuntimeConfig {
@@ -43,7 +46,7 @@ export async function startTenantWorker(tenant: TenantId, config = testConfig())
   const namespace = namespaceForTenant(tenant, config.env.STEWARD_NAMESPACE_PREFIX);
   const [connection, bundle] = await Promise.all([NativeConnection.connect(options), createWorkflowBundle()]);
   const pool = createPool(config.appDatabaseUrl, { max: 4 });
-  const worker = await createTenantWorker({ connection, bundle, pool, tenant, namespace });
+  const worker = await createTenantWorker({ connection, bundle, pool, tenant, namespace, shared: createSharedActivityDeps(config) });
   const running = worker.run();
   return {
     worker,
@@ -72,4 +75,26 @@ export async function waitForHistoryEvent<E>(
 export function processExit(child: import('node:child_process').ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Runs the real `temporal` CLI (the stack's binary) against the test stack. */
+export async function temporalCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const config = testConfig();
+  const binary = readStackFile(config.env.STEWARD_STATE_DIR)?.temporal.binary ?? 'temporal';
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, [...args, '--address', process.env.TEMPORAL_ADDRESS ?? config.localTemporalAddress ?? '127.0.0.1:7233']);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The local STS's issuer, for minting user and approver tokens in tests. */
+export function stsUrl(): string {
+  const issuer = testConfig().identity?.issuer;
+  if (!issuer) throw new Error('the test stack has no STS');
+  return issuer;
 }

@@ -3,11 +3,13 @@ import type { Command } from 'commander';
 import { loadStewardEnv } from '../../config/env';
 import { isStackHealthy, stackStatus, startStack, stopStack, type StackStatus } from '../../../dev-server/stack';
 import { EXIT_FAILURE } from '../errors';
+import { registerTokenCommands } from './token';
 
 const say = (line: string) => process.stderr.write(`steward dev: ${line}\n`);
 
 export function registerDevCommands(program: Command): void {
-  const dev = program.command('dev').description('run the local stack (Temporal, Postgres, a worker) on loopback');
+  const dev = program.command('dev').description('run the local stack (Temporal, Postgres, STS, model server, a worker) on loopback');
+  registerTokenCommands(dev);
 
   dev
     .command('start', { isDefault: true })
@@ -55,6 +57,8 @@ function printStatus(status: StackStatus): void {
     `temporal   ${mark(status.temporal.healthy)} ${status.temporal.address}  Web UI ${status.temporal.ui}`,
     `postgres   ${mark(status.postgres.healthy)} ${status.postgres.url}`,
     `worker     ${mark(status.worker.healthy)} pid ${status.worker.pid ?? '-'}`,
+    `sts        ${mark(status.sts.healthy)} ${status.sts.issuer}`,
+    `llm        ${mark(status.llm.healthy)} ${status.llm.base_url}`,
     `logs       ${status.logs_dir}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

@@ -1,0 +1,87 @@
+// The `tool` node: an HTTP call (or a tool registered on the worker), rendered here so that secret templates
+// are filled in only inside the activity. 5xx and 429 are retried by Temporal; other 4xx are final.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { renderTemplate, type ExpressionScope } from '../src/ir/expressions';
+import type { HttpRequest, ToolNode } from '../src/ir/schema';
+import { resolveSecretsFor, withScrubbing, type SecretDeps } from './secrets';
+import { withFailureMapping } from './failures';
+
+export interface ToolCallRequest {
+  nodeId: string;
+  node: ToolNode;
+  scope: ExpressionScope;
+  /** The definition's `secrets` map (name → reference). */
+  secretReferences: Record<string, string>;
+  /** Sent as the Idempotency-Key header, stable across retries of the same step. */
+  idempotencyKey?: string;
+}
+
+export interface ToolCallResult {
+  status: number;
+  body: unknown;
+}
+
+export type RegisteredTool = (input: unknown) => Promise<unknown>;
+
+export interface ToolDeps extends SecretDeps {
+  tools?: Record<string, RegisteredTool>;
+  httpTimeoutMs?: number;
+}
+
+export function createRunTool(deps: ToolDeps) {
+  return async function runTool(call: ToolCallRequest): Promise<ToolCallResult> {
+    return withFailureMapping(() =>
+      withScrubbing(deps.scrubber, async () => {
+        if (call.node.tool !== 'http') return runRegisteredTool(deps, call);
+        const secrets = await resolveSecretsFor(deps, call.node.request, call.secretReferences);
+        const request = renderTemplate(call.node.request, { ...call.scope, secrets }) as HttpRequest;
+        return sendHttp(call, request, deps.httpTimeoutMs ?? 30_000);
+      }),
+    );
+  };
+}
+
+async function runRegisteredTool(deps: ToolDeps, call: ToolCallRequest): Promise<ToolCallResult> {
+  const tool = deps.tools?.[call.node.tool];
+  if (!tool) {
+    throw ApplicationFailure.create({ type: 'TOOL_NOT_REGISTERED', message: `nodes.${call.nodeId}: tool ${call.node.tool} is not registered on this worker`, nonRetryable: true });
+  }
+  return { status: 200, body: await tool(renderTemplate(call.node.input ?? null, call.scope)) };
+}
+
+async function sendHttp(call: ToolCallRequest, request: HttpRequest, timeoutMs: number): Promise<ToolCallResult> {
+  const url = new URL(request.url);
+  const headers: Record<string, string> = { ...request.headers };
+  if (call.idempotencyKey) headers['Idempotency-Key'] = call.idempotencyKey;
+  let body: string | undefined;
+  if (request.body !== undefined && request.method !== 'GET' && request.method !== 'HEAD') {
+    body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+    headers['Content-Type'] ??= typeof request.body === 'string' ? 'text/plain' : 'application/json';
+  }
+  const signal = AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(timeoutMs)]);
+  // Only the host is named in errors: paths and queries may carry rendered data.
+  const where = `nodes.${call.nodeId}: ${request.method} ${url.host}`;
+  let response: Response;
+  try {
+    response = await fetch(url, { method: request.method, headers, body, signal });
+  } catch (error) {
+    // The cause is left out on purpose: network errors can quote the full URL, and the URL may carry rendered data.
+    // eslint-disable-next-line preserve-caught-error
+    throw new Error(`${where} failed (${(error as Error).name})`);
+  }
+  const text = await response.text();
+  const parsed = (response.headers.get('content-type') ?? '').includes('json') ? safeJson(text) : text;
+  if (response.status >= 500 || response.status === 429) throw new Error(`${where} answered ${response.status}`);
+  if (response.status >= 400) {
+    throw ApplicationFailure.create({ type: 'TOOL_HTTP_ERROR', message: `${where} answered ${response.status}`, nonRetryable: true, details: [{ status: response.status }] });
+  }
+  return { status: response.status, body: parsed };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,73 @@
+// The `approval` node: waits (durably, on Temporal signals and timers) until enough distinct, verified approvers
+// approve, one rejects, or the timeout decides (reject, approve, or escalate once to other approvers).
+import { condition, proxyLocalActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { parseDuration } from '../src/ir/duration';
+import type { ApprovalNode, Approvers } from '../src/ir/schema';
+import type { Interpreter } from './interpreter';
+
+// Verification is quick and local to the worker: a local activity keeps the decision's latency low.
+const { verifyApproval } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
+
+export interface ApprovalOutcome {
+  approved: boolean;
+  output: { decision: 'approved' | 'rejected'; approvers: string[]; rejected_by?: string; reason?: string };
+}
+
+export async function runApproval(interpreter: Interpreter, id: string, node: ApprovalNode): Promise<ApprovalOutcome> {
+  let approvers: Approvers = node.approvers;
+  let timeoutMs = node.timeout === undefined ? undefined : parseDuration(node.timeout);
+  let escalated = false;
+  const counted: string[] = [];
+  const onlyWaiting = () => interpreter.pending.filter((wait) => wait.kind === 'approval').length === 1;
+
+  for (;;) {
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const wait = { kind: 'approval' as const, node: id, ...(deadline === undefined ? {} : { until: new Date(deadline).toISOString() }) };
+    const decided = await interpreter.waiting(wait, () => collect(interpreter, id, node, approvers, counted, deadline, onlyWaiting));
+    if (decided) return decided;
+    // Timed out.
+    if (node.on_timeout === 'approve') return { approved: true, output: { decision: 'approved', approvers: counted, reason: 'timeout' } };
+    if (node.on_timeout === 'escalate' && !escalated && node.escalate_to) {
+      escalated = true;
+      approvers = { users: node.escalate_to.users, groups: node.escalate_to.groups };
+      timeoutMs = node.escalate_to.timeout === undefined ? undefined : parseDuration(node.escalate_to.timeout);
+      continue;
+    }
+    return { approved: false, output: { decision: 'rejected', approvers: counted, reason: 'timeout' } };
+  }
+}
+
+/** Verifies decisions as they arrive; resolves with the outcome, or undefined when the deadline passes first. */
+async function collect(
+  interpreter: Interpreter,
+  id: string,
+  node: ApprovalNode,
+  approvers: Approvers,
+  counted: string[],
+  deadline: number | undefined,
+  onlyWaiting: () => boolean,
+): Promise<ApprovalOutcome | undefined> {
+  for (;;) {
+    const ready = () => interpreter.inbox.hasApproval(id, onlyWaiting());
+    if (deadline === undefined) await condition(ready);
+    else if (!(await condition(ready, Math.max(1, deadline - Date.now())))) return undefined;
+    const signal = interpreter.inbox.takeApproval(id, onlyWaiting());
+    if (!signal) continue;
+    const verdict = await verifyApproval({
+      nodeId: id,
+      decision: signal.decision,
+      token: signal.token,
+      comment: signal.comment,
+      approvers,
+      counted: [...counted],
+      allowSelfApproval: node.allow_self_approval,
+    });
+    if (!verdict.accepted) continue;
+    if (verdict.decision === 'reject') {
+      return { approved: false, output: { decision: 'rejected', approvers: counted, rejected_by: verdict.approver } };
+    }
+    counted.push(verdict.approver);
+    if (counted.length >= node.required) return { approved: true, output: { decision: 'approved', approvers: [...counted] } };
+  }
+}

@@ -1,0 +1,260 @@
+// Executes a definition's nodes, one step at a time, deterministically. Every effect on the outside world is an
+// activity or a child workflow; this file only decides what runs next and records what each node produced.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
+  condition,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { PreparedRun } from '../activities/prepare-run';
+import { parseDuration } from '../src/ir/duration';
+import { evaluateExpression, renderTemplate, type ExpressionScope } from '../src/ir/expressions';
+import type { Node, ParallelNode, Retry, WaitNode } from '../src/ir/schema';
+import { runApproval } from './approval-node';
+import type { Inbox } from './inbox';
+import { PATH_KEPT, scopeOf, type PendingWait, type RunState } from './run-state';
+
+/** Continue-as-new once history holds this many events, well before Temporal's limits. */
+export const DEFAULT_CONTINUE_AFTER_EVENTS = 2_000;
+const DEFAULT_ACTIVITY_TIMEOUT = '60 seconds';
+const DEFAULT_RETRY: Retry = { max_attempts: 5, initial_interval: '1s', backoff_coefficient: 2, max_interval: '30s' };
+
+type StepOutcome = { kind: 'next'; next: string | undefined; output: unknown } | { kind: 'end'; output: unknown };
+type ChainOutcome = { kind: 'end'; output: unknown } | { kind: 'stop'; output: unknown };
+
+export interface InterpreterOptions {
+  continueAfterEvents: number;
+  /** Called before continue-as-new with the node to resume at. */
+  continueAsNew: (next: string) => Promise<never>;
+  setStatus: (status: string) => void;
+}
+
+export class Interpreter {
+  readonly current = new Set<string>();
+  readonly pending: PendingWait[] = [];
+
+  constructor(
+    readonly prepared: PreparedRun,
+    readonly state: RunState,
+    readonly inbox: Inbox,
+    private readonly options: InterpreterOptions,
+  ) {}
+
+  /** Runs from `start` to the end; the result is the output of the `end` node reached (null if none). */
+  async run(start: string): Promise<unknown> {
+    const outcome = await this.follow(start, true);
+    return outcome.kind === 'end' ? outcome.output : null;
+  }
+
+  /** Follows `next` links from `id` until an `end` node, or a node without `next` (the end of a branch). */
+  private async follow(id: string | undefined, topLevel: boolean): Promise<ChainOutcome> {
+    let output: unknown = null;
+    while (id !== undefined) {
+      if (topLevel) await this.continueAsNewIfHistoryIsLong(id);
+      const node = this.nodeAt(id);
+      this.countStep(id);
+      this.current.add(id);
+      let step: StepOutcome;
+      try {
+        step = await this.execute(id, node);
+      } catch (error) {
+        step = this.routeError(id, node, error);
+      } finally {
+        this.current.delete(id);
+      }
+      if (step.kind === 'end') return step;
+      output = step.output;
+      id = step.next;
+    }
+    return { kind: 'stop', output };
+  }
+
+  private async execute(id: string, node: Node): Promise<StepOutcome> {
+    const scope = scopeOf(this.state);
+    const done = (output: unknown, next: string | undefined): StepOutcome => {
+      this.state.nodes[id] = { output };
+      return { kind: 'next', next, output };
+    };
+    switch (node.type) {
+      case 'set': {
+        const written: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(node.values)) {
+          written[name] = valueOf(value, scopeOf(this.state));
+          this.state.vars[name] = written[name];
+        }
+        return done(written, node.next);
+      }
+      case 'condition': {
+        const index = node.branches.findIndex((branch) => evaluateExpression(branch.when, scope) === true);
+        const next = index >= 0 ? node.branches[index]!.next : node.default;
+        return done({ branch: index >= 0 ? index : 'default' }, next);
+      }
+      case 'parallel':
+        return done(await this.runParallel(node), node.next);
+      case 'wait':
+        return done(await this.runWait(id, node, scope), node.next);
+      case 'approval': {
+        const decision = await runApproval(this, id, node);
+        if (decision.approved) return done(decision.output, node.next);
+        this.state.nodes[id] = { output: decision.output };
+        if (node.on_reject) return { kind: 'next', next: node.on_reject, output: decision.output };
+        throw ApplicationFailure.create({ type: 'APPROVAL_REJECTED', message: `nodes.${id}: the approval was rejected`, nonRetryable: true });
+      }
+      case 'tool': {
+        const visit = this.state.visits[id] ?? 1;
+        const idempotencyKey = node.idempotency_key
+          ? String(renderTemplate(node.idempotency_key, scope))
+          : node.irreversible
+            ? `${workflowInfo().workflowId}:${id}:${visit}`
+            : undefined;
+        const result = await this.activities(node).runTool({ nodeId: id, node, scope, secretReferences: this.secretReferences(), idempotencyKey });
+        return done(result.body, node.next);
+      }
+      case 'llm': {
+        const result = await this.activities(node, true).callLlm({ nodeId: id, node, scope, secretReferences: this.secretReferences() });
+        return done(result.output ?? result.text, node.next);
+      }
+      case 'subworkflow': {
+        const output = await executeChild('agentWorkflow', {
+          workflowId: `${workflowInfo().workflowId}/${id}/${this.state.visits[id] ?? 1}`,
+          args: [{ workflow: node.workflow, version: node.version, input: node.input === undefined ? {} : renderTemplate(node.input, scope) }],
+          ...(node.timeout ? { workflowExecutionTimeout: parseDuration(node.timeout) } : {}),
+        });
+        return done(output, node.next);
+      }
+      case 'end':
+        return { kind: 'end', output: node.output === undefined ? null : valueOf(node.output, scope) };
+      case 'fail': {
+        const error = node.error === undefined ? `the run ended at fail node ${id}` : valueOf(node.error, scope);
+        throw ApplicationFailure.create({
+          type: 'RUN_FAILED',
+          message: typeof error === 'string' ? error : JSON.stringify(error),
+          nonRetryable: true,
+        });
+      }
+    }
+  }
+
+  /** Branches run concurrently; `all` collects outputs in branch order, `any` takes the first to succeed and cancels the rest. */
+  private async runParallel(node: ParallelNode): Promise<unknown> {
+    if (node.join === 'all') {
+      const outcomes = await Promise.all(node.branches.map((branch) => this.follow(branch.start, false)));
+      return outcomes.map((outcome) => outcome.output);
+    }
+    const scope = new CancellationScope();
+    const runs = node.branches.map((branch, index) => scope.run(() => this.follow(branch.start, false)).then((outcome) => ({ index, output: outcome.output })));
+    // The losers end in cancellation; that is expected, not a failure.
+    runs.forEach((run) => run.catch(() => undefined));
+    const winner = await Promise.any(runs);
+    scope.cancel();
+    return { branch: winner.index, output: winner.output };
+  }
+
+  private async runWait(id: string, node: WaitNode, scope: ExpressionScope): Promise<unknown> {
+    if (node.signal !== undefined) {
+      const name = node.signal;
+      const timeoutMs = node.timeout === undefined ? undefined : parseDuration(node.timeout);
+      const received = await this.waiting({ kind: 'signal', node: id, signal: name, ...untilOf(timeoutMs) }, () =>
+        timeoutMs === undefined ? condition(() => this.inbox.hasSignal(name)).then(() => true) : condition(() => this.inbox.hasSignal(name), timeoutMs),
+      );
+      if (!received) {
+        throw ApplicationFailure.create({ type: 'WAIT_TIMEOUT', message: `nodes.${id}: no ${name} signal within ${node.timeout}`, nonRetryable: true });
+      }
+      return this.inbox.takeSignal(name).payload ?? null;
+    }
+    const ms = node.duration !== undefined ? parseDuration(node.duration) : millisUntil(evaluateExpression(node.until!, scope), id);
+    await this.waiting({ kind: 'timer', node: id, ...untilOf(ms) }, () => sleep(ms));
+    return null;
+  }
+
+  /** Marks the run as waiting while `work` runs, for the state query and the status search attribute. */
+  async waiting<T>(wait: PendingWait, work: () => Promise<T>): Promise<T> {
+    this.pending.push(wait);
+    this.options.setStatus(wait.kind === 'approval' ? 'awaiting_approval' : 'waiting');
+    try {
+      return await work();
+    } finally {
+      this.pending.splice(this.pending.indexOf(wait), 1);
+      if (this.pending.length === 0) this.options.setStatus('running');
+    }
+  }
+
+  /** A failed step goes to its `on_error` node when it has one; the error is kept as the node's `error`. */
+  private routeError(id: string, node: Node, error: unknown): StepOutcome {
+    const routable = error instanceof ActivityFailure || error instanceof ChildWorkflowFailure || (error instanceof ApplicationFailure && error.type === 'WAIT_TIMEOUT');
+    if (!node.on_error || !routable || isCancellation(error) || node.type === 'fail') throw error;
+    const cause = (error as { cause?: unknown }).cause;
+    const failure = cause instanceof ApplicationFailure ? cause : (error as ApplicationFailure);
+    this.state.nodes[id] = { error: { type: failure.type ?? failure.name, message: failure.message } };
+    return { kind: 'next', next: node.on_error, output: null };
+  }
+
+  activities(node: { timeout?: string; retry?: Retry }, heartbeats = false): Activities {
+    const retry = node.retry ?? DEFAULT_RETRY;
+    const options: ActivityOptions = {
+      startToCloseTimeout: node.timeout ?? DEFAULT_ACTIVITY_TIMEOUT,
+      ...(heartbeats ? { heartbeatTimeout: '30 seconds' } : {}),
+      retry: {
+        maximumAttempts: retry.max_attempts ?? DEFAULT_RETRY.max_attempts,
+        initialInterval: retry.initial_interval ?? DEFAULT_RETRY.initial_interval,
+        backoffCoefficient: retry.backoff_coefficient ?? DEFAULT_RETRY.backoff_coefficient,
+        maximumInterval: retry.max_interval ?? DEFAULT_RETRY.max_interval,
+        nonRetryableErrorTypes: retry.non_retryable_errors,
+      },
+    };
+    return proxyActivities<Activities>(options);
+  }
+
+  private secretReferences(): Record<string, string> {
+    return this.prepared.definition.secrets ?? {};
+  }
+
+  private nodeAt(id: string): Node {
+    const node = this.prepared.definition.nodes[id];
+    if (!node) throw ApplicationFailure.create({ type: 'DEFINITION_INVALID', message: `nodes.${id} does not exist`, nonRetryable: true });
+    return node;
+  }
+
+  private countStep(id: string): void {
+    const state = this.state;
+    state.steps += 1;
+    state.visits[id] = (state.visits[id] ?? 0) + 1;
+    state.path.push(id);
+    if (state.path.length > PATH_KEPT) state.path.splice(0, state.path.length - PATH_KEPT);
+    const max = this.prepared.definition.limits?.max_steps;
+    if (max !== undefined && state.steps > max) {
+      throw ApplicationFailure.create({ type: 'LIMIT_EXCEEDED', message: `limits.max_steps (${max}) exceeded at nodes.${id}`, nonRetryable: true });
+    }
+  }
+
+  private async continueAsNewIfHistoryIsLong(next: string): Promise<void> {
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength >= this.options.continueAfterEvents) await this.options.continueAsNew(next);
+  }
+}
+
+/** A string is an expression; any other JSON value is data whose string leaves may hold templates. */
+function valueOf(value: unknown, scope: ExpressionScope): unknown {
+  return typeof value === 'string' ? evaluateExpression(value, scope) : renderTemplate(value, scope);
+}
+
+function untilOf(ms: number | undefined): { until?: string } {
+  return ms === undefined ? {} : { until: new Date(Date.now() + ms).toISOString() };
+}
+
+function millisUntil(value: unknown, id: string): number {
+  const at = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(at)) {
+    throw ApplicationFailure.create({ type: 'INPUT_INVALID', message: `nodes.${id}.until: the expression must give a timestamp`, nonRetryable: true });
+  }
+  // Date.now() inside a workflow is the deterministic workflow clock.
+  return Math.max(0, at - Date.now());
+}

@@ -1,0 +1,46 @@
+// What a run knows while it executes: its input, variables, node outputs and progress. Plain JSON, so it can be
+// queried, carried across continue-as-new and read by expressions.
+import type { ExpressionScope } from '../src/ir/expressions';
+
+export interface RunIdentity {
+  id: string;
+  tenant: string;
+  workflow: string;
+  version: number;
+  started_at: string;
+}
+
+export interface PendingWait {
+  kind: 'timer' | 'signal' | 'approval';
+  node: string;
+  /** ISO time at which the wait gives up (or fires, for timers). */
+  until?: string;
+  signal?: string;
+}
+
+export interface RunState {
+  input: unknown;
+  vars: Record<string, unknown>;
+  nodes: Record<string, { output?: unknown; error?: { type: string; message: string } }>;
+  run: RunIdentity;
+  steps: number;
+  /** Node ids in the order they ran (the last PATH_KEPT of them). */
+  path: string[];
+  /** How often each node has run: loop iterations get distinct child ids and idempotency keys. */
+  visits: Record<string, number>;
+}
+
+export const PATH_KEPT = 200;
+
+export function scopeOf(state: RunState): ExpressionScope {
+  return { input: state.input, vars: state.vars, nodes: state.nodes, run: state.run as unknown as Record<string, unknown> };
+}
+
+/** The run-state query's answer. */
+export interface RunProgress {
+  status: string;
+  current: string[];
+  steps: number;
+  path: string[];
+  pending: PendingWait[];
+}
