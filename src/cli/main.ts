@@ -1,6 +1,8 @@
 // `steward`: the command-line entry point. Commands live in ./commands, one file per noun.
 import { Command, CommanderError } from 'commander';
+import { registerDefinitionCommands } from './commands/definitions';
 import { registerDevCommands } from './commands/dev';
+import { registerPiiCommands } from './commands/pii';
 import { registerRunCommands } from './commands/run';
 import { registerTenantCommands } from './commands/tenant';
 import { registerWorkerCommand } from './commands/worker';
@@ -13,8 +15,10 @@ export function createProgram(): Command {
     .exitOverride();
   registerDevCommands(program);
   registerWorkerCommand(program);
+  registerDefinitionCommands(program);
   registerTenantCommands(program);
   registerRunCommands(program);
+  registerPiiCommands(program);
   return program;
 }
 

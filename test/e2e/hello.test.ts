@@ -94,3 +94,9 @@ test('`steward run --wait` of a run that fails prints the reason on stderr and e
   expect(JSON.parse(cli.stdout)).toMatchObject({ status: 'FAILED', result: null });
   expect(cli.stderr).toMatch(/run .* failed: run input does not match the definition's input schema: input\.name: must NOT have fewer than 1 characters/);
 });
+
+test('`steward run --wait --progress` shows each node as it runs', async () => {
+  const cli = await runCli(['run', 'examples/hello.yaml', '--tenant', tenant, '--input', '{"name":"Ada"}', '--wait', '--progress']);
+  expect(cli.code).toBe(0);
+  expect(cli.stdout).toMatch(/ {2}→ greet\n {2}→ done\nstatus: COMPLETED/);
+});

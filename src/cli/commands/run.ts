@@ -4,12 +4,14 @@ import type { Command } from 'commander';
 import { StewardClient } from '../../client';
 import { EXIT_FAILURE } from '../errors';
 import { readFileArgument, readJsonArgument } from '../input';
+import { followProgress } from '../progress';
 
 interface RunOptions {
   tenant: string;
   input: string;
   wait?: boolean;
   json?: boolean;
+  progress?: boolean;
 }
 
 export function registerRunCommands(program: Command): void {
@@ -21,6 +23,7 @@ export function registerRunCommands(program: Command): void {
     .option('--input <json|@file>', 'run input as JSON, or @path to a JSON file', '{}')
     .option('--wait', 'wait for the run to finish and print its result')
     .option('--json', 'print one JSON object {run_id, workflow_id, namespace, status, result} on stdout')
+    .option('--progress', 'with --wait, show each node as it runs (the default on a terminal)')
     .action(async (file: string, options: RunOptions) => {
       const source = readFileArgument('FILE', file);
       const input = readJsonArgument('--input', options.input);
@@ -35,8 +38,11 @@ export function registerRunCommands(program: Command): void {
         let result: unknown;
         let failure: string | undefined;
         if (options.wait) {
+          const finished = run.result();
+          const showProgress = !options.json && (options.progress ?? process.stdout.isTTY === true);
+          if (showProgress) await followProgress(run, finished, (line) => process.stdout.write(line + '\n'));
           try {
-            result = await run.result();
+            result = await finished;
           } catch (error) {
             if (!(error instanceof WorkflowFailedError)) throw error;
             failure = error.cause?.message ?? error.message;
