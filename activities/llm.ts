@@ -4,6 +4,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import type { LlmNode } from '../src/ir/schema';
 import { callModel, createOutputValidator, ensureStructuredOutput, isLlmError, type ModelRequest, type Usage } from '../src/llm';
+import { applyDataPolicySync, redactText } from '../src/pii';
+import { DataPolicy } from '../src/pii/policy';
 import { resolveSecretsFor, withScrubbing, type SecretDeps } from './secrets';
 
 export interface LlmCallRequest {
@@ -11,6 +13,8 @@ export interface LlmCallRequest {
   node: LlmNode;
   scope: ExpressionScope;
   secretReferences: Record<string, string>;
+  /** The definition's data policy: unless it sets send_pii_to_provider, prompts carry masked values only. */
+  dataPolicy?: DataPolicy;
 }
 
 export interface LlmCallResult {
@@ -33,10 +37,11 @@ export function createCallLlm(deps: LlmDeps) {
       try {
         const secrets = await resolveSecretsFor(deps, node.api_key, call.secretReferences);
         const apiKey = node.api_key === undefined ? '' : String(renderTemplate(node.api_key, { ...call.scope, secrets }));
+        const prompt = createPromptRenderer(call.scope, call.dataPolicy);
         const request: ModelRequest = {
           model: node.model,
-          system: node.system === undefined ? undefined : String(renderTemplate(node.system, call.scope)),
-          messages: [{ role: 'user', content: String(renderTemplate(node.prompt, call.scope)) }],
+          system: node.system === undefined ? undefined : prompt(node.system),
+          messages: [{ role: 'user', content: prompt(node.prompt) }],
           temperature: node.temperature,
           maxTokens: node.max_tokens,
           outputSchema: node.output_schema ? { schema: node.output_schema } : undefined,
@@ -63,4 +68,21 @@ export function createCallLlm(deps: LlmDeps) {
       }
     });
   };
+}
+
+// Mask mode needs no key; the policy context asks for one.
+const NO_KEY = new Uint8Array(32);
+
+/**
+ * Renders prompt templates. Unless the policy allows PII to reach the provider, the values templates read are
+ * masked first (fields named by pii_fields whatever their content), and the rendered text is scanned again.
+ */
+function createPromptRenderer(scope: ExpressionScope, policy: DataPolicy | undefined): (template: string) => string {
+  const effective = policy ?? DataPolicy.parse({});
+  if (effective.send_pii_to_provider) return (template) => String(renderTemplate(template, scope));
+  const masking = { ...effective, redaction_mode: 'mask' as const };
+  const mask = (value: unknown) => applyDataPolicySync(value, masking, { hmacKey: NO_KEY });
+  const masked: ExpressionScope = { ...scope, input: mask(scope.input), vars: mask(scope.vars) as Record<string, unknown>, nodes: mask(scope.nodes) as Record<string, unknown> };
+  return (template) =>
+    redactText(String(renderTemplate(template, masked)), { mode: 'mask', detectors: effective.pii_detectors, customDetectors: effective.custom_detectors });
 }

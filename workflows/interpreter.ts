@@ -119,7 +119,13 @@ export class Interpreter {
         return done(result.body, node.next);
       }
       case 'llm': {
-        const result = await this.activities(node, true).callLlm({ nodeId: id, node, scope, secretReferences: this.secretReferences() });
+        const result = await this.activities(node, true).callLlm({
+          nodeId: id,
+          node,
+          scope,
+          secretReferences: this.secretReferences(),
+          dataPolicy: this.prepared.definition.data_policy,
+        });
         return done(result.output ?? result.text, node.next);
       }
       case 'subworkflow': {

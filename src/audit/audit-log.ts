@@ -1,6 +1,10 @@
-// The audit trail: append and read tenant-scoped audit events. Payloads are written already redacted by
-// their callers (the data policy decides what may be kept); identities are ids, never tokens.
+// The audit trail: append and read tenant-scoped audit events. Payloads go through the run's data policy before
+// they are written: prompts and outputs are kept only when the policy says so, and PII is redacted (tokenize
+// becomes keyed hashing here, so the trail never holds a value that could be turned back). Identities are ids,
+// never tokens.
 import type { Pool } from 'pg';
+import { applyDataPolicySync } from '../pii';
+import type { DataPolicy } from '../pii/policy';
 import { withTenant } from '../db/tenant-scope';
 import type { TenantId } from '../tenancy/tenant-id';
 
@@ -20,12 +24,28 @@ export interface StoredAuditEvent extends AuditEvent {
   createdAt: Date;
 }
 
-export async function recordAuditEvent(pool: Pool, tenant: TenantId, event: AuditEvent): Promise<void> {
+export interface AuditRedaction {
+  policy: DataPolicy;
+  /** The tenant's PII hashing key. */
+  hmacKey: Uint8Array;
+}
+
+export function redactAuditPayload(payload: Record<string, unknown>, redaction: AuditRedaction): Record<string, unknown> {
+  const { prompt, output, ...rest } = payload;
+  const kept: Record<string, unknown> = { ...rest };
+  if (prompt !== undefined && redaction.policy.retain_prompts) kept.prompt = prompt;
+  if (output !== undefined && redaction.policy.retain_outputs) kept.output = output;
+  const mode = redaction.policy.redaction_mode === 'tokenize' ? 'hash' : redaction.policy.redaction_mode;
+  return applyDataPolicySync(kept, { ...redaction.policy, redaction_mode: mode }, { hmacKey: redaction.hmacKey }) as Record<string, unknown>;
+}
+
+export async function recordAuditEvent(pool: Pool, tenant: TenantId, event: AuditEvent, redaction?: AuditRedaction): Promise<void> {
+  const payload = redaction && event.payload ? redactAuditPayload(event.payload, redaction) : event.payload;
   await withTenant(pool, tenant, (db) =>
     db.query(
       `INSERT INTO audit_events (tenant_id, run_id, workflow_id, step, attempt, user_id, agent_id, event_type, payload)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [tenant, event.runId, event.workflowId, event.step, event.attempt, event.userId, event.agentId, event.type, event.payload ?? {}],
+      [tenant, event.runId, event.workflowId, event.step, event.attempt, event.userId, event.agentId, event.type, payload ?? {}],
     ),
   );
 }
