@@ -11,6 +11,8 @@ export function createLogger(name: string, level = process.env.STEWARD_LOG_LEVEL
       name,
       level,
       base: { service: name },
+      // Errors are serialised (and redacted) by the formatter below; pino's own serializer would undo that.
+      serializers: { err: (value: unknown) => value },
       formatters: { log: (fields) => redactLogFields(fields) },
       hooks: {
         logMethod(args, method) {
