@@ -9,6 +9,12 @@ const NON_RETRYABLE: ReadonlySet<ErrorCode> = new Set([
   'LIMIT_EXCEEDED',
   'TENANT_NOT_FOUND',
   'TENANT_SUSPENDED',
+  'SECRET_NOT_FOUND',
+  'SECRET_DENIED',
+  'BUDGET_EXCEEDED',
+  'OUTPUT_INVALID',
+  'INPUT_BLOCKED',
+  'LLM_CANCELLED',
 ]);
 
 export async function withFailureMapping<T>(work: () => Promise<T>): Promise<T> {

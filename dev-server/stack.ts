@@ -23,6 +23,7 @@ import {
   startOwnedPostgres,
 } from './postgres';
 import { isModelServerHealthy } from './model-server/health';
+import { createDevRootToken, DEMO_TENANTS, findOrBuildVault, isVaultHealthy, seedVault, startVaultDevServer, vaultAddress, waitForVault } from './vault';
 import { isStsHealthy } from './sts/is-sts-healthy';
 import { findOrBuildTemporal, isTemporalHealthy, startTemporalServer, waitForTemporal } from './temporal';
 
@@ -39,6 +40,7 @@ export interface StackStatus {
   temporal: { address: string; ui: string; binary: string; healthy: boolean };
   postgres: { url: string; healthy: boolean };
   worker: { pid: number | null; healthy: boolean };
+  vault: { address: string; root_token: string; healthy: boolean };
   sts: { issuer: string; healthy: boolean };
   llm: { base_url: string; healthy: boolean };
   logs_dir: string;
@@ -69,7 +71,7 @@ function nodeServices(env: StewardEnv): NodeService[] {
   ];
 }
 
-export type StackPart = 'postgres' | 'temporal' | 'worker' | 'sts' | 'llm';
+export type StackPart = 'postgres' | 'temporal' | 'vault' | 'worker' | 'sts' | 'llm';
 
 export interface StartedStack {
   stack: StackFile;
@@ -116,6 +118,7 @@ export async function startStack(options: StackOptions): Promise<StartedStack> {
   }
 
   if (options.seedTenants?.length) await seedTenants(env, postgres.url, address, options.seedTenants, log);
+  const vault = await startVault(env, logsDir, previous?.vault, log, () => started.push('vault'));
 
   const services: StackFile['services'] = {};
   for (const service of nodeServices(env)) {
@@ -135,12 +138,13 @@ export async function startStack(options: StackOptions): Promise<StartedStack> {
   const stack: StackFile = {
     temporal: { address, ui, binary, pid: temporalPid },
     postgres,
+    vault,
     worker: { pid: previous?.worker.pid },
     services,
     logs_dir: logsDir,
   };
   if (options.withWorker && !isAlive(stack.worker.pid)) {
-    stack.worker.pid = startWorkerProcess(stack, logsDir);
+    stack.worker.pid = startWorkerProcess(stack, stateDir, logsDir);
     started.push('worker');
   }
   writeStackFile(stateDir, stack);
@@ -162,6 +166,27 @@ async function startPostgres(env: StewardEnv, logsDir: string, log: (line: strin
   return { url, owned: true, data_dir: dataDir };
 }
 
+/** The Vault dev server keeps its data in memory, so every start seeds it again (KV v2, AppRole, Transit, policies). */
+async function startVault(
+  env: StewardEnv,
+  logsDir: string,
+  previous: StackFile['vault'],
+  log: (line: string) => void,
+  onStart: () => void,
+): Promise<NonNullable<StackFile['vault']>> {
+  const address = vaultAddress(env.STEWARD_VAULT_PORT);
+  const binary = findOrBuildVault(env.STEWARD_CACHE_DIR, log);
+  if (previous && previous.address === address && (await isVaultHealthy(address))) return previous;
+  const rootToken = createDevRootToken();
+  const logFile = join(logsDir, 'vault.log');
+  log(`starting Vault on ${address}`);
+  const pid = startVaultDevServer({ binary, port: env.STEWARD_VAULT_PORT, logFile, rootToken });
+  await waitForVault(address, logFile);
+  await seedVault({ address, rootToken, tenants: DEMO_TENANTS });
+  onStart();
+  return { address, root_token: rootToken, binary, pid };
+}
+
 async function seedTenants(env: StewardEnv, databaseUrl: string, address: string, ids: string[], log: (line: string) => void): Promise<void> {
   const admin = createPool(databaseUrl, { max: 1 });
   const connection = await Connection.connect({ address });
@@ -176,18 +201,18 @@ async function seedTenants(env: StewardEnv, databaseUrl: string, address: string
   }
 }
 
-function startWorkerProcess(stack: StackFile, logsDir: string): number {
+function startWorkerProcess(stack: StackFile, stateDir: string, logsDir: string): number {
   const bin = join(findProjectRoot(), 'bin', 'steward.js');
   return spawnDetached({
     command: process.execPath,
     args: [bin, 'worker'],
     logFile: join(logsDir, 'worker.log'),
-    env: { ...process.env, DATABASE_URL: stack.postgres.url, TEMPORAL_ADDRESS: stack.temporal.address },
+    env: { ...process.env, DATABASE_URL: stack.postgres.url, TEMPORAL_ADDRESS: stack.temporal.address, STEWARD_STATE_DIR: stateDir },
   });
 }
 
 /** Stops the parts the stack owns: the worker, the Temporal dev server and the project's own Postgres. */
-export async function stopStack(env: StewardEnv, parts: readonly StackPart[] = ['worker', 'sts', 'llm', 'temporal', 'postgres']): Promise<string[]> {
+export async function stopStack(env: StewardEnv, parts: readonly StackPart[] = ['worker', 'sts', 'llm', 'vault', 'temporal', 'postgres']): Promise<string[]> {
   const stack = readStackFile(env.STEWARD_STATE_DIR);
   if (!stack) return [];
   const stopped: string[] = [];
@@ -205,6 +230,10 @@ export async function stopStack(env: StewardEnv, parts: readonly StackPart[] = [
     }
     services[name] = { url: service.url };
   }
+  if (parts.includes('vault') && isAlive(stack.vault?.pid)) {
+    await stopProcess(stack.vault!.pid!, 'SIGTERM');
+    stopped.push('vault');
+  }
   if (parts.includes('temporal') && isAlive(stack.temporal.pid)) {
     await stopProcess(stack.temporal.pid!, 'SIGTERM');
     stopped.push('temporal');
@@ -218,6 +247,7 @@ export async function stopStack(env: StewardEnv, parts: readonly StackPart[] = [
   writeStackFile(env.STEWARD_STATE_DIR, {
     ...stack,
     services,
+    vault: parts.includes('vault') ? undefined : stack.vault,
     temporal: { ...stack.temporal, pid: parts.includes('temporal') ? undefined : stack.temporal.pid },
     worker: parts.includes('worker') ? {} : stack.worker,
   });
@@ -229,9 +259,11 @@ export async function stackStatus(env: StewardEnv): Promise<StackStatus | undefi
   if (!stack) return undefined;
   const stsUrl = stack.services.sts?.url ?? `http://127.0.0.1:${env.STEWARD_STS_PORT}`;
   const llmUrl = stack.services.llm?.url ?? `http://127.0.0.1:${env.STEWARD_LLM_PORT}`;
-  const [temporalHealthy, postgresHealthy, stsHealthy, llmHealthy] = await Promise.all([
+  const vaultUrl = stack.vault?.address ?? vaultAddress(env.STEWARD_VAULT_PORT);
+  const [temporalHealthy, postgresHealthy, vaultHealthy, stsHealthy, llmHealthy] = await Promise.all([
     isTemporalHealthy(stack.temporal.address),
     isPostgresHealthy(stack.postgres.url),
+    isVaultHealthy(vaultUrl),
     isStsHealthy(stsUrl),
     isModelServerHealthy(llmUrl),
   ]);
@@ -239,6 +271,7 @@ export async function stackStatus(env: StewardEnv): Promise<StackStatus | undefi
     temporal: { address: stack.temporal.address, ui: stack.temporal.ui, binary: stack.temporal.binary, healthy: temporalHealthy },
     postgres: { url: stack.postgres.url, healthy: postgresHealthy },
     worker: { pid: stack.worker.pid ?? null, healthy: isAlive(stack.worker.pid) },
+    vault: { address: vaultUrl, root_token: stack.vault?.root_token ?? '', healthy: vaultHealthy },
     sts: { issuer: stsUrl, healthy: stsHealthy },
     llm: { base_url: llmUrl, healthy: llmHealthy },
     logs_dir: stack.logs_dir,
@@ -246,7 +279,7 @@ export async function stackStatus(env: StewardEnv): Promise<StackStatus | undefi
 }
 
 export function isStackHealthy(status: StackStatus): boolean {
-  return status.temporal.healthy && status.postgres.healthy && status.worker.healthy && status.sts.healthy && status.llm.healthy;
+  return [status.temporal, status.postgres, status.vault, status.worker, status.sts, status.llm].every((part) => part.healthy);
 }
 
 function adminUrl(url: string): string {

@@ -4,6 +4,7 @@ import { registerDefinitionCommands } from './commands/definitions';
 import { registerDevCommands } from './commands/dev';
 import { registerPiiCommands } from './commands/pii';
 import { registerRunCommands } from './commands/run';
+import { registerSecretsCommands } from './commands/secrets';
 import { registerTenantCommands } from './commands/tenant';
 import { registerWorkerCommand } from './commands/worker';
 import { EXIT_BAD_INPUT, exitCodeFor } from './errors';
@@ -19,6 +20,7 @@ export function createProgram(): Command {
   registerTenantCommands(program);
   registerRunCommands(program);
   registerPiiCommands(program);
+  registerSecretsCommands(program);
   return program;
 }
 

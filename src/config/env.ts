@@ -30,6 +30,7 @@ export const StewardEnv = z.object({
   STEWARD_TEMPORAL_UI_PORT: port(8233),
   STEWARD_POSTGRES_PORT: port(55432),
   STEWARD_STS_PORT: port(4444),
+  STEWARD_VAULT_PORT: port(8200),
   STEWARD_LLM_PORT: port(4010),
   /** The identity provider that signs user and approver tokens (an OpenID issuer with a JWKS).
    *  Defaults to the local stack's STS. */

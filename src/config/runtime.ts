@@ -16,6 +16,8 @@ export interface RuntimeConfig {
   identity?: { issuer: string; audience: string; jwksUrl: string };
   /** Default provider base URLs for `llm` nodes without base_url (OpenAI-compatible ones end in /v1). */
   llmBaseUrls?: { openai: string; anthropic: string };
+  /** The environment secret backends read: the process's own, with the local stack's Vault when none is named. */
+  secretsEnv: NodeJS.ProcessEnv;
 }
 
 export function loadRuntimeConfig(processEnv: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -34,6 +36,7 @@ export function loadRuntimeConfig(processEnv: NodeJS.ProcessEnv = process.env): 
     appDatabaseUrl: env.STEWARD_APP_DATABASE_URL ?? appRoleUrl(databaseUrl),
     localTemporalAddress: stack?.temporal.address,
     identity: identityConfig(env, stack?.services.sts?.url),
+    secretsEnv: processEnv.VAULT_ADDR || !stack?.vault ? processEnv : { ...processEnv, VAULT_ADDR: stack.vault.address, VAULT_TOKEN: stack.vault.root_token },
     llmBaseUrls: llmBaseUrls(env.STEWARD_LLM_BASE_URL ?? stack?.services.llm?.url),
     uiUrl: env.STEWARD_UI_URL ?? stack?.temporal.ui ?? `http://127.0.0.1:${env.STEWARD_TEMPORAL_UI_PORT}`,
   };

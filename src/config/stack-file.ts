@@ -8,6 +8,8 @@ export const StackFile = z.object({
   temporal: z.object({ address: z.string(), ui: z.string(), binary: z.string(), pid: z.number().optional() }),
   postgres: z.object({ url: z.string(), owned: z.boolean(), data_dir: z.string().optional() }),
   worker: z.object({ pid: z.number().optional() }).default({}),
+  /** The Vault dev server: its root token is for local use only. */
+  vault: z.object({ address: z.string(), root_token: z.string(), binary: z.string(), pid: z.number().optional() }).optional(),
   /** Loopback services of the stack that run as Node processes, by part name (sts, llm, …). */
   services: z.record(z.string(), z.object({ url: z.string(), pid: z.number().optional() })).default({}),
   logs_dir: z.string(),

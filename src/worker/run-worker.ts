@@ -31,7 +31,7 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
     NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress)),
     createWorkflowBundle(),
   ]);
-  const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared: createSharedActivityDeps(config) });
+  const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared: createSharedActivityDeps(config, pool, log) });
   const servedTenants = async (): Promise<Tenant[]> => {
     if (scope.only) {
       return Promise.all(scope.only.map(async (id) => (await findTenant(pool, id)) ?? Promise.reject(tenantNotFound(id))));

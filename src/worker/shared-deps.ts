@@ -1,10 +1,28 @@
-// What every tenant's activities share in one worker process, built once from the validated configuration.
+// What every tenant's activities share in one worker process, built once from the validated configuration:
+// identity settings, model server defaults, and the secret chain with its scrubber, whose security events
+// (a denied reference, a scrubbed value) go to the tenant's audit trail.
+import type { Pool } from 'pg';
+import { recordAuditEvent } from '../audit/audit-log';
 import type { RuntimeConfig } from '../config/runtime';
+import type { Logger } from '../log/logger';
+import { createScrubber, createSecretChain, loadSecretsConfig, type SecurityEvent } from '../secrets';
+import { TenantId } from '../tenancy/tenant-id';
 import type { SharedActivityDeps } from './tenant-worker';
 
-export function createSharedActivityDeps(config: RuntimeConfig): SharedActivityDeps {
+export function createSharedActivityDeps(config: RuntimeConfig, pool: Pool, log: Pick<Logger, 'error'>): SharedActivityDeps {
+  const onSecurityEvent = (event: SecurityEvent) => {
+    const tenant = TenantId.safeParse(event.tenant);
+    if (!tenant.success) return;
+    const { type, tenant: _tenant, ...details } = event;
+    recordAuditEvent(pool, tenant.data, { type: `security.${type}`, payload: details }).catch((error: unknown) =>
+      log.error({ err: error, event: type }, 'could not record a security event'),
+    );
+  };
+  const scrubber = createScrubber({ onSecurityEvent });
   return {
     identity: config.identity,
     llmBaseUrls: config.llmBaseUrls,
+    secrets: createSecretChain(loadSecretsConfig(config.secretsEnv), { onSecurityEvent, scrubber }),
+    scrubber,
   };
 }

@@ -14,6 +14,7 @@ const env: NodeJS.ProcessEnv = {
   STEWARD_TEMPORAL_UI_PORT: '18233',
   STEWARD_POSTGRES_PORT: '15432',
   STEWARD_STS_PORT: '14444',
+  STEWARD_VAULT_PORT: '18200',
   STEWARD_LLM_PORT: '14010',
 };
 
@@ -33,6 +34,7 @@ test('`steward dev --detach` starts every part; status --json reports them; stop
     temporal: { address: '127.0.0.1:17233', ui: 'http://127.0.0.1:18233', healthy: true },
     postgres: { url: 'postgres://postgres@127.0.0.1:15432/steward', healthy: true },
     worker: { healthy: true },
+    vault: { address: 'http://127.0.0.1:18200', healthy: true },
     sts: { issuer: 'http://127.0.0.1:14444', healthy: true },
     llm: { base_url: 'http://127.0.0.1:14010', healthy: true },
     logs_dir: join(stateDir, 'logs'),
@@ -46,9 +48,9 @@ test('`steward dev --detach` starts every part; status --json reports them; stop
 
   const stopped = await runCli(['dev', 'stop'], { env });
   expect(stopped.code).toBe(0);
-  expect(stopped.stderr).toContain('stopped worker, sts, llm, temporal, postgres');
+  expect(stopped.stderr).toContain('stopped worker, sts, llm, vault, temporal, postgres');
   expect(isAlive(parts.worker.pid)).toBe(false);
-  for (const port of [17233, 18233, 15432, 14444, 14010]) expect(await isPortOpen(port)).toBe(false);
+  for (const port of [17233, 18233, 15432, 14444, 14010, 18200]) expect(await isPortOpen(port)).toBe(false);
 
   const after = await runCli(['dev', 'status', '--json'], { env });
   expect(after.code).toBe(1);
@@ -56,6 +58,7 @@ test('`steward dev --detach` starts every part; status --json reports them; stop
     temporal: { healthy: false },
     postgres: { healthy: false },
     worker: { healthy: false },
+    vault: { healthy: false },
     sts: { healthy: false },
     llm: { healthy: false },
   });

@@ -46,7 +46,7 @@ export async function startTenantWorker(tenant: TenantId, config = testConfig())
   const namespace = namespaceForTenant(tenant, config.env.STEWARD_NAMESPACE_PREFIX);
   const [connection, bundle] = await Promise.all([NativeConnection.connect(options), createWorkflowBundle()]);
   const pool = createPool(config.appDatabaseUrl, { max: 4 });
-  const worker = await createTenantWorker({ connection, bundle, pool, tenant, namespace, shared: createSharedActivityDeps(config) });
+  const worker = await createTenantWorker({ connection, bundle, pool, tenant, namespace, shared: createSharedActivityDeps(config, pool, console) });
   const running = worker.run();
   return {
     worker,

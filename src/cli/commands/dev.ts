@@ -57,6 +57,7 @@ function printStatus(status: StackStatus): void {
     `temporal   ${mark(status.temporal.healthy)} ${status.temporal.address}  Web UI ${status.temporal.ui}`,
     `postgres   ${mark(status.postgres.healthy)} ${status.postgres.url}`,
     `worker     ${mark(status.worker.healthy)} pid ${status.worker.pid ?? '-'}`,
+    `vault      ${mark(status.vault.healthy)} ${status.vault.address}`,
     `sts        ${mark(status.sts.healthy)} ${status.sts.issuer}`,
     `llm        ${mark(status.llm.healthy)} ${status.llm.base_url}`,
     `logs       ${status.logs_dir}`,

@@ -50,7 +50,7 @@ function formatCheck(check: SecretCheck): string {
 }
 
 export interface SecretsCommandOptions {
-  /** Where the chain's configuration is read from; the process environment unless given. */
+  /** Where the chain's configuration and `env:` secrets are read from; the process environment unless given. */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -66,7 +66,8 @@ export function registerSecretsCommands(program: Command, commandOptions: Secret
       const tenant = assertTenantId(options.tenant);
       const parsed = parseDefinition(readFileArgument('FILE', file), { filename: file });
       if (!parsed.ok) throw new UsageError(`FILE is not a valid definition:\n${parsed.issues.map(formatIssue).join('\n')}`);
-      const resolver = createSecretChain(loadSecretsConfig(commandOptions.env ?? process.env));
+      const env = commandOptions.env ?? process.env;
+      const resolver = createSecretChain(loadSecretsConfig(env), { env });
       let checks: SecretCheck[];
       try {
         checks = await checkSecrets(resolver, parsed.definition.secrets, tenant);

@@ -1,0 +1,60 @@
+// Where a tenant's secrets may live. A reference resolves only inside its tenant's own prefix, so tenant A's
+// definition can never name tenant B's secrets, whatever path it writes.
+import { StewardError } from '../errors';
+import type { SecretReference } from '../ir/secret-reference';
+import { assertTenantId } from '../tenancy/tenant-id';
+
+/** The Vault KV v2 data path under which a tenant's secrets live; `{tenant}` is replaced by the tenant id. */
+export const DEFAULT_VAULT_TENANT_PREFIX = 'secret/data/tenants/{tenant}';
+export const TENANT_PLACEHOLDER = '{tenant}';
+
+/** A secret inside one tenant's space: `path` is relative to the tenant's root (e.g. `llm`, `team/llm`). */
+export interface TenantSecretLocation {
+  path: string;
+  key: string;
+  version?: number;
+}
+
+/** The tenant's Vault prefix, without a trailing slash. */
+export function renderTenantPrefix(template: string, tenant: string): string {
+  const tenantId = assertTenantId(tenant);
+  return template.split(TENANT_PLACEHOLDER).join(tenantId).replace(/\/+$/, '');
+}
+
+/**
+ * Places a `vault:` or `file:` reference inside the tenant's space, or returns undefined for references that are
+ * not tenant-scoped by path (`env:`). A Vault path outside the tenant's prefix throws `SECRET_DENIED`.
+ */
+export function locateTenantSecret(
+  reference: SecretReference,
+  tenant: string,
+  vaultPrefixTemplate = DEFAULT_VAULT_TENANT_PREFIX,
+): TenantSecretLocation | undefined {
+  switch (reference.backend) {
+    case 'env':
+      return undefined;
+    case 'file':
+      return { path: reference.name, key: reference.key };
+    case 'vault': {
+      const prefix = renderTenantPrefix(vaultPrefixTemplate, tenant);
+      const full = `${reference.mount}/${reference.path}`;
+      if (!full.startsWith(`${prefix}/`) || full.length === prefix.length + 1) {
+        throw new StewardError('SECRET_DENIED', `the vault path is outside tenant ${tenant}'s prefix ${prefix}/`);
+      }
+      const location: TenantSecretLocation = { path: full.slice(prefix.length + 1), key: reference.key };
+      return reference.version === undefined ? location : { ...location, version: reference.version };
+    }
+  }
+}
+
+/** Prints a reference in its canonical text form (the cache key and the name used in reports). */
+export function formatSecretReference(reference: SecretReference): string {
+  switch (reference.backend) {
+    case 'env':
+      return `env:${reference.name}`;
+    case 'file':
+      return `file:${reference.name}#${reference.key}`;
+    case 'vault':
+      return `vault:${reference.mount}/${reference.path}#${reference.key}${reference.version === undefined ? '' : `@${reference.version}`}`;
+  }
+}
