@@ -4,6 +4,7 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { recordAuditEvent } from '../src/audit/audit-log';
+import { withTenant } from '../src/db/tenant-scope';
 import { TokenInvalidError, verifyUserToken } from '../src/identity';
 import type { Approvers } from '../src/ir/schema';
 import type { TenantId } from '../src/tenancy/tenant-id';
@@ -73,4 +74,29 @@ async function judge(deps: ApprovalDeps, request: ApprovalDecision): Promise<App
   if (!request.allowSelfApproval && request.runUser === subject) return { accepted: false, approver: subject, reason: 'self-approval is not allowed' };
   if (request.counted.includes(subject)) return { accepted: false, approver: subject, reason: 'duplicate decision by the same approver' };
   return { accepted: true, approver: subject, decision: request.decision };
+}
+
+export interface ApprovalRecord {
+  nodeId: string;
+  status: 'pending' | 'approved' | 'rejected' | 'expired';
+  approvers: Approvers;
+  required: number;
+  decidedBy?: string[];
+}
+
+/** Keeps the tenant's `approvals` table in step with the run, so pending approvals can be listed across runs. */
+export function createRecordApproval(deps: ApprovalDeps) {
+  return async function recordApproval(record: ApprovalRecord): Promise<void> {
+    const { workflowId, runId } = Context.current().info.workflowExecution ?? {};
+    if (!workflowId || !runId) return;
+    await withTenant(deps.pool, deps.tenant, (db) =>
+      db.query(
+        `INSERT INTO approvals (tenant_id, workflow_id, run_id, node_id, status, request, decisions, decided_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $5 = 'pending' THEN NULL ELSE now() END)
+         ON CONFLICT (tenant_id, workflow_id, run_id, node_id)
+         DO UPDATE SET status = EXCLUDED.status, decisions = EXCLUDED.decisions, decided_at = EXCLUDED.decided_at`,
+        [deps.tenant, workflowId, runId, record.nodeId, record.status, { approvers: record.approvers, required: record.required }, JSON.stringify(record.decidedBy ?? [])],
+      ),
+    );
+  };
 }

@@ -3,7 +3,7 @@
 import type { Pool } from 'pg';
 import type { Scrubber, SecretResolver } from '../src/secrets';
 import type { TenantId } from '../src/tenancy/tenant-id';
-import { createVerifyApproval } from './approval';
+import { createRecordApproval, createVerifyApproval } from './approval';
 import { createCallLlm } from './llm';
 import { createPrepareRun } from './prepare-run';
 import { createRunTool, type RegisteredTool } from './tool';
@@ -25,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     runTool: createRunTool(deps),
     callLlm: createCallLlm({ ...deps, defaultBaseUrls: deps.llmBaseUrls }),
     verifyApproval: createVerifyApproval(deps),
+    recordApproval: createRecordApproval(deps),
   };
 }
 

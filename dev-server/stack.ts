@@ -11,7 +11,7 @@ import { migrate } from '../src/db/migrate';
 import { Connection } from '@temporalio/client';
 import { assertTenantId } from '../src/tenancy/tenant-id';
 import { createTenant } from '../src/tenancy/tenant-service';
-import { isAlive, spawnDetached, stopProcess, waitFor } from './processes';
+import { isAlive, isPortOpen, spawnDetached, stopProcess, waitFor } from './processes';
 import {
   OWNED_DATABASE,
   ensureDatabase,
@@ -177,6 +177,8 @@ async function startVault(
   const address = vaultAddress(env.STEWARD_VAULT_PORT);
   const binary = findOrBuildVault(env.STEWARD_CACHE_DIR, log);
   if (previous && previous.address === address && (await isVaultHealthy(address))) return previous;
+  // A Vault this stack did not start cannot be used: its root token is unknown.
+  if (await isPortOpen(env.STEWARD_VAULT_PORT)) throw new Error(`port ${env.STEWARD_VAULT_PORT} is taken by another process: set STEWARD_VAULT_PORT`);
   const rootToken = createDevRootToken();
   const logFile = join(logsDir, 'vault.log');
   log(`starting Vault on ${address}`);

@@ -1,13 +1,13 @@
 // The `approval` node: waits (durably, on Temporal signals and timers) until enough distinct, verified approvers
 // approve, one rejects, or the timeout decides (reject, approve, or escalate once to other approvers).
-import { condition, proxyLocalActivities } from '@temporalio/workflow';
+import { condition, patched, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { parseDuration } from '../src/ir/duration';
 import type { ApprovalNode, Approvers } from '../src/ir/schema';
 import type { Interpreter } from './interpreter';
 
 // Verification is quick and local to the worker: a local activity keeps the decision's latency low.
-const { verifyApproval } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
+const { verifyApproval, recordApproval } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
 
 export interface ApprovalOutcome {
   approved: boolean;
@@ -15,11 +15,29 @@ export interface ApprovalOutcome {
 }
 
 export async function runApproval(interpreter: Interpreter, id: string, node: ApprovalNode): Promise<ApprovalOutcome> {
+  const onlyWaiting = () => interpreter.pending.filter((wait) => wait.kind === 'approval').length === 1;
+  // Runs recorded before the approvals table existed replay without these local activities.
+  const keepsTable = patched('approvals-table');
+  interpreter.inbox.waitingApprovals.add(id);
+  if (keepsTable) await recordApproval({ nodeId: id, status: 'pending', approvers: node.approvers, required: node.required });
+  try {
+    const outcome = await decide(interpreter, id, node, onlyWaiting);
+    if (keepsTable) {
+      const status = outcome.approved ? 'approved' : outcome.output.reason === 'timeout' ? 'expired' : 'rejected';
+      await recordApproval({ nodeId: id, status, approvers: node.approvers, required: node.required, decidedBy: outcome.output.approvers });
+    }
+    return outcome;
+  } finally {
+    interpreter.inbox.waitingApprovals.delete(id);
+    interpreter.inbox.refuseWaitingDecisions(id, onlyWaiting());
+  }
+}
+
+async function decide(interpreter: Interpreter, id: string, node: ApprovalNode, onlyWaiting: () => boolean): Promise<ApprovalOutcome> {
   let approvers: Approvers = node.approvers;
   let timeoutMs = node.timeout === undefined ? undefined : parseDuration(node.timeout);
   let escalated = false;
   const counted: string[] = [];
-  const onlyWaiting = () => interpreter.pending.filter((wait) => wait.kind === 'approval').length === 1;
 
   for (;;) {
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
@@ -63,6 +81,7 @@ async function collect(
       counted: [...counted],
       allowSelfApproval: node.allow_self_approval,
     });
+    interpreter.inbox.answer(signal, verdict.accepted ? { accepted: true, approver: verdict.approver, decision: verdict.decision } : { accepted: false, reason: verdict.reason });
     if (!verdict.accepted) continue;
     if (verdict.decision === 'reject') {
       return { approved: false, output: { decision: 'rejected', approvers: counted, rejected_by: verdict.approver } };

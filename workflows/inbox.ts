@@ -1,6 +1,6 @@
 // Signals a run has received but not yet used: approval decisions (unverified until an activity checks them)
 // and named signals that `wait` nodes wait for. Carried across continue-as-new.
-import { defineSignal, setDefaultSignalHandler, setHandler } from '@temporalio/workflow';
+import { condition, defineSignal, defineUpdate, setDefaultSignalHandler, setHandler } from '@temporalio/workflow';
 
 /** What an internal tool sends (`temporal workflow signal --name approval --input '{…}'`). */
 export interface ApprovalSignal {
@@ -13,6 +13,12 @@ export interface ApprovalSignal {
 
 export const approvalSignal = defineSignal<[ApprovalSignal]>('approval');
 
+/** The answer a `decide` update gets: whether the decision was counted, and why not. */
+export type DecisionAnswer = { accepted: true; approver: string; decision: 'approve' | 'reject' } | { accepted: false; reason: string };
+
+/** The same decision as an update, for callers that want a synchronous accepted/refused answer. */
+export const decideUpdate = defineUpdate<DecisionAnswer, [ApprovalSignal]>('decide');
+
 export interface InboxContents {
   approvals: ApprovalSignal[];
   signals: Record<string, unknown[]>;
@@ -20,6 +26,10 @@ export interface InboxContents {
 
 export class Inbox {
   private readonly approvals: ApprovalSignal[];
+  /** Answers owed to `decide` callers, keyed by the decision object they sent. */
+  private readonly answers = new Map<ApprovalSignal, DecisionAnswer>();
+  /** Which approval nodes are waiting now; an update for none of them is refused up front. */
+  readonly waitingApprovals = new Set<string>();
   private readonly signals: Map<string, unknown[]>;
 
   constructor(carried?: InboxContents) {
@@ -32,6 +42,28 @@ export class Inbox {
       // Kept as received: nothing in it is trusted until verifyApproval has checked the token.
       this.approvals.push(typeof decision === 'object' && decision !== null ? decision : {});
     });
+    setHandler(
+      decideUpdate,
+      async (decision) => {
+        const entry = { ...decision };
+        this.approvals.push(entry);
+        await condition(() => this.answers.has(entry));
+        const answer = this.answers.get(entry)!;
+        this.answers.delete(entry);
+        return answer;
+      },
+      {
+        validator: (decision) => {
+          if (typeof decision !== 'object' || decision === null) throw new Error('a decision object is required');
+          if (decision.decision !== 'approve' && decision.decision !== 'reject') throw new Error('decision must be "approve" or "reject"');
+          if (typeof decision.token !== 'string' || decision.token === '') throw new Error('token is required');
+          const node = decision.node;
+          if (this.waitingApprovals.size === 0) throw new Error('no approval is pending in this run');
+          if (node !== undefined && node !== null && !this.waitingApprovals.has(String(node))) throw new Error(`no approval is pending at node ${String(node)}`);
+          if ((node === undefined || node === null) && this.waitingApprovals.size > 1) throw new Error('several approvals are pending: name the node');
+        },
+      },
+    );
     setDefaultSignalHandler((name, ...args) => {
       const queue = this.signals.get(name) ?? [];
       queue.push(args.length <= 1 ? (args[0] ?? null) : args);
@@ -43,6 +75,17 @@ export class Inbox {
   takeApproval(node: string, onlyWaiting: boolean): ApprovalSignal | undefined {
     const index = this.approvals.findIndex((a) => a.node === node || ((a.node === undefined || a.node === null) && onlyWaiting));
     return index < 0 ? undefined : this.approvals.splice(index, 1)[0];
+  }
+
+  /** Once a node stops waiting, decisions still queued for it are answered as refused (none is left hanging). */
+  refuseWaitingDecisions(node: string, onlyWaiting: boolean): void {
+    let decision: ApprovalSignal | undefined;
+    while ((decision = this.takeApproval(node, onlyWaiting))) this.answers.set(decision, { accepted: false, reason: 'the approval is no longer pending' });
+  }
+
+  /** Records the verdict on a decision; a `decide` caller waiting for it gets its answer. */
+  answer(decision: ApprovalSignal, answer: DecisionAnswer): void {
+    this.answers.set(decision, answer);
   }
 
   hasApproval(node: string, onlyWaiting: boolean): boolean {

@@ -1,5 +1,6 @@
 // `steward`: the command-line entry point. Commands live in ./commands, one file per noun.
 import { Command, CommanderError } from 'commander';
+import { registerApprovalCommands } from './commands/approvals';
 import { registerDefinitionCommands } from './commands/definitions';
 import { registerDevCommands } from './commands/dev';
 import { registerPiiCommands } from './commands/pii';
@@ -19,6 +20,7 @@ export function createProgram(): Command {
   registerDefinitionCommands(program);
   registerTenantCommands(program);
   registerRunCommands(program);
+  registerApprovalCommands(program);
   registerPiiCommands(program);
   registerSecretsCommands(program);
   return program;

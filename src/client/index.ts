@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime';
 import { createPool } from '../db/pool';
 import { listAuditEvents, type StoredAuditEvent } from '../audit/audit-log';
+import { listPendingApprovals, type PendingApproval } from '../approvals/pending-approvals';
 import { findDefinition, registerDefinition, type StoredDefinition } from '../definitions/registry';
 import { StewardError } from '../errors';
 import { formatIssue, parseDefinition } from '../ir/parse';
@@ -15,6 +16,8 @@ import { assertTenantCanStartRuns, findTenant, tenantNotFound } from '../tenancy
 import { RunHandle } from './run-handle';
 
 export { RunHandle };
+export type { ApprovalAnswer, ApprovalRequest } from './run-handle';
+export type { PendingApproval };
 export type { Definition };
 
 /** The workflow type that interprets every definition. */
@@ -98,6 +101,11 @@ export class StewardClient {
       if (runs.length >= (options.limit ?? 100)) break;
     }
     return runs;
+  }
+
+  /** Approvals waiting for a decision across this tenant's runs. */
+  listPendingApprovals(): Promise<PendingApproval[]> {
+    return listPendingApprovals(this.pool, this.tenant);
   }
 
   getDefinition(workflow: string, version?: number): Promise<StoredDefinition> {

@@ -1,5 +1,16 @@
 // A handle on one run: its ids, where to see it, and its typed result.
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { StewardError } from '../errors';
+
+export interface ApprovalRequest {
+  /** The approver's token from the identity provider: their proof of identity. */
+  token: string;
+  comment?: string;
+  /** The approval node; optional when only one is waiting. */
+  node?: string;
+}
+
+export type ApprovalAnswer = { accepted: true; approver: string; decision: 'approve' | 'reject' } | { accepted: false; reason: string };
 
 export class RunHandle<TOutput = unknown> {
   constructor(
@@ -42,6 +53,28 @@ export class RunHandle<TOutput = unknown> {
 
   signal(name: string, ...args: unknown[]): Promise<void> {
     return this.handle.signal<unknown[]>(name, ...args);
+  }
+
+  /** Approves the run's pending approval; the answer says whether the decision was counted, and why not. */
+  approve(request: ApprovalRequest): Promise<ApprovalAnswer> {
+    return this.decide('approve', request);
+  }
+
+  reject(request: ApprovalRequest): Promise<ApprovalAnswer> {
+    return this.decide('reject', request);
+  }
+
+  private async decide(decision: 'approve' | 'reject', request: ApprovalRequest): Promise<ApprovalAnswer> {
+    try {
+      return await this.handle.executeUpdate<ApprovalAnswer, [unknown]>('decide', { args: [{ decision, ...request }] });
+    } catch (error) {
+      // The validator's refusal (nothing pending, wrong node) is an answer, not a crash.
+      if (error instanceof WorkflowUpdateFailedError) return { accepted: false, reason: error.cause?.message ?? error.message };
+      if (error instanceof Error && /already completed|not found/i.test(error.message)) {
+        throw new StewardError('NOT_FOUND', `run ${this.workflowId} has ended or does not exist: nothing to approve`);
+      }
+      throw error;
+    }
   }
 
   async cancel(): Promise<void> {

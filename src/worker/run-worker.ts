@@ -25,6 +25,7 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
   const stopped = new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve)).then(() => {
     stopping = true;
   });
+  log.info('worker starting');
   installSdkLogger(log);
   const pool = createPool(config.appDatabaseUrl);
   const [connection, bundle] = await Promise.all([

@@ -130,12 +130,12 @@ test('a worker serving every tenant picks up a tenant created while it runs, and
     worker.kill('SIGTERM');
     expect(await processExit(worker)).toBe(0);
   }
-});
+}, 240_000);
 
 test('a worker told to stop while it is still starting exits cleanly', async () => {
-  const worker = spawn(process.execPath, [STEWARD_BIN, 'worker'], { stdio: 'ignore' });
-  // Long enough for the process to be running Steward's code, short of the bundle being built.
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const worker = spawn(process.execPath, [STEWARD_BIN, 'worker'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Stop it as soon as it says it is starting: before its workflow bundle is built and its Workers exist.
+  await new Promise<void>((resolve) => worker.stderr!.on('data', (chunk: Buffer) => chunk.toString().includes('worker starting') && resolve()));
   worker.kill('SIGTERM');
   expect(await processExit(worker)).toBe(0);
 });

@@ -1,0 +1,332 @@
+// The runs whose histories are kept for replay: together they exercise every node type, on_error routing,
+// a failing run, the max_steps limit and continue-as-new. Each checks its own outcome so a wrong run is never kept.
+import { deepStrictEqual, ok } from 'node:assert/strict';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { mintDevToken } from '../../../dev-server/sts';
+import type { StewardClient } from '../../../src/client';
+import { TASK_QUEUE } from '../../../src/temporal/connection';
+import type { TenantId } from '../../../src/tenancy/tenant-id';
+import type { HttpTarget } from '../../support/http-target';
+import { waitForHistoryEvent } from '../../support/stack';
+
+export interface RecordingContext {
+  client: StewardClient;
+  /** A raw Temporal client on the tenant's namespace, for what the typed client does not expose. */
+  temporal: Client;
+  target: HttpTarget;
+  tenant: TenantId;
+  stsUrl: string;
+}
+
+/** One history to keep: the file it goes to and the execution it comes from. */
+export interface RecordedRun {
+  name: string;
+  workflowId: string;
+  runId: string;
+}
+
+export interface Scenario {
+  name: string;
+  record(context: RecordingContext): Promise<RecordedRun[]>;
+}
+
+const ROUTE = `
+id: replay-route
+version: 1
+input: { type: object, required: [amount], properties: { amount: { type: number } } }
+start: double
+nodes:
+  double: { type: set, values: { doubled: "input.amount * 2" }, next: route }
+  route: { type: condition, branches: [{ when: "vars.doubled > 10000", next: big }], default: small }
+  big: { type: end, output: "'big'" }
+  small: { type: end, output: "{'band': 'small', 'double': vars.doubled}" }
+`;
+
+const workflowIdOf = (name: string) => `replay-${name}`;
+
+/** Registers `yaml`, runs it to its end under a fixed workflow id and checks the output. */
+async function runToEnd(context: RecordingContext, name: string, yaml: string, input: unknown, expected: unknown): Promise<RecordedRun[]> {
+  const { definition } = await context.client.register(yaml);
+  const run = await context.client.start({ workflow: definition.id, version: definition.version, input, workflowId: workflowIdOf(name) });
+  deepStrictEqual(await run.result(), expected, `${name}: unexpected output`);
+  return [{ name, workflowId: run.workflowId, runId: run.runId }];
+}
+
+/** Registers `yaml`, runs it and checks that it fails with the given failure type. */
+async function runToFailure(context: RecordingContext, name: string, yaml: string, type: string): Promise<RecordedRun[]> {
+  const { definition } = await context.client.register(yaml);
+  const run = await context.client.start({ workflow: definition.id, version: definition.version, input: {}, workflowId: workflowIdOf(name) });
+  const error = await run.result().then(() => undefined, (e: unknown) => e);
+  ok(error instanceof WorkflowFailedError, `${name}: the run should have failed`);
+  deepStrictEqual((error.cause as { type?: string } | undefined)?.type, type, `${name}: unexpected failure type`);
+  return [{ name, workflowId: run.workflowId, runId: run.runId }];
+}
+
+export const SCENARIOS: Scenario[] = [
+  { name: 'set-condition-end', record: (c) => runToEnd(c, 'set-condition-end', ROUTE, { amount: 6000 }, 'big') },
+  {
+    name: 'parallel-all-tool',
+    record: (c) =>
+      runToEnd(
+        c,
+        'parallel-all-tool',
+        `
+id: replay-parallel-all
+version: 1
+input: { type: object, properties: { target: { type: string } } }
+start: fan
+nodes:
+  fan: { type: parallel, join: all, branches: [{ start: a }, { start: b }], next: done }
+  a: { type: set, values: { x: "40 + 2" }, next: a_call }
+  a_call: { type: tool, tool: http, request: { method: POST, url: "{{ input.target }}/a", body: { x: "{{ vars.x }}" } } }
+  b: { type: set, values: { y: "'from b'" } }
+  done: { type: end, output: "{'branches': nodes.fan.output, 'x': vars.x, 'y': vars.y}" }
+`,
+        { target: c.target.url },
+        { branches: [{ ok: true, path: '/a', received: { x: 42 } }, { y: 'from b' }], x: 42, y: 'from b' },
+      ),
+  },
+  {
+    name: 'parallel-any',
+    record: (c) =>
+      runToEnd(
+        c,
+        'parallel-any',
+        `
+id: replay-parallel-any
+version: 1
+start: fan
+nodes:
+  fan: { type: parallel, join: any, branches: [{ start: slow }, { start: quick }], next: done }
+  slow: { type: wait, duration: 10m }
+  quick: { type: set, values: { winner: "'quick'" } }
+  done: { type: end, output: nodes.fan.output }
+`,
+        {},
+        { branch: 1, output: { winner: 'quick' } },
+      ),
+  },
+  {
+    name: 'wait-duration',
+    record: (c) =>
+      runToEnd(
+        c,
+        'wait-duration',
+        `
+id: replay-wait-duration
+version: 1
+start: nap
+nodes:
+  nap: { type: wait, duration: 1s, next: done }
+  done: { type: end, output: "'rested'" }
+`,
+        {},
+        'rested',
+      ),
+  },
+  { name: 'wait-signal', record: recordWaitSignal },
+  { name: 'approval', record: recordApproval },
+  {
+    name: 'tool-irreversible',
+    record: (c) =>
+      runToEnd(
+        c,
+        'tool-irreversible',
+        `
+id: replay-tool
+version: 1
+input: { type: object, properties: { target: { type: string } } }
+start: lookup
+nodes:
+  lookup: { type: tool, tool: http, request: { method: GET, url: "{{ input.target }}/lookup" }, next: submit }
+  submit:
+    type: tool
+    tool: http
+    irreversible: true
+    approval: waived
+    reason: "a local test target"
+    request: { method: POST, url: "{{ input.target }}/submit", body: { path: "{{ nodes.lookup.output.path }}" } }
+    next: done
+  done: { type: end, output: nodes.submit.output.received }
+`,
+        { target: c.target.url },
+        { path: '/lookup' },
+      ),
+  },
+  { name: 'subworkflow', record: recordSubworkflow },
+  {
+    name: 'on-error-tool',
+    record: (c) =>
+      runToEnd(
+        c,
+        'on-error-tool',
+        `
+id: replay-on-error
+version: 1
+input: { type: object, properties: { target: { type: string } } }
+start: call
+nodes:
+  call:
+    type: tool
+    tool: http
+    request: { method: GET, url: "{{ input.target }}/fail" }
+    retry: { max_attempts: 2, initial_interval: 100ms, backoff_coefficient: 1 }
+    on_error: recover
+    next: done
+  recover: { type: end, output: "{'recovered': true, 'type': nodes.call.error.type}" }
+  done: { type: end, output: "'unexpected'" }
+`,
+        { target: c.target.url },
+        { recovered: true, type: 'Error' },
+      ),
+  },
+  {
+    // An llm node needs a key, and a key must come from a secret; without one the activity fails and the
+    // run takes on_error. That still records the interpreter's side of an llm node (the activity it schedules).
+    name: 'llm-on-error',
+    record: (c) =>
+      runToEnd(
+        c,
+        'llm-on-error',
+        `
+id: replay-llm
+version: 1
+start: ask
+nodes:
+  ask:
+    type: llm
+    provider: openai
+    model: steward-echo
+    prompt: "Say hello"
+    retry: { max_attempts: 1 }
+    on_error: recover
+    next: done
+  recover: { type: end, output: "{'llm_failed': nodes.ask.error.type}" }
+  done: { type: end, output: "'unexpected'" }
+`,
+        {},
+        { llm_failed: 'StewardError' },
+      ),
+  },
+  {
+    name: 'fail',
+    record: (c) =>
+      runToFailure(
+        c,
+        'fail',
+        `
+id: replay-fail
+version: 1
+start: check
+nodes:
+  check: { type: set, values: { reason: "'not allowed'" }, next: stop }
+  stop: { type: fail, error: "'refused: ' + vars.reason" }
+`,
+        'RUN_FAILED',
+      ),
+  },
+  {
+    name: 'max-steps',
+    record: (c) =>
+      runToFailure(
+        c,
+        'max-steps',
+        `
+id: replay-max-steps
+version: 1
+limits: { max_steps: 8 }
+start: init
+nodes:
+  init: { type: set, values: { i: "0" }, next: inc }
+  inc: { type: set, values: { i: "vars.i + 1" }, next: check }
+  check: { type: condition, branches: [{ when: "vars.i < 1000", next: inc }], default: done }
+  done: { type: end, output: vars.i }
+`,
+        'LIMIT_EXCEEDED',
+      ),
+  },
+  { name: 'continue-as-new', record: recordContinueAsNew },
+];
+
+async function recordWaitSignal(context: RecordingContext): Promise<RecordedRun[]> {
+  const { definition } = await context.client.register(`
+id: replay-wait-signal
+version: 1
+start: hold
+nodes:
+  hold: { type: wait, signal: go, timeout: 1h, next: done }
+  done: { type: end, output: nodes.hold.output }
+`);
+  const run = await context.client.start({ workflow: definition.id, input: {}, workflowId: workflowIdOf('wait-signal') });
+  await waitForHistoryEvent(run, (e) => Boolean(e.timerStartedEventAttributes));
+  await run.signal('go', { note: 'carry on' });
+  deepStrictEqual(await run.result(), { note: 'carry on' });
+  return [{ name: 'wait-signal', workflowId: run.workflowId, runId: run.runId }];
+}
+
+async function recordApproval(context: RecordingContext): Promise<RecordedRun[]> {
+  const { definition } = await context.client.register(`
+id: replay-approval
+version: 1
+start: ask
+nodes:
+  ask: { type: approval, approvers: { groups: [finance-managers] }, timeout: 1h, message: "Approve?", next: done }
+  done: { type: end, output: nodes.ask.output }
+`);
+  const run = await context.client.start({ workflow: definition.id, input: {}, workflowId: workflowIdOf('approval') });
+  await waitForHistoryEvent(run, (e) => Boolean(e.timerStartedEventAttributes));
+  // A real token from the local STS; the sanitizer takes it out of the stored history.
+  const { accessToken } = await mintDevToken(context.stsUrl, { user: 'carol', tenant: context.tenant, groups: ['finance-managers'] });
+  await run.signal('approval', { decision: 'approve', token: accessToken, comment: 'ok' });
+  deepStrictEqual(await run.result(), { decision: 'approved', approvers: ['carol'] });
+  return [{ name: 'approval', workflowId: run.workflowId, runId: run.runId }];
+}
+
+async function recordSubworkflow(context: RecordingContext): Promise<RecordedRun[]> {
+  await context.client.register(ROUTE);
+  const [parent] = await runToEnd(
+    context,
+    'subworkflow',
+    `
+id: replay-parent
+version: 1
+start: child
+nodes:
+  child: { type: subworkflow, workflow: replay-route, version: 1, input: { amount: "{{ input.n }}" }, next: done }
+  done: { type: end, output: "'child said ' + nodes.child.output" }
+`,
+    { n: 9000 },
+    'child said big',
+  );
+  const childId = `${parent!.workflowId}/child/1`;
+  const child = await context.temporal.workflow.getHandle(childId).describe();
+  return [parent!, { name: 'subworkflow-child', workflowId: childId, runId: child.runId }];
+}
+
+/** A loop that continues as new every ~20 events: keeps the first run of the chain and the last. */
+async function recordContinueAsNew(context: RecordingContext): Promise<RecordedRun[]> {
+  const { definition } = await context.client.register(`
+id: replay-long-loop
+version: 1
+limits: { max_steps: 1000 }
+start: init
+nodes:
+  init: { type: set, values: { i: "0" }, next: tick }
+  tick: { type: wait, duration: 1ms, next: inc }
+  inc: { type: set, values: { i: "vars.i + 1" }, next: check }
+  check: { type: condition, branches: [{ when: "vars.i < 6", next: tick }], default: done }
+  done: { type: end, output: vars.i }
+`);
+  const handle = await context.temporal.workflow.start('agentWorkflow', {
+    taskQueue: TASK_QUEUE,
+    workflowId: workflowIdOf('continue-as-new'),
+    args: [{ workflow: definition.id, input: {}, continueAfterEvents: 20 }],
+  });
+  deepStrictEqual(await handle.result(), 6);
+  const last = await handle.describe();
+  ok(last.runId !== handle.firstExecutionRunId, 'continue-as-new: the run never continued as new');
+  return [
+    { name: 'continue-as-new-first', workflowId: handle.workflowId, runId: handle.firstExecutionRunId },
+    { name: 'continue-as-new-last', workflowId: handle.workflowId, runId: last.runId },
+  ];
+}

@@ -1,0 +1,53 @@
+// Replays the recorded histories (test/replay/histories, made by scripts/record-histories.ts) against the
+// interpreter as production bundles it: a change that breaks running workflows fails here, before it ships.
+import { Worker, type ReplayResult, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NODE_TYPES } from '../../src/ir/schema';
+import { createWorkflowBundle } from '../../src/worker/bundle';
+import { definitionsIn } from './embedded-definitions';
+import { bundleWorkflowsCopy } from './workflows-copy-bundle';
+import { listHistoryFiles, readStoredHistories, toReplayInput, type StoredHistory } from './stored-histories';
+
+const histories = readStoredHistories();
+
+async function replay(bundle: WorkflowBundleWithSourceMap, stored: StoredHistory[]): Promise<Array<{ name: string; error?: ReplayResult['error'] }>> {
+  const results: ReplayResult[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'steward-replay' }, toReplayInput(stored))) {
+    results.push(result);
+  }
+  // Histories are replayed one after another, in the order given.
+  return results.map((result, index) => ({ name: stored[index]!.name, error: result.error }));
+}
+
+test('every stored history replays on the current interpreter without a determinism error', async () => {
+  const results = await replay(await createWorkflowBundle(), histories);
+  expect(results.filter((r) => r.error).map((r) => `${r.name}: ${r.error!.name}: ${r.error!.message}`)).toEqual([]);
+  expect(results).toHaveLength(histories.length);
+});
+
+test('the stored histories run definitions that use every node type of the IR', () => {
+  const used = new Set(histories.flatMap((stored) => definitionsIn(stored.json)).flatMap((definition) => Object.values(definition.nodes).map((node) => node.type)));
+  expect([...used].sort()).toEqual([...NODE_TYPES].sort());
+  for (const stored of histories) expect({ name: stored.name, definitions: definitionsIn(stored.json).length }).toEqual({ name: stored.name, definitions: 1 });
+});
+
+test('every history file is listed in the index with its workflow id, and every listed history has its file', () => {
+  expect(listHistoryFiles().sort()).toEqual(histories.map((stored) => stored.name).sort());
+});
+
+test('replay catches a non-deterministic change: prepareRun turned into a local activity fails every run that loaded its definition', async () => {
+  // A plausible "optimisation" (saving an activity round trip) that breaks every run already in flight.
+  const mutated = await bundleWorkflowsCopy({
+    edits: [
+      { file: 'agent-workflow.ts', from: '  proxyActivities,\n', to: '  proxyActivities,\n  proxyLocalActivities,\n' },
+      { file: 'agent-workflow.ts', from: 'const { prepareRun } = proxyActivities<Activities>(', to: 'const { prepareRun } = proxyLocalActivities<Activities>(' },
+    ],
+  });
+  const results = await replay(mutated, histories);
+  const failed = results.filter((r) => r.error).map((r) => r.name);
+  // Only the last run of a continue-as-new chain replays: it carries its definition over and never calls prepareRun.
+  expect(failed.sort()).toEqual(histories.filter((stored) => !stored.name.endsWith('/continue-as-new-last')).map((stored) => stored.name).sort());
+  for (const { error } of results.filter((r) => r.error)) {
+    expect(error!.name).toBe('DeterminismViolationError');
+    expect(error!.message).toMatch(/nondetermin/i);
+  }
+});
