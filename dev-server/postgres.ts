@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import { isAlive, spawnDetached, waitFor, which } from './processes';
+import { isAlive, isPortOpen, spawnDetached, waitFor, which } from './processes';
 
 export const OWNED_DATABASE = 'steward';
 
@@ -77,6 +77,7 @@ export async function startOwnedPostgres(binDir: string, spec: OwnedPostgres): P
   }
   const running = postmasterPid(spec.dataDir);
   if (running) return running;
+  if (await isPortOpen(spec.port)) throw new Error(`port ${spec.port} is taken by another process: set STEWARD_POSTGRES_PORT, or DATABASE_URL to use that server`);
   const args = ['-D', spec.dataDir, '-p', String(spec.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
   const [command, fullArgs] = isRoot() ? ['runuser', ['-u', 'postgres', '--', join(binDir, 'postgres'), ...args]] : [join(binDir, 'postgres'), args];
   spawnDetached({ command: command as string, args: fullArgs as string[], logFile: spec.logFile });

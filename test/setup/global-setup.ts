@@ -1,12 +1,26 @@
 // Brings the real local stack up once per test run (or reuses a running one), and gives the run a fresh database.
+import { resolve } from 'node:path';
 import { loadStewardEnv } from '../../src/config/env';
 import { createPool } from '../../src/db/pool';
 import { migrate } from '../../src/db/migrate';
 import { ensureDatabase } from '../../dev-server/postgres';
 import { startStack } from '../../dev-server/stack';
 
+// The test stack has its own state folder and ports, so it never collides with a developer's running dev stack.
+// Any of these set in the environment wins (e.g. to run the suite against a stack that is already up).
+const TEST_STACK_DEFAULTS: Record<string, string> = {
+  STEWARD_STATE_DIR: resolve('.steward-test'),
+  STEWARD_TEMPORAL_PORT: '37233',
+  STEWARD_TEMPORAL_UI_PORT: '38233',
+  STEWARD_POSTGRES_PORT: '35432',
+  STEWARD_VAULT_PORT: '38200',
+  STEWARD_STS_PORT: '34444',
+  STEWARD_LLM_PORT: '34010',
+};
+
 export default async function globalSetup(): Promise<void> {
   if (process.env.STEWARD_TEST_NO_STACK === '1') return;
+  for (const [name, value] of Object.entries(TEST_STACK_DEFAULTS)) process.env[name] ??= value;
   const env = loadStewardEnv();
   const { stack, started } = await startStack({ env, withWorker: false, log: (line) => process.stderr.write(`\n[test stack] ${line}`) });
   const database = `steward_test_${Date.now().toString(36)}`;

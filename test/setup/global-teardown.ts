@@ -18,5 +18,6 @@ export default async function globalTeardown(): Promise<void> {
   const started = (process.env.STEWARD_TEST_STARTED_PARTS ?? '').split(',').filter(Boolean) as StackPart[];
   const env = { ...process.env };
   delete env.DATABASE_URL;
-  if (started.length > 0) await stopStack(loadStewardEnv(env), started);
+  // STEWARD_TEST_KEEP_STACK=1 leaves the test stack up, so the next run starts faster.
+  if (started.length > 0 && process.env.STEWARD_TEST_KEEP_STACK !== '1') await stopStack(loadStewardEnv(env), started);
 }
