@@ -26,6 +26,11 @@ export const ERROR_CODES = [
   'BUDGET_EXCEEDED',
   'OUTPUT_INVALID',
   'INPUT_BLOCKED',
+  'INVALID_CUSTOM_DETECTOR',
+  'INVALID_PII_FIELD_PATH',
+  'TOKENIZER_REQUIRED',
+  'TOKENIZER_FAILED',
+  'MISSING_HMAC_KEY',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -7,7 +7,9 @@ import {
   continueAsNew,
   defineQuery,
   isCancellation,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -34,7 +36,9 @@ export interface AgentRunArgs {
 
 export const stateQuery = defineQuery<RunProgress>('state');
 
-const { prepareRun } = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10 } });
+const PREPARE_OPTIONS = { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10 } } as const;
+const { prepareRun } = proxyActivities<Activities>(PREPARE_OPTIONS);
+const { prepareRun: prepareRunLocally } = proxyLocalActivities<Activities>(PREPARE_OPTIONS);
 
 export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
   const inbox = new Inbox(args.resume?.inbox);
@@ -53,10 +57,22 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
     status = next;
     upsertSearchAttributes([{ key: STEWARD_STATUS, value: next }]);
   };
+  // Lean start: the definition is loaded by a local activity (no extra workflow task) and both search attributes are
+  // set at once; the closing status is left to Temporal's own ExecutionStatus. Older runs replay the old way.
+  const lean = patched('lean-start');
 
-  const prepared = args.resume?.prepared ?? (await prepare(args));
-  upsertSearchAttributes([{ key: STEWARD_WORKFLOW, value: prepared.workflow }]);
-  setStatus('running');
+  const prepared = args.resume?.prepared ?? (await prepare(args, lean));
+  if (lean) {
+    status = 'running';
+    upsertSearchAttributes([
+      { key: STEWARD_WORKFLOW, value: prepared.workflow },
+      { key: STEWARD_STATUS, value: 'running' },
+    ]);
+  } else {
+    upsertSearchAttributes([{ key: STEWARD_WORKFLOW, value: prepared.workflow }]);
+    setStatus('running');
+  }
+  const close = (final: 'completed' | 'failed') => (lean ? (status = final) : setStatus(final));
   const state = args.resume?.state ?? initialState(prepared, args.input ?? {});
   const interpreter = new Interpreter(prepared, state, inbox, {
     continueAfterEvents: args.continueAfterEvents ?? DEFAULT_CONTINUE_AFTER_EVENTS,
@@ -67,18 +83,19 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
   view.interpreter = interpreter;
   try {
     const output = await withinMaxDuration(prepared, state, () => interpreter.run(args.resume?.next ?? prepared.definition.start));
-    setStatus('completed');
+    close('completed');
     return output;
   } catch (error) {
-    if (!isContinueAsNew(error)) setStatus('failed');
+    if (!isContinueAsNew(error)) close('failed');
     throw error;
   }
 }
 
 /** Loads the definition and checks the input; its refusal becomes the run's own failure, reason first. */
-async function prepare(args: AgentRunArgs): Promise<PreparedRun> {
+async function prepare(args: AgentRunArgs, local: boolean): Promise<PreparedRun> {
+  const request = { workflow: args.workflow, version: args.version, input: args.input ?? {} };
   try {
-    return await prepareRun({ workflow: args.workflow, version: args.version, input: args.input ?? {} });
+    return await (local ? prepareRunLocally(request) : prepareRun(request));
   } catch (error) {
     if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
       throw ApplicationFailure.create({ type: error.cause.type ?? undefined, message: error.cause.message, nonRetryable: true });

@@ -83,8 +83,9 @@ function walk(value: unknown, pointer: string, inField: boolean, walker: Walker)
   }
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    const walked = walk(item, walker.fields.size > 0 ? appendPointer(pointer, key) : pointer, whole, walker);
+  // Object.keys rather than Object.entries: no pair array per property on documents with millions of them
+  for (const key of Object.keys(value)) {
+    const walked = walk(value[key], walker.fields.size > 0 ? appendPointer(pointer, key) : pointer, whole, walker);
     // keys are data too (maps keyed by email); a colliding redacted key keeps the later entry
     if (walked !== REMOVED) out[redactString(key, walker)] = walked;
   }

@@ -10,6 +10,7 @@ import { detectIpAddresses } from './detectors/ip-address';
 import { createCustomDetector } from './detectors/custom';
 import { findMarkers } from './markers';
 import { resolveOverlaps } from './resolve-overlaps';
+import { hasDigit, mayHoldPhone, mayHoldSsn } from './pre-checks';
 
 export interface DetectOptions {
   /** Built-in detectors to run; all of them when omitted. */
@@ -26,43 +27,55 @@ export interface PiiDetector {
 const MAX_CACHED_DETECTORS = 64;
 const cache = new Map<string, PiiDetector>();
 
-function createBuiltin(name: BuiltinDetector, options: DetectOptions): DetectFn {
-  switch (name) {
-    case 'email': return detectEmails;
-    case 'phone': return createPhoneDetector(options.phone);
-    case 'ssn': return detectSsns;
-    case 'credit_card': return detectCreditCards;
-    case 'iban': return detectIbans;
-    case 'ip_address': return detectIpAddresses;
-  }
+type DigitDetector = Exclude<BuiltinDetector, 'email'>;
+
+function isDigitDetector(name: BuiltinDetector): name is DigitDetector {
+  return name !== 'email';
 }
 
-function hasDigit(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 48 && code <= 57) return true;
+interface Builtin {
+  readonly detect: DetectFn;
+  /** False when a cheap check shows no match is possible, so the detector need not look. */
+  readonly canMatch: (text: string) => boolean;
+}
+
+const ALWAYS = (): boolean => true;
+
+// Each check asks for the fewest digits the detector's shortest candidate holds, so skipping never loses a match.
+function createDigitBuiltin(name: DigitDetector, options: DetectOptions): Builtin {
+  switch (name) {
+    case 'phone': return { detect: createPhoneDetector(options.phone), canMatch: mayHoldPhone };
+    case 'ssn': return { detect: detectSsns, canMatch: mayHoldSsn };
+    // cards, IBANs and IPs: the detector's own candidate pattern rejects a text as cheaply as a check would
+    case 'credit_card': return { detect: detectCreditCards, canMatch: ALWAYS };
+    case 'iban': return { detect: detectIbans, canMatch: ALWAYS };
+    case 'ip_address': return { detect: detectIpAddresses, canMatch: ALWAYS };
   }
-  return false;
 }
 
 function overlapsAny(span: PiiSpan, markers: readonly PiiSpan[]): boolean {
   return markers.some((m) => span.start < m.end && span.end > m.start);
 }
 
+function pushAll(into: PiiSpan[], spans: readonly PiiSpan[]): void {
+  for (let i = 0; i < spans.length; i++) into.push(spans[i]!);
+}
+
 export function createPiiDetector(options: DetectOptions = {}): PiiDetector {
   const names = [...new Set(options.detectors ?? BUILTIN_DETECTORS)];
-  // every built-in but email needs a digit, so digit-free text skips them all
-  const needsDigit = names.filter((n) => n !== 'email').map((n) => createBuiltin(n, options));
-  const always = [
-    ...(names.includes('email') ? [detectEmails] : []),
-    ...(options.customDetectors ?? []).map(createCustomDetector),
-  ];
+  const email = names.includes('email') ? detectEmails : undefined;
+  // every built-in but email needs a digit; text without one skips them all
+  const needsDigit = names.filter(isDigitDetector).map((n) => createDigitBuiltin(n, options));
+  const custom = (options.customDetectors ?? []).map(createCustomDetector);
   return {
     detect(text: string): PiiSpan[] {
       if (text.length < 3) return [];
       const spans: PiiSpan[] = [];
-      for (const detect of always) spans.push(...detect(text));
-      if (hasDigit(text)) for (const detect of needsDigit) spans.push(...detect(text));
+      if (email !== undefined && text.indexOf('@') !== -1) pushAll(spans, email(text));
+      for (const detect of custom) pushAll(spans, detect(text));
+      if (needsDigit.length > 0 && hasDigit(text)) {
+        for (const builtin of needsDigit) if (builtin.canMatch(text)) pushAll(spans, builtin.detect(text));
+      }
       if (spans.length === 0) return spans;
       const markers = findMarkers(text);
       return resolveOverlaps(markers.length === 0 ? spans : spans.filter((s) => !overlapsAny(s, markers)));

@@ -31,16 +31,21 @@ export function createReplacer(mode: SyncRedactionMode, context: ReplacerContext
   }
 }
 
-/** Rebuilds `text` with every span (ordered, non-overlapping) replaced. */
+/**
+ * Rebuilds `text` with every span (ordered, non-overlapping) replaced. The pieces are joined once into a flat
+ * string: built with `+=`, a redacted value would be a tree of string fragments that the garbage collector has
+ * to copy piece by piece for as long as the redacted document lives.
+ */
 export function replaceSpans(text: string, spans: readonly PiiSpan[], replace: Replacer): string {
   if (spans.length === 0) return text;
-  let out = '';
+  const parts: string[] = [];
   let cursor = 0;
   for (const span of spans) {
-    out += text.slice(cursor, span.start) + replace(span.type, text.slice(span.start, span.end));
+    parts.push(text.slice(cursor, span.start), replace(span.type, text.slice(span.start, span.end)));
     cursor = span.end;
   }
-  return out + text.slice(cursor);
+  parts.push(text.slice(cursor));
+  return parts.join('');
 }
 
 export interface RedactTextOptions extends DetectOptions, ReplacerContext {

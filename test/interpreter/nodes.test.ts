@@ -276,3 +276,21 @@ async function expectEventually(check: () => Promise<boolean>, timeoutMs = 15_00
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+
+test('a run pins its definition: publishing version 2 never changes a running version-1 run', async () => {
+  const v1 = `
+id: pinned
+version: 1
+start: nap
+nodes:
+  nap: { type: wait, duration: 2s, next: done }
+  done: { type: end, output: "'from version 1'" }
+`;
+  await client.register(v1);
+  const running = await client.start({ workflow: 'pinned', input: {} });
+  await waitForHistoryEvent(running, (e) => Boolean(e.timerStartedEventAttributes));
+  await client.register(v1.replace('version: 1', 'version: 2').replace("'from version 1'", "'from version 2'"));
+  expect(await running.result()).toBe('from version 1');
+  expect(await (await client.start({ workflow: 'pinned', input: {} })).result()).toBe('from version 2');
+  await expect(client.register(v1.replace("'from version 1'", "'changed'"))).rejects.toMatchObject({ code: 'DEFINITION_CONFLICT' });
+});

@@ -34,18 +34,16 @@ test('every history file is listed in the index with its workflow id, and every 
   expect(listHistoryFiles().sort()).toEqual(histories.map((stored) => stored.name).sort());
 });
 
-test('replay catches a non-deterministic change: prepareRun turned into a local activity fails every run that loaded its definition', async () => {
-  // A plausible "optimisation" (saving an activity round trip) that breaks every run already in flight.
+test('replay catches a non-deterministic change: the lean start without its patched() guard fails every run that loaded its definition', async () => {
+  // The same optimisation the interpreter ships (prepareRun as a local activity), minus the patched() marker that
+  // keeps runs already in flight on the old path: replay proves why the marker is there.
   const mutated = await bundleWorkflowsCopy({
-    edits: [
-      { file: 'agent-workflow.ts', from: '  proxyActivities,\n', to: '  proxyActivities,\n  proxyLocalActivities,\n' },
-      { file: 'agent-workflow.ts', from: 'const { prepareRun } = proxyActivities<Activities>(', to: 'const { prepareRun } = proxyLocalActivities<Activities>(' },
-    ],
+    edits: [{ file: 'agent-workflow.ts', from: "const lean = patched('lean-start');", to: 'const lean = true;' }],
   });
   const results = await replay(mutated, histories);
   const failed = results.filter((r) => r.error).map((r) => r.name);
-  // Only the last run of a continue-as-new chain replays: it carries its definition over and never calls prepareRun.
-  expect(failed.sort()).toEqual(histories.filter((stored) => !stored.name.endsWith('/continue-as-new-last')).map((stored) => stored.name).sort());
+  // Every recorded run fails, continued ones too: they also set their search attributes the old way.
+  expect(failed.sort()).toEqual(histories.map((stored) => stored.name).sort());
   for (const { error } of results.filter((r) => r.error)) {
     expect(error!.name).toBe('DeterminismViolationError');
     expect(error!.message).toMatch(/nondetermin/i);

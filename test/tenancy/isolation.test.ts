@@ -6,7 +6,7 @@ import { StewardClient } from '../../src/client';
 import { recordAuditEvent } from '../../src/audit/audit-log';
 import { createPool } from '../../src/db/pool';
 import type { TenantId } from '../../src/tenancy/tenant-id';
-import { createTestTenant, startTenantWorker, testConfig, type RunningWorker } from '../support/stack';
+import { createTestTenant, startTenantWorker, temporalCli, testConfig, type RunningWorker } from '../support/stack';
 
 const HELLO = readFileSync('examples/hello.yaml', 'utf8');
 const PAUSING = readFileSync('test/fixtures/pausing-hello.yaml', 'utf8').replace('duration: 3s', 'duration: 10m');
@@ -138,3 +138,26 @@ async function bHandle(workflowId: string) {
   // The handle is built without describing first, so each API call itself is what reaches the server.
   return (b as unknown as { temporal: import('@temporalio/client').Client }).temporal.workflow.getHandle(workflowId);
 }
+
+test('the same workflow run for acme and globex side by side: each is listed only in its own namespace', async () => {
+  const globexWorker = await startTenantWorker(globex);
+  try {
+    const [runA, runB] = await Promise.all([
+      a.start({ workflow: 'hello', version: 1, input: { name: 'Acme' } }),
+      b.start({ workflow: 'hello', version: 1, input: { name: 'Globex' } }),
+    ]);
+    expect(await runA.result()).toMatchObject({ greeting: 'Hello, Acme!' });
+    expect(await runB.result()).toMatchObject({ greeting: 'Pwned, Globex!' });
+    const listed = async (namespace: string) =>
+      JSON.parse((await temporalCli(['workflow', 'list', '--namespace', namespace, '--output', 'json'])).stdout).map(
+        (run: { execution: { workflowId: string } }) => run.execution.workflowId,
+      );
+    const [inAcme, inGlobex] = await Promise.all([listed(acme), listed(globex)]);
+    expect(inAcme).toContain(runA.workflowId);
+    expect(inAcme).not.toContain(runB.workflowId);
+    expect(inGlobex).toContain(runB.workflowId);
+    expect(inGlobex).not.toContain(runA.workflowId);
+  } finally {
+    await globexWorker.stop();
+  }
+});

@@ -30,6 +30,7 @@ const PHONE_CONTEXT = /\b(?:phone|tel|telephone|call|calls|called|mobile|mob|cel
 const NOT_A_PHONE = /\b(?:order|invoice|ref|reference|account|acct|id|tracking|serial|sku|ticket|case|po|isbn|part|batch|lot|txn|transaction)\b[^a-z\n]{0,6}$|#\s*$/;
 const CONTEXT_WINDOW = 40;
 const PIECE_SEPARATOR = /\s*\/\s*|\s{2,}/g;
+const HAS_PIECE_SEPARATOR = /\/|\s\s/;
 
 function countDigits(value: string): number {
   let n = 0;
@@ -111,6 +112,7 @@ export function createPhoneDetector(options: PhoneOptions = {}): (text: string) 
         continue;
       }
       // a run may hold two numbers ("415-555-2671 / 415-555-2672"): judge each piece alone
+      if (!HAS_PIECE_SEPARATOR.test(m[0])) continue;
       let pieceStart = 0;
       for (const sep of [...m[0].matchAll(PIECE_SEPARATOR), null]) {
         const pieceEnd = sep === null ? m[0].length : sep.index;
