@@ -117,6 +117,8 @@ export async function startStack(options: StackOptions): Promise<StartedStack> {
     started.push('temporal');
   }
 
+  // Recorded at once, so `dev stop` finds what was started even if a later part fails to start.
+  writeStackFile(stateDir, { temporal: { address, ui, binary, pid: temporalPid }, postgres, worker: previous?.worker ?? {}, vault: previous?.vault, services: previous?.services ?? {}, logs_dir: logsDir });
   if (options.seedTenants?.length) await seedTenants(env, postgres.url, address, options.seedTenants, log);
   const vault = await startVault(env, logsDir, previous?.vault, log, () => started.push('vault'));
 

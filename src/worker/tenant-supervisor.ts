@@ -12,8 +12,13 @@ interface Served {
   running: Promise<void>;
 }
 
+/** Workers created at once: each compiles the workflow bundle into its own sandbox, which is CPU-bound. */
+const CREATE_CONCURRENCY = 2;
+
 export class TenantSupervisor {
   private readonly served = new Map<TenantId, Served>();
+  /** Syncs run one after another: an overlapping refresh would start a second Worker for a tenant being served. */
+  private syncing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: { connection: NativeConnection; bundle: WorkflowBundleWithSourceMap; pool: Pool; log: Logger; shared: SharedActivityDeps },
@@ -24,10 +29,17 @@ export class TenantSupervisor {
   }
 
   /** Serves exactly these tenants: starts the missing Workers and drains the ones no longer listed. */
-  async sync(tenants: Tenant[]): Promise<void> {
+  sync(tenants: Tenant[]): Promise<void> {
+    this.syncing = this.syncing.then(() => this.syncNow(tenants));
+    return this.syncing;
+  }
+
+  private async syncNow(tenants: Tenant[]): Promise<void> {
     const wanted = new Map(tenants.filter((t) => t.status !== 'deleted').map((t) => [t.id, t]));
-    // New tenants' Workers are created concurrently: a worker serving hundreds of tenants starts in one round trip.
-    await Promise.all([...wanted.values()].filter((tenant) => !this.served.has(tenant.id)).map((tenant) => this.serve(tenant)));
+    const missing = [...wanted.values()].filter((tenant) => !this.served.has(tenant.id));
+    for (let i = 0; i < missing.length; i += CREATE_CONCURRENCY) {
+      await Promise.all(missing.slice(i, i + CREATE_CONCURRENCY).map((tenant) => this.serve(tenant)));
+    }
     for (const [id, served] of this.served) {
       if (wanted.has(id)) continue;
       this.served.delete(id);
