@@ -79,14 +79,24 @@ export interface StartedStack {
   started: StackPart[];
 }
 
+/** Starts what is missing; if a part fails to start, the parts this call started are stopped again. */
 export async function startStack(options: StackOptions): Promise<StartedStack> {
+  const started: StartedStack['started'] = [];
+  try {
+    return await startParts(options, started);
+  } catch (error) {
+    await stopStack(options.env, started).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startParts(options: StackOptions, started: StartedStack['started']): Promise<StartedStack> {
   const { env } = options;
   const log = options.log ?? (() => undefined);
   const stateDir = env.STEWARD_STATE_DIR;
   const logsDir = join(stateDir, 'logs');
   mkdirSync(logsDir, { recursive: true });
   const previous = readStackFile(stateDir);
-  const started: StartedStack['started'] = [];
 
   const postgres = await startPostgres(env, logsDir, log, () => started.push('postgres'));
   await ensureDatabase(postgres.url, new URL(postgres.url).pathname.slice(1));
@@ -120,7 +130,10 @@ export async function startStack(options: StackOptions): Promise<StartedStack> {
   // Recorded at once, so `dev stop` finds what was started even if a later part fails to start.
   writeStackFile(stateDir, { temporal: { address, ui, binary, pid: temporalPid }, postgres, worker: previous?.worker ?? {}, vault: previous?.vault, services: previous?.services ?? {}, logs_dir: logsDir });
   if (options.seedTenants?.length) await seedTenants(env, postgres.url, address, options.seedTenants, log);
-  const vault = await startVault(env, logsDir, previous?.vault, log, () => started.push('vault'));
+  const vault = await startVault(env, logsDir, previous?.vault, log, (startedVault) => {
+    started.push('vault');
+    recordPart(stateDir, { vault: startedVault });
+  });
 
   const services: StackFile['services'] = {};
   for (const service of nodeServices(env)) {
@@ -133,8 +146,9 @@ export async function startStack(options: StackOptions): Promise<StartedStack> {
       args: [join(findProjectRoot(), 'dist', service.script), ...service.args],
       logFile,
     });
-    await waitFor(service.name, () => service.isHealthy(service.url), 30_000, logFile);
     started.push(service.name);
+    recordPart(stateDir, { services: { ...services } });
+    await waitFor(service.name, () => service.isHealthy(service.url), 30_000, logFile);
   }
 
   const stack: StackFile = {
@@ -160,6 +174,11 @@ async function startPostgres(env: StewardEnv, logsDir: string, log: (line: strin
   }
   const dataDir = ownedDataDir(env.STEWARD_STATE_DIR);
   const url = ownedPostgresUrl(env.STEWARD_POSTGRES_PORT, OWNED_DATABASE);
+  if (!postmasterPid(dataDir) && (await isPostgresHealthy(ownedPostgresUrl(env.STEWARD_POSTGRES_PORT, 'postgres')))) {
+    // Someone else's cluster answers on the port (another checkout's stack, say): use it, never stop it.
+    log(`using the PostgreSQL already listening on 127.0.0.1:${env.STEWARD_POSTGRES_PORT}`);
+    return { url, owned: false };
+  }
   if (!postmasterPid(dataDir)) {
     log(`starting PostgreSQL on 127.0.0.1:${env.STEWARD_POSTGRES_PORT} (data in ${dataDir})`);
     await startOwnedPostgres(findPostgresBinDir(log), { dataDir, port: env.STEWARD_POSTGRES_PORT, logFile: join(logsDir, 'postgres.log') });
@@ -168,13 +187,19 @@ async function startPostgres(env: StewardEnv, logsDir: string, log: (line: strin
   return { url, owned: true, data_dir: dataDir };
 }
 
+/** Adds parts to the stack file as they start, so a failed start can still be stopped. */
+function recordPart(stateDir: string, part: Partial<StackFile>): void {
+  const current = readStackFile(stateDir);
+  if (current) writeStackFile(stateDir, { ...current, ...part });
+}
+
 /** The Vault dev server keeps its data in memory, so every start seeds it again (KV v2, AppRole, Transit, policies). */
 async function startVault(
   env: StewardEnv,
   logsDir: string,
   previous: StackFile['vault'],
   log: (line: string) => void,
-  onStart: () => void,
+  onStart: (vault: NonNullable<StackFile['vault']>) => void,
 ): Promise<NonNullable<StackFile['vault']>> {
   const address = vaultAddress(env.STEWARD_VAULT_PORT);
   const binary = findOrBuildVault(env.STEWARD_CACHE_DIR, log);
@@ -184,11 +209,11 @@ async function startVault(
   const rootToken = createDevRootToken();
   const logFile = join(logsDir, 'vault.log');
   log(`starting Vault on ${address}`);
-  const pid = startVaultDevServer({ binary, port: env.STEWARD_VAULT_PORT, logFile, rootToken });
+  const vault = { address, root_token: rootToken, binary, pid: startVaultDevServer({ binary, port: env.STEWARD_VAULT_PORT, logFile, rootToken }) };
+  onStart(vault);
   await waitForVault(address, logFile);
   await seedVault({ address, rootToken, tenants: DEMO_TENANTS });
-  onStart();
-  return { address, root_token: rootToken, binary, pid };
+  return vault;
 }
 
 async function seedTenants(env: StewardEnv, databaseUrl: string, address: string, ids: string[], log: (line: string) => void): Promise<void> {
