@@ -43,35 +43,49 @@ export interface StackStatus {
   vault: { address: string; root_token: string; healthy: boolean };
   sts: { issuer: string; healthy: boolean };
   llm: { base_url: string; healthy: boolean };
+  approvals_gateway: { url: string; healthy: boolean };
   logs_dir: string;
 }
 
 /** A loopback service of the stack that runs as a Node process from the built tree. */
 interface NodeService {
-  name: 'sts' | 'llm';
+  name: NodeServiceName;
+  /** The entry point, relative to the package root. */
   script: string;
   args: string[];
   url: string;
   isHealthy(url: string): Promise<boolean>;
 }
 
+const NODE_SERVICES = ['sts', 'llm', 'approvals_gateway'] as const;
+type NodeServiceName = (typeof NODE_SERVICES)[number];
+
 function nodeServices(env: StewardEnv): NodeService[] {
   const sts = `http://127.0.0.1:${env.STEWARD_STS_PORT}`;
   const llm = `http://127.0.0.1:${env.STEWARD_LLM_PORT}`;
+  const gateway = `http://127.0.0.1:${env.STEWARD_GATEWAY_PORT}`;
   return [
     {
       name: 'sts',
-      script: 'dev-server/sts/main.js',
+      script: 'dist/dev-server/sts/main.js',
       // Keys persist across restarts so tokens minted before a restart still verify.
       args: ['--port', String(env.STEWARD_STS_PORT), '--issuer', sts, '--keys-file', join(env.STEWARD_STATE_DIR, 'sts-keys.json')],
       url: sts,
       isHealthy: isStsHealthy,
     },
-    { name: 'llm', script: 'dev-server/model-server/main.js', args: ['--port', String(env.STEWARD_LLM_PORT)], url: llm, isHealthy: isModelServerHealthy },
+    { name: 'llm', script: 'dist/dev-server/model-server/main.js', args: ['--port', String(env.STEWARD_LLM_PORT)], url: llm, isHealthy: isModelServerHealthy },
+    // Started last: it reads the stack file for the database, Temporal and the STS.
+    {
+      name: 'approvals_gateway',
+      script: 'bin/steward.js',
+      args: ['approvals-gateway', '--port', String(env.STEWARD_GATEWAY_PORT)],
+      url: gateway,
+      isHealthy: (url) => fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false),
+    },
   ];
 }
 
-export type StackPart = 'postgres' | 'temporal' | 'vault' | 'worker' | 'sts' | 'llm';
+export type StackPart = 'postgres' | 'temporal' | 'vault' | 'worker' | NodeServiceName;
 
 export interface StartedStack {
   stack: StackFile;
@@ -143,8 +157,9 @@ async function startParts(options: StackOptions, started: StartedStack['started'
     log(`starting ${service.name} on ${service.url}`);
     services[service.name]!.pid = spawnDetached({
       command: process.execPath,
-      args: [join(findProjectRoot(), 'dist', service.script), ...service.args],
+      args: [join(findProjectRoot(), service.script), ...service.args],
       logFile,
+      env: { ...process.env, STEWARD_STATE_DIR: stateDir },
     });
     started.push(service.name);
     recordPart(stateDir, { services: { ...services } });
@@ -241,7 +256,10 @@ function startWorkerProcess(stack: StackFile, stateDir: string, logsDir: string)
 }
 
 /** Stops the parts the stack owns: the worker, the Temporal dev server and the project's own Postgres. */
-export async function stopStack(env: StewardEnv, parts: readonly StackPart[] = ['worker', 'sts', 'llm', 'vault', 'temporal', 'postgres']): Promise<string[]> {
+export async function stopStack(
+  env: StewardEnv,
+  parts: readonly StackPart[] = ['worker', 'approvals_gateway', 'sts', 'llm', 'vault', 'temporal', 'postgres'],
+): Promise<string[]> {
   const stack = readStackFile(env.STEWARD_STATE_DIR);
   if (!stack) return [];
   const stopped: string[] = [];
@@ -250,7 +268,7 @@ export async function stopStack(env: StewardEnv, parts: readonly StackPart[] = [
     stopped.push('worker');
   }
   const services = { ...stack.services };
-  for (const name of ['sts', 'llm'] as const) {
+  for (const name of ['approvals_gateway', ...NODE_SERVICES.filter((n) => n !== 'approvals_gateway')] as const) {
     const service = services[name];
     if (!parts.includes(name) || !service) continue;
     if (isAlive(service.pid)) {
@@ -289,12 +307,15 @@ export async function stackStatus(env: StewardEnv): Promise<StackStatus | undefi
   const stsUrl = stack.services.sts?.url ?? `http://127.0.0.1:${env.STEWARD_STS_PORT}`;
   const llmUrl = stack.services.llm?.url ?? `http://127.0.0.1:${env.STEWARD_LLM_PORT}`;
   const vaultUrl = stack.vault?.address ?? vaultAddress(env.STEWARD_VAULT_PORT);
-  const [temporalHealthy, postgresHealthy, vaultHealthy, stsHealthy, llmHealthy] = await Promise.all([
+  const gatewayUrl = stack.services.approvals_gateway?.url ?? `http://127.0.0.1:${env.STEWARD_GATEWAY_PORT}`;
+  const gatewayService = nodeServices(env).find((service) => service.name === 'approvals_gateway')!;
+  const [temporalHealthy, postgresHealthy, vaultHealthy, stsHealthy, llmHealthy, gatewayHealthy] = await Promise.all([
     isTemporalHealthy(stack.temporal.address),
     isPostgresHealthy(stack.postgres.url),
     isVaultHealthy(vaultUrl),
     isStsHealthy(stsUrl),
     isModelServerHealthy(llmUrl),
+    gatewayService.isHealthy(gatewayUrl),
   ]);
   return {
     temporal: { address: stack.temporal.address, ui: stack.temporal.ui, binary: stack.temporal.binary, healthy: temporalHealthy },
@@ -303,12 +324,13 @@ export async function stackStatus(env: StewardEnv): Promise<StackStatus | undefi
     vault: { address: vaultUrl, root_token: stack.vault?.root_token ?? '', healthy: vaultHealthy },
     sts: { issuer: stsUrl, healthy: stsHealthy },
     llm: { base_url: llmUrl, healthy: llmHealthy },
+    approvals_gateway: { url: gatewayUrl, healthy: gatewayHealthy },
     logs_dir: stack.logs_dir,
   };
 }
 
 export function isStackHealthy(status: StackStatus): boolean {
-  return [status.temporal, status.postgres, status.vault, status.worker, status.sts, status.llm].every((part) => part.healthy);
+  return [status.temporal, status.postgres, status.vault, status.worker, status.sts, status.llm, status.approvals_gateway].every((part) => part.healthy);
 }
 
 function adminUrl(url: string): string {

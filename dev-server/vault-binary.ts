@@ -79,6 +79,12 @@ const ENTERPRISE_STUB_FIELDS = 'Fields:     make(map[string]*framework.FieldSche
 const ENTERPRISE_STUB_EXISTENCE_CHECK = `${ENTERPRISE_STUB_FIELDS}
 \t\t\t\t\tExistenceCheck: func(context.Context, *logical.Request, *framework.FieldData) (bool, error) { return false, nil },`;
 
+// The same check, run again by sdk v0.9.2 whenever a backend is first used, also panics on built-in engines such as
+// Transit (`cache-config`), about a minute after start when the rollback manager touches them. Vault 1.14's in-tree
+// sdk tolerated such paths, so the compat copy does too.
+const SDK_EXISTENCE_PANIC = 'panic(fmt.Sprintf("Pattern %v defines a CreateOperation but no ExistenceCheck", p.Pattern))';
+const SDK_EXISTENCE_TOLERATED = '// tolerated, as in Vault 1.14\'s own sdk';
+
 const ModuleDownload = z.object({ Dir: z.string().min(1), Version: z.string() });
 
 export function findOrBuildVault(cacheDir: string, log: (line: string) => void): string {
@@ -132,6 +138,10 @@ function prepareSource(workDir: string, vaultSource: string, sdkSource: string):
   makeWritable(sdkDir);
   writeFileSync(join(sdkDir, 'logical', 'steward_backports.go'), SDK_LOGICAL_BACKPORTS);
   writeFileSync(join(sdkDir, 'physical', 'steward_backports.go'), SDK_PHYSICAL_BACKPORTS);
+  const frameworkBackend = join(sdkDir, 'framework', 'backend.go');
+  const frameworkSource = readFileSync(frameworkBackend, 'utf8');
+  if (frameworkSource.split(SDK_EXISTENCE_PANIC).length !== 3) throw new Error('preparing vault failed: sdk framework/backend.go changed shape');
+  writeFileSync(frameworkBackend, frameworkSource.split(SDK_EXISTENCE_PANIC).join(SDK_EXISTENCE_TOLERATED));
   const stubs = join(workDir, ENTERPRISE_STUB_FILE);
   const stubSource = readFileSync(stubs, 'utf8');
   if (stubSource.split(ENTERPRISE_STUB_FIELDS).length !== 2) throw new Error(`preparing vault failed: ${ENTERPRISE_STUB_FILE} changed shape`);

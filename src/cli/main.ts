@@ -1,6 +1,7 @@
 // `steward`: the command-line entry point. Commands live in ./commands, one file per noun.
 import { Command, CommanderError } from 'commander';
 import { registerApprovalCommands } from './commands/approvals';
+import { registerApprovalsGatewayCommand } from './commands/approvals-gateway';
 import { registerDefinitionCommands } from './commands/definitions';
 import { registerDevCommands } from './commands/dev';
 import { registerPiiCommands } from './commands/pii';
@@ -21,6 +22,7 @@ export function createProgram(): Command {
   registerTenantCommands(program);
   registerRunCommands(program);
   registerApprovalCommands(program);
+  registerApprovalsGatewayCommand(program);
   registerPiiCommands(program);
   registerSecretsCommands(program);
   return program;

@@ -32,6 +32,7 @@ export const StewardEnv = z.object({
   STEWARD_STS_PORT: port(4444),
   STEWARD_VAULT_PORT: port(8200),
   STEWARD_LLM_PORT: port(4010),
+  STEWARD_GATEWAY_PORT: port(4020),
   /** The identity provider that signs user and approver tokens (an OpenID issuer with a JWKS).
    *  Defaults to the local stack's STS. */
   STEWARD_OIDC_ISSUER: z.url().optional(),

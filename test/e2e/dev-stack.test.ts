@@ -16,6 +16,7 @@ const env: NodeJS.ProcessEnv = {
   STEWARD_STS_PORT: '14444',
   STEWARD_VAULT_PORT: '18200',
   STEWARD_LLM_PORT: '14010',
+  STEWARD_GATEWAY_PORT: '14020',
 };
 
 afterAll(async () => {
@@ -37,6 +38,7 @@ test('`steward dev --detach` starts every part; status --json reports them; stop
     vault: { address: 'http://127.0.0.1:18200', healthy: true },
     sts: { issuer: 'http://127.0.0.1:14444', healthy: true },
     llm: { base_url: 'http://127.0.0.1:14010', healthy: true },
+    approvals_gateway: { url: 'http://127.0.0.1:14020', healthy: true },
     logs_dir: join(stateDir, 'logs'),
   });
   expect(parts.temporal.binary).toMatch(/temporal$/);
@@ -48,9 +50,9 @@ test('`steward dev --detach` starts every part; status --json reports them; stop
 
   const stopped = await runCli(['dev', 'stop'], { env });
   expect(stopped.code).toBe(0);
-  expect(stopped.stderr).toContain('stopped worker, sts, llm, vault, temporal, postgres');
+  expect(stopped.stderr).toContain('stopped worker, approvals_gateway, sts, llm, vault, temporal, postgres');
   expect(isAlive(parts.worker.pid)).toBe(false);
-  for (const port of [17233, 18233, 15432, 14444, 14010, 18200]) expect(await isPortOpen(port)).toBe(false);
+  for (const port of [17233, 18233, 15432, 14444, 14010, 14020, 18200]) expect(await isPortOpen(port)).toBe(false);
 
   const after = await runCli(['dev', 'status', '--json'], { env });
   expect(after.code).toBe(1);
@@ -61,5 +63,6 @@ test('`steward dev --detach` starts every part; status --json reports them; stop
     vault: { healthy: false },
     sts: { healthy: false },
     llm: { healthy: false },
+    approvals_gateway: { healthy: false },
   });
 }, 240_000);

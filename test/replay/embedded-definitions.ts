@@ -1,5 +1,5 @@
-// Reads the definitions a stored history ran: the prepareRun activity's result, or, in a run that continued as
-// new, the prepared definition carried in its start input.
+// Reads the definitions a stored history ran: the prepareRun activity's result (a local-activity marker since the
+// lean start), or, in a run that continued as new, the prepared definition carried in its start input.
 import type { Definition } from '../../src/ir/schema';
 
 interface JsonPayload {
@@ -11,6 +11,7 @@ interface JsonEvent {
   activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
   activityTaskCompletedEventAttributes?: { scheduledEventId?: string; result?: { payloads?: JsonPayload[] } };
   workflowExecutionStartedEventAttributes?: { input?: { payloads?: JsonPayload[] } };
+  markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: JsonPayload[] }> };
 }
 
 export function definitionsIn(history: { events: unknown[] }): Definition[] {
@@ -22,10 +23,15 @@ export function definitionsIn(history: { events: unknown[] }): Definition[] {
     .map((e) => e.activityTaskCompletedEventAttributes)
     .filter((completed) => completed !== undefined && prepareRunIds.has(completed.scheduledEventId))
     .map((completed) => decode(completed!.result?.payloads?.[0]) as { definition: Definition });
+  const local = events
+    .map((e) => e.markerRecordedEventAttributes)
+    .filter((marker) => marker?.markerName === 'core_local_activity')
+    .filter((marker) => (decode(marker!.details?.data?.payloads?.[0]) as { activity_type?: string } | undefined)?.activity_type === 'prepareRun')
+    .map((marker) => decode(marker!.details?.result?.payloads?.[0]) as { definition: Definition });
   const carried = events
     .map((e) => decode(e.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]) as { resume?: { prepared: { definition: Definition } } } | undefined)
     .flatMap((args) => (args?.resume ? [args.resume.prepared] : []));
-  return [...prepared, ...carried].map((run) => run.definition);
+  return [...prepared, ...local, ...carried].map((run) => run.definition);
 }
 
 function decode(payload: JsonPayload | undefined): unknown {

@@ -42,7 +42,8 @@ test('replay catches a non-deterministic change: the lean start without its patc
   });
   const results = await replay(mutated, histories);
   const failed = results.filter((r) => r.error).map((r) => r.name);
-  // Every recorded run fails, continued ones too: they also set their search attributes the old way.
+  // Every recorded run fails: older ones took the old path (continued ones set their search attributes the old way),
+  // and lean ones recorded the patch marker that the unguarded code no longer produces.
   expect(failed.sort()).toEqual(histories.map((stored) => stored.name).sort());
   for (const { error } of results.filter((r) => r.error)) {
     expect(error!.name).toBe('DeterminismViolationError');

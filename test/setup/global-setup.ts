@@ -16,6 +16,7 @@ const TEST_STACK_DEFAULTS: Record<string, string> = {
   STEWARD_VAULT_PORT: '38200',
   STEWARD_STS_PORT: '34444',
   STEWARD_LLM_PORT: '34010',
+  STEWARD_GATEWAY_PORT: '34020',
 };
 
 export default async function globalSetup(): Promise<void> {

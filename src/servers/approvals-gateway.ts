@@ -1,0 +1,66 @@
+// The approvals gateway: internal tools that speak HTTP approve or reject a run with the approver's own token.
+// POST /v1/tenants/:tenant/runs/:run/approvals  (Authorization: Bearer <approver JWT>, body {decision, comment?, node?})
+// 401 no or bad token · 403 token of another tenant, or a decision the run refused · 404 unknown run (another
+// tenant's included) · 409 nothing pending, or the run has ended · 200 the decision counted.
+import Fastify, { type FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { StewardClient } from '../client';
+import type { RuntimeConfig } from '../config/runtime';
+import { isStewardError } from '../errors';
+import { TokenInvalidError, verifyUserToken } from '../identity';
+import { TenantId } from '../tenancy/tenant-id';
+
+const Decision = z.strictObject({
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().max(2_000).optional(),
+  node: z.string().max(64).optional(),
+});
+
+const NOTHING_PENDING = /no approval is pending|no longer pending|several approvals are pending/;
+
+export function createApprovalsGateway(config: RuntimeConfig): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
+  const clients = new Map<string, Promise<StewardClient>>();
+  const clientFor = (tenant: TenantId) => {
+    if (!clients.has(tenant)) clients.set(tenant, StewardClient.connect({ tenant, config }));
+    return clients.get(tenant)!;
+  };
+  app.addHook('onClose', async () => {
+    for (const client of clients.values()) await (await client.catch(() => undefined))?.close();
+  });
+
+  app.get('/health', async () => ({ ok: true }));
+
+  app.post<{ Params: { tenant: string; run: string } }>('/v1/tenants/:tenant/runs/:run/approvals', async (request, reply) => {
+    const tenant = TenantId.safeParse(request.params.tenant);
+    if (!tenant.success) return reply.code(400).send({ error: 'invalid tenant id' });
+    const body = Decision.safeParse(request.body);
+    if (!body.success) return reply.code(400).send({ error: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+    const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (!token) return reply.code(401).send({ error: 'a bearer token is required' });
+    if (!config.identity) return reply.code(503).send({ error: 'no identity provider is configured' });
+    try {
+      await verifyUserToken(token, { ...config.identity, tenant: tenant.data });
+    } catch (error) {
+      if (error instanceof TokenInvalidError) {
+        return reply.code(error.reason === 'tenant_mismatch' ? 403 : 401).send({ error: `token refused: ${error.reason}` });
+      }
+      throw error;
+    }
+    try {
+      const client = await clientFor(tenant.data);
+      const run = await client.getRun(request.params.run);
+      const request_ = { token, comment: body.data.comment, node: body.data.node };
+      const answer = body.data.decision === 'approve' ? await run.approve(request_) : await run.reject(request_);
+      if (answer.accepted) return reply.code(200).send(answer);
+      return reply.code(NOTHING_PENDING.test(answer.reason) ? 409 : 403).send(answer);
+    } catch (error) {
+      if (isStewardError(error, 'NOT_FOUND')) return reply.code(409).send({ error: error.message });
+      if (isStewardError(error, 'TENANT_NOT_FOUND') || (error instanceof Error && /not found/i.test(error.message))) {
+        return reply.code(404).send({ error: 'run not found' });
+      }
+      throw error;
+    }
+  });
+  return app;
+}
