@@ -153,7 +153,9 @@ function createCompiled(source: string): CompiledExpression {
       try {
         result = program(context);
       } catch (error) {
-        throw new ExpressionError('evaluation', describeCelError(error), source, { cause: error });
+        // At run time CEL's message can quote the data (`No such key: <key>`, `integer overflow: <n>`), and a cause
+        // would be serialised into Temporal history with it: only the kind of error is kept.
+        throw new ExpressionError('evaluation', describeCelError(error).replace(/:.*$/s, ''), source);
       }
       return fromCelValue(result, source);
     },

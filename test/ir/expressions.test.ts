@@ -136,3 +136,16 @@ describe('templates', () => {
     expect(() => templateExpressions('a {{ }}')).toThrow(/empty/);
   });
 });
+
+test('a runtime evaluation error never quotes the data it was evaluated on', () => {
+  const secretKey = 'jane.doe@example.com';
+  let caught: unknown;
+  try {
+    evaluateExpression(`vars.lookup['${'x'}' + vars.key]`, { vars: { lookup: {}, key: secretKey } });
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(Error);
+  expect(String((caught as Error).message)).not.toContain(secretKey);
+  expect((caught as Error).cause).toBeUndefined();
+});
