@@ -1,4 +1,5 @@
 // The local stack's lifecycle, on ports and a state folder of its own: start, status, idempotent restart, stop.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,16 @@ const env: NodeJS.ProcessEnv = {
 afterAll(async () => {
   await runCli(['dev', 'stop'], { env });
 });
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} never happened`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
 
 test('`steward dev --detach` starts every part; status --json reports them; stop leaves no process behind', async () => {
   const started = await runCli(['dev', '--detach'], { env, timeoutMs: 180_000 });
@@ -66,3 +77,34 @@ test('`steward dev --detach` starts every part; status --json reports them; stop
     approvals_gateway: { healthy: false },
   });
 }, 240_000);
+
+test('an approval pending when the worker is SIGKILLed and the whole stack restarts is approved afterwards; the run completes once', async () => {
+  const stsEnv = { ...env, STEWARD_STS_URL: 'http://127.0.0.1:14444' };
+  expect((await runCli(['dev', '--detach'], { env, timeoutMs: 180_000 })).code).toBe(0);
+  const started = await runCli(['run', 'test/fixtures/finance-approval.yaml', '--tenant', 'demo', '--json'], { env });
+  expect(started.code).toBe(0);
+  const workflowId: string = JSON.parse(started.stdout).workflow_id;
+  await until('the pending approval', async () => {
+    const pending = JSON.parse((await runCli(['approvals', 'list', '--tenant', 'demo', '--json'], { env })).stdout || '[]');
+    return pending.some((p: { workflowId: string }) => p.workflowId === workflowId) ? true : undefined;
+  });
+
+  const { worker, temporal } = JSON.parse((await runCli(['dev', 'status', '--json'], { env })).stdout);
+  process.kill(worker.pid, 'SIGKILL');
+  expect((await runCli(['dev', 'stop'], { env })).code).toBe(0);
+  expect(await isPortOpen(17233)).toBe(false);
+  expect((await runCli(['dev', '--detach'], { env, timeoutMs: 180_000 })).code).toBe(0);
+
+  const token = (await runCli(['dev', 'token', 'mint', '--user', 'carol', '--groups', 'finance-managers', '--tenant', 'demo'], { env: stsEnv })).stdout.trim();
+  const approved = await runCli(['approve', workflowId, '--tenant', 'demo', '--token', token], { env });
+  expect(approved.stderr).toBe('');
+  expect(approved.stdout).toBe('approved by carol\n');
+
+  const history = await until('the completed run', async () => {
+    const shown = spawnSync(temporal.binary, ['workflow', 'show', '--namespace', 'demo', '--workflow-id', workflowId, '--address', '127.0.0.1:17233', '--output', 'json'], { encoding: 'utf8' });
+    const events = shown.status === 0 ? (JSON.parse(shown.stdout).events as Array<Record<string, unknown>>) : [];
+    return events.some((e) => e.workflowExecutionCompletedEventAttributes) ? events : undefined;
+  });
+  expect(history.filter((e) => e.workflowExecutionCompletedEventAttributes)).toHaveLength(1);
+  expect(history.filter((e) => (e.markerRecordedEventAttributes as { markerName?: string } | undefined)?.markerName === 'core_local_activity')).toHaveLength(4);
+}, 300_000);
