@@ -5,4 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json
 npx eslint .
-npx jest "$@"
+status=0
+npx jest --json --outputFile=.jest-results.json "$@" || status=$?
+# One plain closing line, whatever jest's own summary looks like.
+node -e "const r = require('./.jest-results.json'); console.log('jest: ' + r.numPassedTests + ' passed, ' + r.numFailedTests + ' failed' + (r.numPendingTests ? ', ' + r.numPendingTests + ' skipped' : ''))" || true
+exit "$status"
