@@ -13,6 +13,7 @@ import { assertTenantId, namespaceForTenant } from '../../src/tenancy/tenant-id'
 import { createTenant, deleteTenant } from '../../src/tenancy/tenant-service';
 import { createWorkflowBundle } from '../../src/worker/bundle';
 import { createSharedActivityDeps } from '../../src/worker/shared-deps';
+import { integerArgument } from './support/arguments';
 import { startNoopTarget } from './support/noop-http-target';
 
 const BARE_QUEUE = 'steward-bench-bare-signal';
@@ -28,15 +29,8 @@ nodes:
   done: { type: end }
 `;
 
-function argument(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  const value = at === -1 ? fallback : Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer`);
-  return value;
-}
-
 async function main(): Promise<void> {
-  const count = argument('--approvals', 200);
+  const count = integerArgument('--approvals', 200);
   const config = loadRuntimeConfig();
   if (!config.identity) throw new Error('no identity provider: start the local stack (`steward dev --detach`)');
   const tenant = assertTenantId(`bench-appr-${Date.now().toString(36)}`);

@@ -16,6 +16,7 @@ import { createWorkflowBundle } from '../../src/worker/bundle';
 import { createSharedActivityDeps } from '../../src/worker/shared-deps';
 import { cpuBetween, sampleCpu, type CpuSample } from './support/cpu-meter';
 import { formatProfile, profileRuns } from './support/history-profile';
+import { integerArgument } from './support/arguments';
 import { startNoopTarget } from './support/noop-http-target';
 import { runBatch, type BatchResult } from './support/run-batch';
 
@@ -51,15 +52,8 @@ interface Measured {
 // Each variant gets its own task queue so only its worker serves it (and the dev stack's worker, on steward-agents, none).
 const TASK_QUEUES = { interpreter: 'steward-bench-interpreter', handwritten: 'steward-bench-handwritten' };
 
-function argument(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  const value = at === -1 ? fallback : Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer`);
-  return value;
-}
-
 async function main(): Promise<void> {
-  const settings: Settings = { runs: argument('--runs', 200), concurrency: argument('--concurrency', 20), warmup: argument('--warmup', 30), rounds: argument('--rounds', 4) };
+  const settings: Settings = { runs: integerArgument('--runs', 200), concurrency: integerArgument('--concurrency', 20), warmup: integerArgument('--warmup', 30), rounds: integerArgument('--rounds', 4) };
   const config = loadRuntimeConfig();
   const tenant = assertTenantId(`bench-${Date.now().toString(36)}`);
   await withTenantAdmin(config, (deps) => createTenant(deps, tenant));

@@ -1,19 +1,8 @@
 // The prompt hash on audit entries: sha256 over canonical JSON of what the model was sent, so identical prompts hash
 // alike without the audit trail keeping their text. Not workflow-safe (node:crypto): call it in the activity.
 import { createHash } from 'node:crypto';
+import { toCanonicalJson } from '../common/canonical-json';
 import type { LlmProvider, ModelRequest } from './types';
-
-// Sorted keys, no whitespace, undefined fields dropped: the same request always hashes the same.
-function toCanonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(toCanonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value)
-      .filter(([, item]) => item !== undefined)
-      .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${toCanonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /** `sha256:<hex>` of the request's model, system prompt, messages, tools and output schema (and provider, if given). */
 export function hashPrompt(request: ModelRequest, provider?: LlmProvider): string {
