@@ -1,9 +1,10 @@
 // The local stack's lifecycle, on ports and a state folder of its own: start, status, idempotent restart, stop.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isAlive, isPortOpen } from '../../dev-server/processes';
+import { readStackFile } from '../../src/config/stack-file';
 import { runCli } from '../support/cli';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'steward-dev-test-'));
@@ -22,6 +23,10 @@ const env: NodeJS.ProcessEnv = {
 
 afterAll(async () => {
   await runCli(['dev', 'stop'], { env });
+  // The stack's Postgres data lives outside the temporary state folder when running as root: remove both.
+  const dataDir = readStackFile(stateDir)?.postgres.data_dir;
+  if (dataDir) rmSync(dataDir.startsWith('/var/lib/steward/') ? dirname(dataDir) : dataDir, { recursive: true, force: true });
+  rmSync(stateDir, { recursive: true, force: true });
 });
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
