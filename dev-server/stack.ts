@@ -47,6 +47,9 @@ export interface StackStatus {
   logs_dir: string;
 }
 
+/** What each Node service calls its address in `dev status --json`. */
+const ADDRESS_KEYS = { sts: 'issuer', llm: 'base_url', approvals_gateway: 'url' } as const;
+
 /** A loopback service of the stack that runs as a Node process from the built tree. */
 interface NodeService {
   name: NodeServiceName;
@@ -57,8 +60,7 @@ interface NodeService {
   isHealthy(url: string): Promise<boolean>;
 }
 
-const NODE_SERVICES = ['sts', 'llm', 'approvals_gateway'] as const;
-type NodeServiceName = (typeof NODE_SERVICES)[number];
+type NodeServiceName = keyof typeof ADDRESS_KEYS;
 
 function nodeServices(env: StewardEnv): NodeService[] {
   const sts = `http://127.0.0.1:${env.STEWARD_STS_PORT}`;
@@ -255,10 +257,10 @@ function startWorkerProcess(stack: StackFile, stateDir: string, logsDir: string)
   });
 }
 
-/** Stops the parts the stack owns: the worker, the Temporal dev server and the project's own Postgres. */
+/** Stops the parts the stack started (all of them by default), in the reverse order of starting. */
 export async function stopStack(
   env: StewardEnv,
-  parts: readonly StackPart[] = ['worker', 'approvals_gateway', 'sts', 'llm', 'vault', 'temporal', 'postgres'],
+  parts: readonly StackPart[] = ['worker', 'approvals_gateway', 'llm', 'sts', 'vault', 'temporal', 'postgres'],
 ): Promise<string[]> {
   const stack = readStackFile(env.STEWARD_STATE_DIR);
   if (!stack) return [];
@@ -268,7 +270,7 @@ export async function stopStack(
     stopped.push('worker');
   }
   const services = { ...stack.services };
-  for (const name of ['approvals_gateway', ...NODE_SERVICES.filter((n) => n !== 'approvals_gateway')] as const) {
+  for (const { name } of nodeServices(env).reverse()) {
     const service = services[name];
     if (!parts.includes(name) || !service) continue;
     if (isAlive(service.pid)) {
@@ -304,27 +306,22 @@ export async function stopStack(
 export async function stackStatus(env: StewardEnv): Promise<StackStatus | undefined> {
   const stack = readStackFile(env.STEWARD_STATE_DIR);
   if (!stack) return undefined;
-  const stsUrl = stack.services.sts?.url ?? `http://127.0.0.1:${env.STEWARD_STS_PORT}`;
-  const llmUrl = stack.services.llm?.url ?? `http://127.0.0.1:${env.STEWARD_LLM_PORT}`;
   const vaultUrl = stack.vault?.address ?? vaultAddress(env.STEWARD_VAULT_PORT);
-  const gatewayUrl = stack.services.approvals_gateway?.url ?? `http://127.0.0.1:${env.STEWARD_GATEWAY_PORT}`;
-  const gatewayService = nodeServices(env).find((service) => service.name === 'approvals_gateway')!;
-  const [temporalHealthy, postgresHealthy, vaultHealthy, stsHealthy, llmHealthy, gatewayHealthy] = await Promise.all([
+  const [temporalHealthy, postgresHealthy, vaultHealthy, ...serviceHealth] = await Promise.all([
     isTemporalHealthy(stack.temporal.address),
     isPostgresHealthy(stack.postgres.url),
     isVaultHealthy(vaultUrl),
-    isStsHealthy(stsUrl),
-    isModelServerHealthy(llmUrl),
-    gatewayService.isHealthy(gatewayUrl),
+    ...nodeServices(env).map(async (service) => {
+      const url = stack.services[service.name]?.url ?? service.url;
+      return [service.name, { [ADDRESS_KEYS[service.name]]: url, healthy: await service.isHealthy(url) }] as const;
+    }),
   ]);
   return {
     temporal: { address: stack.temporal.address, ui: stack.temporal.ui, binary: stack.temporal.binary, healthy: temporalHealthy },
     postgres: { url: stack.postgres.url, healthy: postgresHealthy },
     worker: { pid: stack.worker.pid ?? null, healthy: isAlive(stack.worker.pid) },
     vault: { address: vaultUrl, root_token: stack.vault?.root_token ?? '', healthy: vaultHealthy },
-    sts: { issuer: stsUrl, healthy: stsHealthy },
-    llm: { base_url: llmUrl, healthy: llmHealthy },
-    approvals_gateway: { url: gatewayUrl, healthy: gatewayHealthy },
+    ...(Object.fromEntries(serviceHealth) as Pick<StackStatus, NodeServiceName>),
     logs_dir: stack.logs_dir,
   };
 }

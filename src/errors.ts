@@ -42,6 +42,7 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set([
   'DEFINITION_INVALID',
   'DEFINITION_CONFLICT',
   'TENANT_INVALID',
+  'TENANT_NOT_FOUND',
 ]);
 
 export class StewardError extends Error {

@@ -15,3 +15,11 @@ export function exitCodeFor(error: unknown): number {
   if (isStewardError(error) && INPUT_ERROR_CODES.has(error.code)) return EXIT_BAD_INPUT;
   return EXIT_FAILURE;
 }
+
+/** The message to show: unreachable services get a hint instead of a socket error. */
+export function describeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const unreachable = (error as NodeJS.ErrnoException).code === 'ECONNREFUSED' || /Failed to connect before the deadline/.test(message);
+  if (!unreachable) return message;
+  return `${message} — a service Steward needs is not reachable: start the local stack with \`steward dev --detach\`, or check DATABASE_URL / TEMPORAL_ADDRESS`;
+}

@@ -9,7 +9,7 @@ import { registerRunCommands } from './commands/run';
 import { registerSecretsCommands } from './commands/secrets';
 import { registerTenantCommands } from './commands/tenant';
 import { registerWorkerCommand } from './commands/worker';
-import { EXIT_BAD_INPUT, exitCodeFor } from './errors';
+import { describeError, EXIT_BAD_INPUT, exitCodeFor } from './errors';
 
 export function createProgram(): Command {
   const program = new Command('steward')
@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
-    process.stderr.write(`steward: ${(error as Error).message}\n`);
+    process.stderr.write(`steward: ${describeError(error)}\n`);
     return exitCodeFor(error);
   }
 }

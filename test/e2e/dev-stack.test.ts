@@ -66,7 +66,7 @@ test('`steward dev --detach` starts every part; status --json reports them; stop
 
   const stopped = await runCli(['dev', 'stop'], { env });
   expect(stopped.code).toBe(0);
-  expect(stopped.stderr).toContain('stopped worker, approvals_gateway, sts, llm, vault, temporal, postgres');
+  expect(stopped.stderr).toContain('stopped worker, approvals_gateway, llm, sts, vault, temporal, postgres');
   expect(isAlive(parts.worker.pid)).toBe(false);
   for (const port of [17233, 18233, 15432, 14444, 14010, 14020, 18200]) expect(await isPortOpen(port)).toBe(false);
 

@@ -83,6 +83,9 @@ test('bad CLI input exits 2 with the reason: malformed --input JSON, a bad tenan
   const badTenant = await runCli(['run', 'examples/hello.yaml', '--tenant', '../acme', '--input', '{}']);
   expect(badTenant.code).toBe(2);
   expect(badTenant.stderr).toContain('invalid tenant id "../acme"');
+  const unknown = await runCli(['run', 'examples/hello.yaml', '--tenant', 'no-such-tenant', '--input', '{}']);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toContain('tenant no-such-tenant does not exist (create it with `steward tenant create no-such-tenant`)');
   const missing = await runCli(['run', 'examples/nope.yaml', '--tenant', tenant]);
   expect(missing.code).toBe(2);
   expect(missing.stderr).toContain('FILE: cannot read examples/nope.yaml (ENOENT)');
