@@ -1,9 +1,11 @@
 // Activities: everything non-deterministic a run does. Built per tenant by a factory, so an activity can only
 // ever touch the data (rows, secrets, identity checks) of the namespace whose worker runs it.
 import type { Pool } from 'pg';
+import type { TenantKeyring } from '../src/codec/keyring';
 import type { Scrubber, SecretResolver } from '../src/secrets';
 import type { TenantId } from '../src/tenancy/tenant-id';
 import { createRecordApproval, createVerifyApproval } from './approval';
+import { createAdoptUserToken } from './delegation';
 import { createCallLlm } from './llm';
 import { createPrepareRun } from './prepare-run';
 import { createRunTool, type RegisteredTool } from './tool';
@@ -13,6 +15,8 @@ export interface ActivityDeps {
   tenant: TenantId;
   /** Verifies user and approver tokens; without it every approval is refused. */
   identity?: { issuer: string; audience: string; jwksUrl: string };
+  /** The tenant's keys: open sealed user tokens (and, in the codec, payloads). */
+  keyring?: TenantKeyring;
   secrets?: SecretResolver;
   scrubber?: Scrubber;
   tools?: Record<string, RegisteredTool>;
@@ -26,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     callLlm: createCallLlm({ ...deps, defaultBaseUrls: deps.llmBaseUrls }),
     verifyApproval: createVerifyApproval(deps),
     recordApproval: createRecordApproval(deps),
+    adoptUserToken: createAdoptUserToken(deps),
   };
 }
 

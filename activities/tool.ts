@@ -2,8 +2,11 @@
 // are filled in only inside the activity. 5xx and 429 are retried by Temporal; other 4xx are final.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { renderTemplate, type ExpressionScope } from '../src/ir/expressions';
-import type { HttpRequest, ToolNode } from '../src/ir/schema';
-import { resolveSecretsFor, withScrubbing, type SecretDeps } from './secrets';
+import { OAuthError } from '../src/identity';
+import type { UserTokenHandle } from '../src/identity/user-token-store';
+import type { HttpRequest, OAuthClient, ToolNode } from '../src/ir/schema';
+import { authorizeStep, type DelegationDeps } from './delegation';
+import { resolveSecretsFor, withScrubbing } from './secrets';
 import { withFailureMapping } from './failures';
 
 export interface ToolCallRequest {
@@ -14,6 +17,12 @@ export interface ToolCallRequest {
   secretReferences: Record<string, string>;
   /** Sent as the Idempotency-Key header, stable across retries of the same step. */
   idempotencyKey?: string;
+  /** The definition acting: the agent of every audit entry. */
+  agent?: string;
+  /** The run's user, for steps with `oauth_scopes`: their token is read from the handle inside this activity. */
+  user?: UserTokenHandle | undefined;
+  /** The definition's OAuth client, for steps with `oauth_scopes`. */
+  oauth?: OAuthClient | undefined;
 }
 
 export interface ToolCallResult {
@@ -23,7 +32,7 @@ export interface ToolCallResult {
 
 export type RegisteredTool = (input: unknown) => Promise<unknown>;
 
-export interface ToolDeps extends SecretDeps {
+export interface ToolDeps extends DelegationDeps {
   tools?: Record<string, RegisteredTool>;
   httpTimeoutMs?: number;
 }
@@ -35,10 +44,27 @@ export function createRunTool(deps: ToolDeps) {
         if (call.node.tool !== 'http') return runRegisteredTool(deps, call);
         const secrets = await resolveSecretsFor(deps, call.node.request, call.secretReferences);
         const request = renderTemplate(call.node.request, { ...call.scope, secrets }) as HttpRequest;
+        const authorization = await delegatedAuthorization(deps, call);
+        if (authorization) request.headers = { ...request.headers, Authorization: authorization };
         return sendHttp(call, request, deps.httpTimeoutMs ?? 30_000);
       }),
     );
   };
+}
+
+/** The exchanged token for a step with `oauth_scopes`; a refused delegation fails the step for good, typed. */
+async function delegatedAuthorization(deps: ToolDeps, call: ToolCallRequest): Promise<string | undefined> {
+  const scopes = call.node.oauth_scopes;
+  if (!scopes) return undefined;
+  if (!call.oauth) {
+    throw ApplicationFailure.create({ type: 'DEFINITION_INVALID', message: `nodes.${call.nodeId}: oauth_scopes needs the definition's oauth client`, nonRetryable: true });
+  }
+  try {
+    return await authorizeStep(deps, { nodeId: call.nodeId, agent: call.agent ?? 'unknown', user: call.user, oauth: call.oauth, scopes, secretReferences: call.secretReferences });
+  } catch (error) {
+    if (!(error instanceof OAuthError) || error.retryable) throw error;
+    throw ApplicationFailure.create({ type: 'OAUTH_ERROR', message: error.message, nonRetryable: true, details: [{ oauth_error: error.oauthCode }] });
+  }
 }
 
 async function runRegisteredTool(deps: ToolDeps, call: ToolCallRequest): Promise<ToolCallResult> {

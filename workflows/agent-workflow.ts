@@ -16,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PreparedRun } from '../activities/prepare-run';
+import type { UserTokenHandle } from '../src/identity/user-token-handle';
 import { parseDuration } from '../src/ir/duration';
 import { STEWARD_STATUS, STEWARD_WORKFLOW } from '../src/temporal/search-attribute-keys';
 import { Inbox, type InboxContents } from './inbox';
@@ -28,6 +29,8 @@ export interface AgentRunArgs {
   /** The version to run; the newest registered one when omitted. */
   version?: number;
   input?: unknown;
+  /** The run's user: who they are and the handle of their sealed token (set by the client, never the token). */
+  user?: UserTokenHandle;
   /** Operator setting: continue-as-new once history holds this many events. */
   continueAfterEvents?: number;
   /** Set by the run itself when it continues as new; callers never pass it. */
@@ -73,12 +76,12 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
     setStatus('running');
   }
   const close = (final: 'completed' | 'failed') => (lean ? (status = final) : setStatus(final));
-  const state = args.resume?.state ?? initialState(prepared, args.input ?? {});
+  const state = args.resume?.state ?? initialState(prepared, args.input ?? {}, args.user);
   const interpreter = new Interpreter(prepared, state, inbox, {
     continueAfterEvents: args.continueAfterEvents ?? DEFAULT_CONTINUE_AFTER_EVENTS,
     setStatus,
     continueAsNew: (next) =>
-      continueAsNew<typeof agentWorkflow>({ ...args, input: undefined, resume: { prepared, state, next, inbox: inbox.contents() } }),
+      continueAsNew<typeof agentWorkflow>({ ...args, input: undefined, user: undefined, resume: { prepared, state, next, inbox: inbox.contents() } }),
   });
   view.interpreter = interpreter;
   try {
@@ -104,16 +107,24 @@ async function prepare(args: AgentRunArgs, local: boolean): Promise<PreparedRun>
   }
 }
 
-function initialState(prepared: PreparedRun, input: unknown): RunState {
+function initialState(prepared: PreparedRun, input: unknown, user: UserTokenHandle | undefined): RunState {
   const info = workflowInfo();
   return {
     input,
     vars: {},
     nodes: {},
-    run: { id: info.runId, tenant: prepared.tenant, workflow: prepared.workflow, version: prepared.version, started_at: info.startTime.toISOString() },
+    run: {
+      id: info.runId,
+      tenant: prepared.tenant,
+      workflow: prepared.workflow,
+      version: prepared.version,
+      started_at: info.startTime.toISOString(),
+      ...(user ? { user: user.subject } : {}),
+    },
     steps: 0,
     path: [],
     visits: {},
+    ...(user ? { delegation: { subject: user.subject, handle: user.handle } } : {}),
   };
 }
 

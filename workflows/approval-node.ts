@@ -79,6 +79,7 @@ async function collect(
       comment: signal.comment,
       approvers,
       counted: [...counted],
+      runUser: interpreter.state.run.user,
       allowSelfApproval: node.allow_self_approval,
     });
     interpreter.inbox.answer(signal, verdict.accepted ? { accepted: true, approver: verdict.approver, decision: verdict.decision } : { accepted: false, reason: verdict.reason });

@@ -13,6 +13,16 @@ export interface ApprovalSignal {
 
 export const approvalSignal = defineSignal<[ApprovalSignal]>('approval');
 
+/**
+ * A fresh user token for a run whose delegation failed. It carries only the handle the client sealed the token
+ * under (`run.renewUserToken`, `steward renew-token`), so no token ever reaches history.
+ */
+export interface UserTokenSignal {
+  handle?: unknown;
+}
+
+export const userTokenSignal = defineSignal<[UserTokenSignal]>('user_token');
+
 /** The answer a `decide` update gets: whether the decision was counted, and why not. */
 export type DecisionAnswer = { accepted: true; approver: string; decision: 'approve' | 'reject' } | { accepted: false; reason: string };
 
@@ -22,6 +32,7 @@ export const decideUpdate = defineUpdate<DecisionAnswer, [ApprovalSignal]>('deci
 export interface InboxContents {
   approvals: ApprovalSignal[];
   signals: Record<string, unknown[]>;
+  userTokens?: UserTokenSignal[];
 }
 
 export class Inbox {
@@ -31,10 +42,12 @@ export class Inbox {
   /** Which approval nodes are waiting now; an update for none of them is refused up front. */
   readonly waitingApprovals = new Set<string>();
   private readonly signals: Map<string, unknown[]>;
+  private readonly userTokens: UserTokenSignal[];
 
   constructor(carried?: InboxContents) {
     this.approvals = [...(carried?.approvals ?? [])];
     this.signals = new Map(Object.entries(carried?.signals ?? {}));
+    this.userTokens = [...(carried?.userTokens ?? [])];
   }
 
   install(): void {
@@ -64,6 +77,9 @@ export class Inbox {
         },
       },
     );
+    setHandler(userTokenSignal, (signal) => {
+      this.userTokens.push(typeof signal === 'object' && signal !== null ? signal : {});
+    });
     setDefaultSignalHandler((name, ...args) => {
       const queue = this.signals.get(name) ?? [];
       queue.push(args.length <= 1 ? (args[0] ?? null) : args);
@@ -102,7 +118,19 @@ export class Inbox {
     return (this.signals.get(name)?.length ?? 0) > 0;
   }
 
+  hasUserToken(): boolean {
+    return this.userTokens.length > 0;
+  }
+
+  takeUserToken(): UserTokenSignal | undefined {
+    return this.userTokens.shift();
+  }
+
   contents(): InboxContents {
-    return { approvals: [...this.approvals], signals: Object.fromEntries(this.signals) };
+    return {
+      approvals: [...this.approvals],
+      signals: Object.fromEntries(this.signals),
+      ...(this.userTokens.length > 0 ? { userTokens: [...this.userTokens] } : {}),
+    };
   }
 }

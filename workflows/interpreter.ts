@@ -19,6 +19,7 @@ import { parseDuration } from '../src/ir/duration';
 import { evaluateExpression, renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import type { Node, ParallelNode, Retry, WaitNode } from '../src/ir/schema';
 import { runApproval } from './approval-node';
+import { runToolStep } from './tool-step';
 import type { Inbox } from './inbox';
 import { PATH_KEPT, scopeOf, type PendingWait, type RunState } from './run-state';
 
@@ -109,13 +110,7 @@ export class Interpreter {
         throw ApplicationFailure.create({ type: 'APPROVAL_REJECTED', message: `nodes.${id}: the approval was rejected`, nonRetryable: true });
       }
       case 'tool': {
-        const visit = this.state.visits[id] ?? 1;
-        const idempotencyKey = node.idempotency_key
-          ? String(renderTemplate(node.idempotency_key, scope))
-          : node.irreversible
-            ? `${workflowInfo().workflowId}:${id}:${visit}`
-            : undefined;
-        const result = await this.activities(node).runTool({ nodeId: id, node, scope, secretReferences: this.secretReferences(), idempotencyKey });
+        const result = await runToolStep(this, id, node, scope);
         return done(result.body, node.next);
       }
       case 'llm': {

@@ -1,5 +1,6 @@
 // What a run knows while it executes: its input, variables, node outputs and progress. Plain JSON, so it can be
 // queried, carried across continue-as-new and read by expressions.
+import type { UserTokenHandle } from '../src/identity/user-token-handle';
 import type { ExpressionScope } from '../src/ir/expressions';
 
 export interface RunIdentity {
@@ -8,6 +9,8 @@ export interface RunIdentity {
   workflow: string;
   version: number;
   started_at: string;
+  /** The user the run acts for (their subject), when it was started with a user token. */
+  user?: string;
 }
 
 export interface PendingWait {
@@ -16,6 +19,8 @@ export interface PendingWait {
   /** ISO time at which the wait gives up (or fires, for timers). */
   until?: string;
   signal?: string;
+  /** Set when an approval-style wait is for a refused delegation rather than an approval node. */
+  reason?: 'delegation';
 }
 
 export interface RunState {
@@ -28,6 +33,8 @@ export interface RunState {
   path: string[];
   /** How often each node has run: loop iterations get distinct child ids and idempotency keys. */
   visits: Record<string, number>;
+  /** Where the user's token is kept (never the token): replaced when the user sends a fresh one. */
+  delegation?: UserTokenHandle;
 }
 
 export const PATH_KEPT = 200;

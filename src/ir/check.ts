@@ -2,6 +2,7 @@
 import { checkIrreversibleApproval } from './check-approvals';
 import { checkExpressions } from './check-expressions';
 import { checkGraph } from './check-graph';
+import { checkOAuthClient } from './check-oauth';
 import { checkParallelWrites } from './check-parallel';
 import { toIrIssue, type IrIssue, type PathIssue } from './issues';
 import type { Definition } from './schema';
@@ -13,6 +14,7 @@ export function findReferenceIssues(definition: Definition): PathIssue[] {
     ...checkExpressions(definition),
     ...checkParallelWrites(definition),
     ...checkIrreversibleApproval(definition),
+    ...checkOAuthClient(definition),
   ];
 }
 

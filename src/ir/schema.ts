@@ -234,6 +234,10 @@ export const OAuthClient = z.strictObject({
   requested_scopes: z.array(z.string().min(1)).default([]),
   audience: z.string().min(1).optional(),
   resource: z.url().optional(),
+  introspection_endpoint: z.url().optional().describe('when set, the user token is checked before every use, so a revocation is seen mid-run'),
+  /** Who may end a run whose delegation failed (besides the run's own user, who may send a fresh token). */
+  escalate_to: Approvers.optional(),
+  escalation_timeout: Duration.default('24h'),
 });
 export type OAuthClient = z.infer<typeof OAuthClient>;
 

@@ -1,0 +1,78 @@
+// When a step's delegation is refused (the user token expired, was revoked, or lacks a scope the step needs), the
+// run pauses in an approval-style wait instead of failing silently or retrying forever. It resumes when the run's
+// own user sends a fresh token (signal `user_token` with the handle the client sealed it under) or when a human
+// decides: `approve` tries the step again, `reject` ends the run. No decision within the escalation timeout ends
+// the run with the original refusal.
+import { ApplicationFailure, condition, proxyLocalActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { parseDuration } from '../src/ir/duration';
+import type { Approvers } from '../src/ir/schema';
+import type { Interpreter } from './interpreter';
+
+const { adoptUserToken, verifyApproval, recordApproval } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
+
+type Resolution = { kind: 'renewed' } | { kind: 'retry'; by: string } | { kind: 'rejected'; by: string } | { kind: 'timeout' };
+
+export async function awaitFreshDelegation(interpreter: Interpreter, id: string, refusal: ApplicationFailure): Promise<void> {
+  const oauth = interpreter.prepared.definition.oauth;
+  const user = interpreter.state.delegation?.subject;
+  // Without escalate_to, the run's own user decides (they may also just send a fresh token).
+  const approvers: Approvers = oauth?.escalate_to ?? { users: user ? [user] : [], groups: [] };
+  const timeout = oauth?.escalation_timeout ?? '24h';
+  const deadline = Date.now() + parseDuration(timeout);
+  const onlyWaiting = () => interpreter.pending.filter((wait) => wait.kind === 'approval').length === 1;
+
+  interpreter.inbox.waitingApprovals.add(id);
+  await recordApproval({ nodeId: id, status: 'pending', approvers, required: 1 });
+  let resolution: Resolution;
+  try {
+    const wait = { kind: 'approval' as const, node: id, until: new Date(deadline).toISOString(), reason: 'delegation' as const };
+    resolution = await interpreter.waiting(wait, () => resolve(interpreter, id, approvers, user, deadline, onlyWaiting));
+  } finally {
+    interpreter.inbox.waitingApprovals.delete(id);
+    interpreter.inbox.refuseWaitingDecisions(id, onlyWaiting());
+  }
+
+  const decidedBy = resolution.kind === 'retry' || resolution.kind === 'rejected' ? [resolution.by] : resolution.kind === 'renewed' && user ? [user] : [];
+  const status = resolution.kind === 'rejected' ? 'rejected' : resolution.kind === 'timeout' ? 'expired' : 'approved';
+  await recordApproval({ nodeId: id, status, approvers, required: 1, decidedBy });
+  if (resolution.kind === 'rejected') {
+    throw ApplicationFailure.create({ type: 'DELEGATION_REJECTED', message: `${refusal.message}; ${resolution.by} ended the run`, nonRetryable: true });
+  }
+  if (resolution.kind === 'timeout') {
+    throw ApplicationFailure.create({ type: 'OAUTH_ERROR', message: `${refusal.message}; no fresh token or decision within ${timeout}`, nonRetryable: true });
+  }
+}
+
+async function resolve(
+  interpreter: Interpreter,
+  id: string,
+  approvers: Approvers,
+  user: string | undefined,
+  deadline: number,
+  onlyWaiting: () => boolean,
+): Promise<Resolution> {
+  const agent = interpreter.prepared.definition.id;
+  for (;;) {
+    const ready = () => interpreter.inbox.hasUserToken() || interpreter.inbox.hasApproval(id, onlyWaiting());
+    if (!(await condition(ready, Math.max(1, deadline - Date.now())))) return { kind: 'timeout' };
+
+    const fresh = interpreter.inbox.takeUserToken();
+    if (fresh) {
+      const verdict = await adoptUserToken({ nodeId: id, handle: fresh.handle, subject: user, agent });
+      if (verdict.accepted && user !== undefined) {
+        interpreter.state.delegation = { subject: user, handle: verdict.handle };
+        return { kind: 'renewed' };
+      }
+      continue;
+    }
+
+    const signal = interpreter.inbox.takeApproval(id, onlyWaiting());
+    if (!signal) continue;
+    // The run's own user may end (or retry) their own run: this is not an approval of someone else's action.
+    const verdict = await verifyApproval({ nodeId: id, decision: signal.decision, token: signal.token, comment: signal.comment, approvers, counted: [], allowSelfApproval: true });
+    interpreter.inbox.answer(signal, verdict.accepted ? { accepted: true, approver: verdict.approver, decision: verdict.decision } : { accepted: false, reason: verdict.reason });
+    if (!verdict.accepted) continue;
+    return verdict.decision === 'reject' ? { kind: 'rejected', by: verdict.approver } : { kind: 'retry', by: verdict.approver };
+  }
+}
