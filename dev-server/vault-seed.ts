@@ -5,13 +5,15 @@ import type NodeVault from 'node-vault';
 import { z } from 'zod';
 import { DEFAULT_VAULT_TENANT_PREFIX, renderTenantPrefix } from '../src/secrets/tenant-scope';
 import { describeVaultFailure, statusOf } from '../src/secrets/vault-session';
+import { SECRET_AGENT_SECRET } from './sts/demo-directory';
 
 export const DEMO_TENANTS = ['demo', 'acme', 'globex'] as const;
 
 /** Demo values are obviously fake and per tenant, so a test can tell whose secret it got. */
 const DEMO_SECRETS: Record<string, (tenant: string) => Record<string, string>> = {
   llm: (tenant) => ({ openai: `sk-steward-demo-${tenant}-openai`, anthropic: `sk-steward-demo-${tenant}-anthropic` }),
-  agents: (tenant) => ({ expense: `steward-demo-${tenant}-expense-client-secret` }),
+  // expense_agent is the local STS's own client secret for the expense agent (examples/expense-approval.yaml).
+  agents: (tenant) => ({ expense: `steward-demo-${tenant}-expense-client-secret`, expense_agent: SECRET_AGENT_SECRET }),
 };
 
 export interface SeedVaultOptions {

@@ -27,16 +27,20 @@ export interface AcceptedExpense {
 export interface ExpensesApi {
   url: string;
   accepted: AcceptedExpense[];
+  /** The bearer tokens it was sent, in this process only (for tests that prove a token leaked nowhere else). */
+  seenTokens: string[];
   stop(): Promise<void>;
 }
 
 export async function startExpensesApi(options: ExpensesApiOptions): Promise<ExpensesApi> {
   const jwks = createRemoteJWKSet(new URL(options.jwksUrl ?? `${options.issuer.replace(/\/$/, '')}/jwks`));
   const accepted: AcceptedExpense[] = [];
+  const seenTokens: string[] = [];
 
   const authorize = async (req: IncomingMessage, scope: string): Promise<{ claims: JWTPayload } | { status: number; error: string }> => {
     const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!token) return { status: 401, error: 'invalid_token' };
+    seenTokens.push(token);
     try {
       const { payload } = await jwtVerify(token, jwks, { issuer: options.issuer, audience: EXPENSES_AUDIENCE, algorithms: ['ES256', 'RS256'] });
       const granted = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
@@ -85,7 +89,7 @@ export async function startExpensesApi(options: ExpensesApiOptions): Promise<Exp
     server.listen(options.port, '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, accepted, stop: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${port}`, accepted, seenTokens, stop: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

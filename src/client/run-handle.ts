@@ -1,6 +1,7 @@
 // A handle on one run: its ids, where to see it, and its typed result.
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { StewardError } from '../errors';
+import type { UserTokenHandle } from '../identity/user-token-handle';
 
 export interface ApprovalRequest {
   /** The approver's token from the identity provider: their proof of identity. */
@@ -18,6 +19,8 @@ export class RunHandle<TOutput = unknown> {
     readonly namespace: string,
     readonly runId: string,
     private readonly uiBaseUrl: string,
+    /** Verifies and seals a user token for this run's tenant; the run is only ever sent the handle. */
+    private readonly sealUserToken?: (token: string) => Promise<UserTokenHandle>,
   ) {}
 
   get workflowId(): string {
@@ -75,6 +78,16 @@ export class RunHandle<TOutput = unknown> {
       }
       throw error;
     }
+  }
+
+  /**
+   * Gives a run whose delegation was refused (expired, revoked or under-scoped token) a fresh token of its user.
+   * The token is verified and sealed here; the run receives only its handle and checks it is the same user.
+   */
+  async renewUserToken(token: string): Promise<void> {
+    if (!this.sealUserToken) throw new StewardError('CONFIG_INVALID', 'this client cannot keep user tokens (no identity provider or keys configured)');
+    const { handle } = await this.sealUserToken(token);
+    await this.handle.signal<[{ handle: string }]>('user_token', { handle });
   }
 
   async cancel(): Promise<void> {

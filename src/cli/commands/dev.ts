@@ -60,6 +60,7 @@ function printStatus(status: StackStatus): void {
     `vault      ${mark(status.vault.healthy)} ${status.vault.address}`,
     `sts        ${mark(status.sts.healthy)} ${status.sts.issuer}`,
     `llm        ${mark(status.llm.healthy)} ${status.llm.base_url}`,
+    `expenses   ${mark(status.expenses_api.healthy)} ${status.expenses_api.url} (demo API)`,
     `approvals  ${mark(status.approvals_gateway.healthy)} ${status.approvals_gateway.url}`,
     `logs       ${status.logs_dir}`,
   ];

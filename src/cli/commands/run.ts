@@ -1,8 +1,9 @@
 // `steward run`: register a definition file for a tenant and start a run of it, optionally waiting for its result.
+import { readFileSync } from 'node:fs';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { StewardClient } from '../../client';
-import { EXIT_FAILURE } from '../errors';
+import { EXIT_FAILURE, UsageError } from '../errors';
 import { readFileArgument, readJsonArgument } from '../input';
 import { followProgress } from '../progress';
 
@@ -12,6 +13,7 @@ interface RunOptions {
   wait?: boolean;
   json?: boolean;
   progress?: boolean;
+  userToken?: string;
 }
 
 export function registerRunCommands(program: Command): void {
@@ -24,13 +26,15 @@ export function registerRunCommands(program: Command): void {
     .option('--wait', 'wait for the run to finish and print its result')
     .option('--json', 'print one JSON object {run_id, workflow_id, namespace, status, result} on stdout')
     .option('--progress', 'with --wait, show each node as it runs (the default on a terminal)')
+    .option('--user-token <jwt|->', "the user the run acts for: their access token, or '-' to read it from stdin (else STEWARD_USER_TOKEN)")
     .action(async (file: string, options: RunOptions) => {
       const source = readFileArgument('FILE', file);
       const input = readJsonArgument('--input', options.input);
+      const userToken = readUserToken(options.userToken);
       const client = await StewardClient.connect({ tenant: options.tenant });
       try {
         const { definition } = await client.register(source, file);
-        const run = await client.start({ workflow: definition.id, version: definition.version, input });
+        const run = await client.start({ workflow: definition.id, version: definition.version, input, ...(userToken ? { userToken } : {}) });
         if (!options.json) {
           process.stdout.write(`run ${run.runId} (workflow ${run.workflowId}) started in namespace ${run.namespace}\n`);
           process.stdout.write(`web ui: ${run.uiUrl}\n`);
@@ -63,4 +67,29 @@ export function registerRunCommands(program: Command): void {
         await client.close();
       }
     });
+
+  program
+    .command('renew-token')
+    .description("give a run waiting on a refused delegation a fresh token of its user (the run gets only a sealed handle)")
+    .argument('<run>', 'the workflow id of the run')
+    .requiredOption('--tenant <id>', 'the tenant the run belongs to')
+    .requiredOption('--user-token <jwt|->', "the user's fresh access token, or '-' to read it from stdin")
+    .action(async (workflowId: string, options: { tenant: string; userToken: string }) => {
+      const token = readUserToken(options.userToken);
+      if (!token) throw new UsageError('--user-token: a token is required');
+      const client = await StewardClient.connect({ tenant: options.tenant });
+      try {
+        await (await client.getRun(workflowId)).renewUserToken(token);
+        process.stdout.write(`sent a fresh user token to ${workflowId}; the run checks it is its own user's\n`);
+      } finally {
+        await client.close();
+      }
+    });
+}
+
+/** A token from the flag, '-' for stdin (keeps it out of the process list), or STEWARD_USER_TOKEN. */
+function readUserToken(flag: string | undefined): string | undefined {
+  const text = flag === '-' ? readFileSync(0, 'utf8') : (flag ?? process.env.STEWARD_USER_TOKEN);
+  const token = text?.trim();
+  return token ? token : undefined;
 }

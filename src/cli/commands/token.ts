@@ -1,8 +1,10 @@
 // `steward dev token mint|revoke`: user tokens from the local STS, for tests and demos. The STS address comes
-// from STEWARD_STS_URL. Tokens go to stdout only; no message ever repeats one.
+// from STEWARD_STS_URL, else the running dev stack. Tokens go to stdout only; no message ever repeats one.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { mintDevToken, revokeDevToken, StsRequestError } from '../../../dev-server/sts/dev-client';
+import { loadStewardEnv } from '../../config/env';
+import { readStackFile } from '../../config/stack-file';
 import { parseDuration } from '../../ir/duration';
 import { UsageError } from '../errors';
 
@@ -55,8 +57,9 @@ export function registerTokenCommands(devCommand: Command): void {
     });
 }
 
+/** STEWARD_STS_URL, else the running local stack's STS, else the default port. */
 function stsUrl(): string {
-  const url = process.env.STEWARD_STS_URL?.trim() || DEFAULT_STS_URL;
+  const url = process.env.STEWARD_STS_URL?.trim() || readStackFile(loadStewardEnv().STEWARD_STATE_DIR)?.services.sts?.url || DEFAULT_STS_URL;
   if (!URL.canParse(url)) throw new UsageError(`STEWARD_STS_URL: not a URL`);
   return url;
 }

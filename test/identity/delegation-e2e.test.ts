@@ -1,0 +1,220 @@
+// Delegated identity end to end, on the real stack: the expense example run for alice and for bob (amount 2500),
+// a token revoked mid-run, a fresh token from the wrong user, self-approval — and a canary scan proving neither the
+// user's token nor any exchanged token reaches raw history, the worker's logs, the audit trail or a database row.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
+import { startExpensesApi, type ExpensesApi } from '../../dev-server/expenses-api/server';
+import { mintDevToken, revokeDevToken, SECRET_AGENT_SECRET } from '../../dev-server/sts';
+import { readStackFile } from '../../src/config/stack-file';
+import { StewardClient, type RunHandle } from '../../src/client';
+import { loadConnectionOptions } from '../../src/temporal/connection';
+import type { TenantId } from '../../src/tenancy/tenant-id';
+import { STEWARD_BIN } from '../support/cli';
+import { historyText } from '../support/history-text';
+import { createTestTenant, processExit, stsUrl, temporalCli, testConfig } from '../support/stack';
+
+const config = testConfig();
+let tenant: TenantId;
+let client: StewardClient;
+let api: ExpensesApi;
+let worker: ChildProcess;
+let workerLogs = '';
+/** Every user token handed to a run in this file: none may appear anywhere but the sealed store. */
+const userTokens: string[] = [];
+const runs: RunHandle[] = [];
+
+async function writeVaultSecret(path: string, data: Record<string, string>): Promise<void> {
+  const vault = readStackFile(config.env.STEWARD_STATE_DIR)?.vault;
+  if (!vault) throw new Error('the test stack has no Vault');
+  const response = await fetch(`${vault.address}/v1/secret/data/${path}`, {
+    method: 'POST',
+    headers: { 'X-Vault-Token': vault.root_token, 'content-type': 'application/json' },
+    body: JSON.stringify({ data }),
+  });
+  if (!response.ok) throw new Error(`vault write ${path}: ${response.status}`);
+}
+
+/** The example as shipped, pointed at this stack's STS, this file's expenses API and this tenant's secrets. */
+function exampleFor(apiUrl: string, options: { escalationTimeout?: string } = {}): string {
+  const sts = new URL(stsUrl());
+  let source = readFileSync('examples/expense-approval.yaml', 'utf8')
+    .replaceAll('http://127.0.0.1:4444', sts.origin)
+    .replaceAll('http://127.0.0.1:4030', apiUrl)
+    .replaceAll('tenants/demo/', `tenants/${tenant}/`);
+  if (options.escalationTimeout) source = source.replace('  audience: expenses-api\nsecrets:', `  audience: expenses-api\n  escalation_timeout: ${options.escalationTimeout}\nsecrets:`);
+  return source;
+}
+
+async function userToken(user: string, extra: { scopes?: string[]; ttlSeconds?: number } = {}): Promise<string> {
+  const { accessToken } = await mintDevToken(stsUrl(), { user, tenant, ...extra });
+  userTokens.push(accessToken);
+  return accessToken;
+}
+
+const approverToken = async (user: string) => (await mintDevToken(stsUrl(), { user, tenant })).accessToken;
+
+async function start(user: string, amount: number): Promise<RunHandle> {
+  const run = await client.start({ workflow: 'expense-approval', input: { amount, description: `offsite for ${user}` }, userToken: await userToken(user) });
+  runs.push(run);
+  return run;
+}
+
+/** Waits until the run's state query shows an approval-style wait at `node`. */
+async function waitingAt(run: RunHandle, node: string, reason?: 'delegation'): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const state = await run.query<{ pending: Array<{ kind: string; node: string; reason?: string }> }>('state');
+    if (state.pending.some((wait) => wait.kind === 'approval' && wait.node === node && wait.reason === reason)) return;
+    if (Date.now() > deadline) throw new Error(`the run never waited at ${node}: ${JSON.stringify(state)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function failureOf(run: RunHandle): Promise<{ type?: string; message: string }> {
+  try {
+    await run.result();
+  } catch (error) {
+    if (error instanceof WorkflowFailedError) {
+      const cause = error.cause as { type?: string; message: string } | undefined;
+      return { type: cause?.type, message: cause?.message ?? error.message };
+    }
+    throw error;
+  }
+  throw new Error('the run did not fail');
+}
+
+beforeAll(async () => {
+  tenant = await createTestTenant('expense');
+  await writeVaultSecret(`tenants/${tenant}/agents`, { expense_agent: SECRET_AGENT_SECRET });
+  api = await startExpensesApi({ port: 0, issuer: stsUrl() });
+  worker = spawn(process.execPath, [STEWARD_BIN, 'worker', '--tenant', tenant], { stdio: ['ignore', 'pipe', 'pipe'] });
+  worker.stdout!.on('data', (chunk) => (workerLogs += chunk));
+  worker.stderr!.on('data', (chunk) => (workerLogs += chunk));
+  client = await StewardClient.connect({ tenant });
+  await client.register(exampleFor(api.url));
+});
+
+afterAll(async () => {
+  await client?.close();
+  worker?.kill('SIGTERM');
+  if (worker) await processExit(worker);
+  await api?.stop();
+});
+
+test('alice, 2500: a finance manager approves, and the expense is submitted with a token scoped to exactly expenses:write', async () => {
+  const run = await start('alice', 2500);
+  await waitingAt(run, 'finance_approval');
+  // alice may not approve her own expense, even if she were a finance manager (the token claims the group).
+  const aliceAsManager = (await mintDevToken(stsUrl(), { user: 'alice', tenant, groups: ['finance-managers'] })).accessToken;
+  expect(await run.approve({ token: aliceAsManager })).toEqual({ accepted: false, reason: 'self-approval is not allowed' });
+  expect(await run.approve({ token: await approverToken('carol') })).toMatchObject({ accepted: true, approver: 'carol' });
+
+  const output = (await run.result()) as { status: string; submitted_by: string };
+  expect(output).toMatchObject({ status: 'submitted', submitted_by: 'alice' });
+  const accepted = api.accepted.find((entry) => entry.subject === 'alice');
+  expect(accepted).toMatchObject({ subject: 'alice', actor: 'expense-agent', scope: 'expenses:write' });
+
+  const events = await client.listAuditEvents({ workflowId: run.workflowId });
+  const exchange = events.find((event) => event.type === 'oauth.exchange');
+  expect(exchange).toMatchObject({ userId: 'alice', agentId: 'expense-approval', step: 'submit' });
+  expect(exchange?.payload).toMatchObject({ outcome: 'granted', audience: 'expenses-api', scopes_requested: ['expenses:write'], scopes_granted: ['expenses:write'] });
+  expect(events.find((event) => event.type === 'approval.refused')).toMatchObject({ userId: 'alice', payload: { reason: 'self-approval is not allowed' } });
+});
+
+test('bob, 2500: the submit step is refused with an OAuthError and the run escalates to a human, who ends it', async () => {
+  const run = await start('bob', 2500);
+  await waitingAt(run, 'finance_approval');
+  expect(await run.approve({ token: await approverToken('carol') })).toMatchObject({ accepted: true });
+
+  await waitingAt(run, 'submit', 'delegation');
+  expect((await client.listPendingApprovals()).map((pending) => [pending.workflowId, pending.node])).toContainEqual([run.workflowId, 'submit']);
+  const refusal = (await client.listAuditEvents({ workflowId: run.workflowId })).find((event) => event.type === 'oauth.refusal');
+  expect(refusal).toMatchObject({ userId: 'bob', step: 'submit', payload: { outcome: 'denied', error_code: 'scope_denied' } });
+  expect(api.accepted.some((entry) => entry.subject === 'bob')).toBe(false);
+
+  // Someone who is neither bob nor an escalation approver cannot decide.
+  expect(await run.reject({ token: await approverToken('carol') })).toMatchObject({ accepted: false, reason: 'not among the approvers' });
+  expect(await run.reject({ token: await approverToken('bob') })).toMatchObject({ accepted: true, approver: 'bob', decision: 'reject' });
+  const failure = await failureOf(run);
+  expect(failure.type).toBe('DELEGATION_REJECTED');
+  expect(failure.message).toMatch(/expenses:write/);
+});
+
+test('a token revoked mid-run is seen at the step; only a fresh token of the same user resumes the run', async () => {
+  const run = await start('alice', 2500);
+  await waitingAt(run, 'finance_approval');
+  expect(await revokeDevToken(stsUrl(), userTokens[userTokens.length - 1]!)).toBe(true);
+  expect(await run.approve({ token: await approverToken('carol') })).toMatchObject({ accepted: true });
+  await waitingAt(run, 'submit', 'delegation');
+
+  // A fresh token, but bob's: refused, and the run keeps waiting.
+  await run.renewUserToken(await userToken('bob'));
+  const deadline = Date.now() + 30_000;
+  while (!(await client.listAuditEvents({ workflowId: run.workflowId })).some((event) => event.type === 'oauth.token_refused')) {
+    if (Date.now() > deadline) throw new Error('the token of the wrong user was never judged');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await waitingAt(run, 'submit', 'delegation');
+
+  await run.renewUserToken(await userToken('alice'));
+  expect(await run.result()).toMatchObject({ status: 'submitted', submitted_by: 'alice' });
+  const types = (await client.listAuditEvents({ workflowId: run.workflowId })).map((event) => event.type);
+  expect(types).toEqual(expect.arrayContaining(['oauth.revocation', 'oauth.token_refused', 'oauth.token_renewed', 'oauth.exchange']));
+  const inactive = (await client.listAuditEvents({ workflowId: run.workflowId })).find((event) => event.type === 'oauth.revocation');
+  expect(inactive?.payload).toMatchObject({ outcome: 'denied', error_code: 'token_inactive' });
+});
+
+test('a forged or other-tenant user token is refused at start, before any run exists', async () => {
+  const other = (await mintDevToken(stsUrl(), { user: 'alice', tenant: 'someone-else' })).accessToken;
+  await expect(client.start({ workflow: 'expense-approval', input: { amount: 10, description: 'x' }, userToken: other })).rejects.toMatchObject({ code: 'TOKEN_INVALID', reason: 'tenant_mismatch' });
+  const alice = await userToken('alice');
+  const forged = `${alice.slice(0, alice.lastIndexOf('.') + 1)}${'A'.repeat(86)}`;
+  await expect(client.start({ workflow: 'expense-approval', input: { amount: 10, description: 'x' }, userToken: forged })).rejects.toMatchObject({ code: 'TOKEN_INVALID', reason: 'signature_invalid' });
+});
+
+test('canary scan: no user or exchanged token in raw history, worker logs, the audit trail or any database row', async () => {
+  expect(runs.length).toBeGreaterThanOrEqual(3);
+  const canaries = [...userTokens, ...api.seenTokens];
+  expect(api.seenTokens.length).toBeGreaterThanOrEqual(2);
+
+  const connection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
+  const raw = new Client({ connection, namespace: client.namespace });
+  const places: Record<string, string> = { 'worker logs': workerLogs };
+  try {
+    for (const run of runs) {
+      places[`history of ${run.workflowId}`] = historyText(await raw.workflow.getHandle(run.workflowId).fetchHistory());
+      const shown = await temporalCli(['workflow', 'show', '--namespace', client.namespace, '--workflow-id', run.workflowId, '--output', 'json']);
+      places[`temporal workflow show ${run.workflowId}`] = historyText(JSON.parse(shown.stdout));
+    }
+  } finally {
+    await connection.close();
+  }
+  places['audit trail'] = JSON.stringify(await client.listAuditEvents({ limit: 10_000 }));
+  places['database'] = await dumpDatabase();
+
+  for (const [place, text] of Object.entries(places)) {
+    for (const canary of canaries) {
+      // Tokens are long: any 24-character window would give one away (e.g. its signature).
+      expect({ place, found: text.includes(canary.slice(-24)) || text.includes(canary) }).toEqual({ place, found: false });
+    }
+  }
+});
+
+/** Every row of every table in the test database, as text (the owner's view, so nothing hides behind RLS). */
+async function dumpDatabase(): Promise<string> {
+  const db = new PgClient({ connectionString: config.databaseUrl });
+  await db.connect();
+  try {
+    const tables = await db.query<{ name: string }>(`SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'`);
+    const parts: string[] = [];
+    for (const { name } of tables.rows) {
+      const rows = await db.query(`SELECT * FROM ${name}`);
+      parts.push(JSON.stringify(rows.rows, (_key, value: unknown) => (Buffer.isBuffer(value) ? value.toString('latin1') : value)));
+    }
+    return parts.join('\n');
+  } finally {
+    await db.end();
+  }
+}
