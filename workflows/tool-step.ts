@@ -38,7 +38,13 @@ export async function runToolStep(interpreter: Interpreter, id: string, node: To
   }
 }
 
+/** Refusals a human can fix with a fresh or better-scoped user token; an agent misconfiguration just fails the step. */
+const USER_SIDE_REFUSALS: ReadonlySet<string> = new Set(['invalid_token', 'token_inactive', 'scope_denied', 'invalid_grant', 'invalid_scope']);
+
 function delegationRefusal(error: unknown): ApplicationFailure | undefined {
   if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure)) return undefined;
-  return error.cause.type === 'OAUTH_ERROR' ? error.cause : undefined;
+  const failure = error.cause;
+  if (failure.type !== 'OAUTH_ERROR') return undefined;
+  const code = (failure.details?.[0] as { oauth_error?: unknown } | undefined)?.oauth_error;
+  return typeof code === 'string' && USER_SIDE_REFUSALS.has(code) ? failure : undefined;
 }

@@ -59,7 +59,23 @@ export async function introspectToken(options: IntrospectTokenOptions): Promise<
 
 /** Throws a non-retryable `OAuthError` (`token_inactive`) when the server says the token is revoked or expired. */
 export async function assertTokenActive(options: IntrospectTokenOptions): Promise<Introspection> {
-  const result = await introspectToken(options);
+  let result: Introspection;
+  try {
+    result = await introspectToken(options);
+  } catch (error) {
+    // The server refused the agent (e.g. invalid_client) or could not answer: on record like any other refusal.
+    if (error instanceof OAuthError) {
+      await emitOAuthEvent(options, {
+        operation: 'introspection',
+        outcome: error.retryable ? 'error' : 'denied',
+        agent: options.clientAuth.clientId,
+        scopesRequested: [],
+        scopesGranted: [],
+        errorCode: error.oauthCode,
+      });
+    }
+    throw error;
+  }
   if (!result.active) {
     await emitOAuthEvent(options, {
       operation: 'revocation',

@@ -77,7 +77,9 @@ async function failureOf(run: RunHandle): Promise<{ type?: string; message: stri
     await run.result();
   } catch (error) {
     if (error instanceof WorkflowFailedError) {
-      const cause = error.cause as { type?: string; message: string } | undefined;
+      // The innermost failure says why: an activity's own failure sits under its ActivityFailure.
+      let cause: { type?: string; message: string; cause?: unknown } | undefined = error.cause;
+      while (cause?.cause instanceof Error) cause = cause.cause as typeof cause;
       return { type: cause?.type, message: cause?.message ?? error.message };
     }
     throw error;
@@ -87,7 +89,7 @@ async function failureOf(run: RunHandle): Promise<{ type?: string; message: stri
 
 beforeAll(async () => {
   tenant = await createTestTenant('expense');
-  await writeVaultSecret(`tenants/${tenant}/agents`, { expense_agent: SECRET_AGENT_SECRET });
+  await writeVaultSecret(`tenants/${tenant}/agents`, { expense_agent: SECRET_AGENT_SECRET, wrong: 'not-the-agent-secret' });
   api = await startExpensesApi({ port: 0, issuer: stsUrl() });
   worker = spawn(process.execPath, [STEWARD_BIN, 'worker', '--tenant', tenant], { stdio: ['ignore', 'pipe', 'pipe'] });
   worker.stdout!.on('data', (chunk) => (workerLogs += chunk));
@@ -164,6 +166,19 @@ test('a token revoked mid-run is seen at the step; only a fresh token of the sam
   expect(types).toEqual(expect.arrayContaining(['oauth.revocation', 'oauth.token_refused', 'oauth.token_renewed', 'oauth.exchange']));
   const inactive = (await client.listAuditEvents({ workflowId: run.workflowId })).find((event) => event.type === 'oauth.revocation');
   expect(inactive?.payload).toMatchObject({ outcome: 'denied', error_code: 'token_inactive' });
+});
+
+test('a misconfigured agent (wrong client secret) fails the step at once: no human can fix that with a token', async () => {
+  const misconfigured = exampleFor(api.url).replace('id: expense-approval', 'id: expense-misconfigured').replace('agents#expense_agent', 'agents#wrong');
+  await client.register(misconfigured);
+  const run = await client.start({ workflow: 'expense-misconfigured', input: { amount: 10, description: 'x' }, userToken: await userToken('alice') });
+  runs.push(run);
+  const failure = await failureOf(run);
+  expect(failure.type).toBe('OAUTH_ERROR');
+  expect(failure.message).not.toContain('not-the-agent-secret');
+  // The agent's credentials are first used to introspect the user token: that is where the server refuses them.
+  const refusal = (await client.listAuditEvents({ workflowId: run.workflowId })).find((event) => event.type === 'oauth.introspection');
+  expect(refusal).toMatchObject({ userId: 'alice', agentId: 'expense-misconfigured', payload: { outcome: 'denied', error_code: 'invalid_client' } });
 });
 
 test('a forged or other-tenant user token is refused at start, before any run exists', async () => {
