@@ -19,6 +19,8 @@ export interface ApprovalDecision {
   counted: string[];
   /** The user who started the run, when known: they may not approve their own run unless allowed. */
   runUser?: string;
+  /** The definition acting (the agent), for the audit entry. */
+  agent?: string;
   allowSelfApproval: boolean;
 }
 
@@ -43,6 +45,7 @@ export function createVerifyApproval(deps: ApprovalDeps) {
       step: request.nodeId,
       attempt: Context.current().info.attempt,
       userId: verdict.approver,
+      agentId: request.agent,
       payload: verdict.accepted ? { decision: verdict.decision } : { reason: verdict.reason },
     });
     return verdict;

@@ -80,6 +80,7 @@ async function collect(
       approvers,
       counted: [...counted],
       runUser: interpreter.state.run.user,
+      agent: interpreter.prepared.definition.id,
       allowSelfApproval: node.allow_self_approval,
     });
     interpreter.inbox.answer(signal, verdict.accepted ? { accepted: true, approver: verdict.approver, decision: verdict.decision } : { accepted: false, reason: verdict.reason });

@@ -70,7 +70,7 @@ async function resolve(
     const signal = interpreter.inbox.takeApproval(id, onlyWaiting());
     if (!signal) continue;
     // The run's own user may end (or retry) their own run: this is not an approval of someone else's action.
-    const verdict = await verifyApproval({ nodeId: id, decision: signal.decision, token: signal.token, comment: signal.comment, approvers, counted: [], allowSelfApproval: true });
+    const verdict = await verifyApproval({ nodeId: id, decision: signal.decision, token: signal.token, comment: signal.comment, approvers, counted: [], allowSelfApproval: true, agent });
     interpreter.inbox.answer(signal, verdict.accepted ? { accepted: true, approver: verdict.approver, decision: verdict.decision } : { accepted: false, reason: verdict.reason });
     if (!verdict.accepted) continue;
     return verdict.decision === 'reject' ? { kind: 'rejected', by: verdict.approver } : { kind: 'retry', by: verdict.approver };
