@@ -6,7 +6,7 @@ import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { recordAuditEvent } from '../src/audit/audit-log';
 import type { TenantKeyring } from '../src/codec/keyring';
-import { acquireStepToken, createTokenCache, OAuthError, TokenInvalidError, verifyUserToken, type OAuthEvent, type TokenCache } from '../src/identity';
+import { acquireStepToken, createTokenCache, type ClientAuth, OAuthError, TokenInvalidError, verifyUserToken, type OAuthEvent, type TokenCache } from '../src/identity';
 import { loadUserToken, type UserTokenHandle } from '../src/identity/user-token-store';
 import { renderTemplate } from '../src/ir/expressions';
 import type { OAuthClient, OAuthScopes } from '../src/ir/schema';
@@ -65,8 +65,6 @@ export async function authorizeStep(deps: DelegationDeps, step: DelegatedStep): 
   deps.scrubber?.remember('user_token', userToken, deps.tenant);
   if (!deps.identity) throw new OAuthError('invalid_request', `nodes.${step.nodeId}: this worker has no identity provider configured to verify the user token`);
 
-  const secrets = await resolveSecretsFor(deps, step.oauth.client_secret, step.secretReferences);
-  const clientSecret = step.oauth.client_secret === undefined ? '' : String(renderTemplate(step.oauth.client_secret, { secrets }));
   const acquired = await acquireStepToken({
     run: runId ?? 'unknown',
     step: `${step.nodeId}#${info.attempt}`,
@@ -74,7 +72,7 @@ export async function authorizeStep(deps: DelegationDeps, step: DelegatedStep): 
     verify: { ...deps.identity, tenant: deps.tenant },
     scopes: { required_scopes: step.scopes.required_scopes, requested_scopes: step.oauth.requested_scopes },
     tokenEndpoint: step.oauth.token_endpoint,
-    clientAuth: { clientId: step.oauth.client_id, clientSecret },
+    clientAuth: await agentCredential(deps, step),
     audience: step.scopes.audience ?? step.oauth.audience,
     resource: step.oauth.resource,
     introspectionEndpoint: step.oauth.introspection_endpoint,
@@ -83,6 +81,15 @@ export async function authorizeStep(deps: DelegationDeps, step: DelegatedStep): 
   });
   deps.scrubber?.remember('exchanged_token', acquired.token.accessToken, deps.tenant);
   return `Bearer ${acquired.token.accessToken}`;
+}
+
+/** The agent's own credential, from the tenant's secrets: a client secret, or a private key for private_key_jwt. */
+async function agentCredential(deps: DelegationDeps, step: DelegatedStep): Promise<ClientAuth> {
+  const { client_id: clientId, client_secret: secretTemplate, private_key: keyTemplate } = step.oauth;
+  const template = keyTemplate ?? secretTemplate ?? '';
+  const secrets = await resolveSecretsFor(deps, template, step.secretReferences);
+  const value = String(renderTemplate(template, { secrets }));
+  return keyTemplate === undefined ? { clientId, clientSecret: value } : { clientId, privateKey: value };
 }
 
 async function readUserToken(deps: DelegationDeps, step: DelegatedStep): Promise<string | undefined> {

@@ -68,7 +68,7 @@ function findInNode(id: string, node: Node, found: Found[]): void {
 
 function isSecretField(definition: Definition, segments: PathSegment[]): boolean {
   const [root, id, field, part] = segments;
-  if (root === 'oauth') return field === undefined && id === 'client_secret';
+  if (root === 'oauth') return field === undefined && (id === 'client_secret' || id === 'private_key');
   if (root !== 'nodes' || typeof id !== 'string') return false;
   const node = definition.nodes[id];
   if (node?.type === 'llm') return field === 'api_key' && part === undefined;
@@ -104,6 +104,7 @@ const isSamePath = (left: PathSegment[], right: PathSegment[]): boolean =>
 function checkSecretOnlyFields(definition: Definition, compiled: { item: Found; result: CompiledExpression | string }[]): PathIssue[] {
   const fields: { segments: PathSegment[]; value: string | undefined }[] = [
     { segments: ['oauth', 'client_secret'], value: definition.oauth?.client_secret },
+    { segments: ['oauth', 'private_key'], value: definition.oauth?.private_key },
     ...Object.entries(definition.nodes).map(([id, node]) => ({
       segments: ['nodes', id, 'api_key'] as PathSegment[],
       value: node.type === 'llm' ? node.api_key : undefined,

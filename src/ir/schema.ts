@@ -139,8 +139,12 @@ export const ApprovalNode = z
 export type ApprovalNode = z.infer<typeof ApprovalNode>;
 
 export const LlmTool = z.union([
-  z.string().min(1).describe('a registered tool name'),
-  z.strictObject({ name: z.string().min(1), description: z.string().optional(), input_schema: JsonSchemaObject.optional() }),
+  z.string().min(1).describe("a tool node's id in this definition, or a tool registered on the worker"),
+  z.strictObject({
+    name: z.string().min(1).describe("a tool node's id in this definition, or a tool registered on the worker"),
+    description: z.string().optional().describe('what the model is told the tool does'),
+    input_schema: JsonSchemaObject.optional().describe('JSON Schema of the arguments the model passes'),
+  }),
 ]);
 export type LlmTool = z.infer<typeof LlmTool>;
 
@@ -155,7 +159,15 @@ export const LlmNode = z.strictObject({
   prompt: Template,
   tools: z.array(LlmTool).optional(),
   output_schema: JsonSchemaObject.optional(),
-  max_iterations: z.int().min(1).max(100).optional(),
+  max_iterations: z.int().min(1).max(100).optional().describe('model calls the tool loop may make; else limits.max_iterations, else 5'),
+  on_max_iterations: z
+    .enum(['fail', 'last_answer'])
+    .optional()
+    .describe('when max_iterations ends the tool loop: fail with LIMIT_EXCEEDED (default) or keep the last answer'),
+  input_guard: z
+    .enum(['block', 'flag', 'sanitize'])
+    .optional()
+    .describe('what to do with prompt-injection markers in untrusted text (run data, tool results): flag (default), block or sanitize'),
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: z.int().min(1).optional(),
 });
@@ -231,6 +243,7 @@ export const OAuthClient = z.strictObject({
   token_endpoint: z.url(),
   client_id: z.string().min(1),
   client_secret: Template.optional().describe('{{ secrets.<name> }}, rendered inside the activity'),
+  private_key: Template.optional().describe('{{ secrets.<name> }}: a private JWK or PKCS#8 PEM, for private_key_jwt (RFC 7523)'),
   requested_scopes: z.array(z.string().min(1)).default([]),
   audience: z.string().min(1).optional(),
   resource: z.url().optional(),
@@ -238,6 +251,10 @@ export const OAuthClient = z.strictObject({
   /** Who may end a run whose delegation failed (besides the run's own user, who may send a fresh token). */
   escalate_to: Approvers.optional(),
   escalation_timeout: Duration.default('24h'),
+}).superRefine((client, ctx) => {
+  if ((client.client_secret === undefined) === (client.private_key === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'the agent authenticates with exactly one of client_secret or private_key' });
+  }
 });
 export type OAuthClient = z.infer<typeof OAuthClient>;
 

@@ -3,6 +3,7 @@
 // user's token nor any exchanged token reaches raw history, the worker's logs, the audit trail or a database row.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { startExpensesApi, type ExpensesApi } from '../../dev-server/expenses-api/server';
@@ -89,7 +90,9 @@ async function failureOf(run: RunHandle): Promise<{ type?: string; message: stri
 
 beforeAll(async () => {
   tenant = await createTestTenant('expense');
-  await writeVaultSecret(`tenants/${tenant}/agents`, { expense_agent: SECRET_AGENT_SECRET, wrong: 'not-the-agent-secret' });
+  // The report agent authenticates with private_key_jwt: its private JWK is kept by the stack's STS.
+  const stsKeys = JSON.parse(readFileSync(join(config.env.STEWARD_STATE_DIR, 'sts-keys.json'), 'utf8')) as { agent: unknown };
+  await writeVaultSecret(`tenants/${tenant}/agents`, { expense_agent: SECRET_AGENT_SECRET, wrong: 'not-the-agent-secret', report_agent_key: JSON.stringify(stsKeys.agent) });
   api = await startExpensesApi({ port: 0, issuer: stsUrl() });
   worker = spawn(process.execPath, [STEWARD_BIN, 'worker', '--tenant', tenant], { stdio: ['ignore', 'pipe', 'pipe'] });
   worker.stdout!.on('data', (chunk) => (workerLogs += chunk));
@@ -166,6 +169,20 @@ test('a token revoked mid-run is seen at the step; only a fresh token of the sam
   expect(types).toEqual(expect.arrayContaining(['oauth.revocation', 'oauth.token_refused', 'oauth.token_renewed', 'oauth.exchange']));
   const inactive = (await client.listAuditEvents({ workflowId: run.workflowId })).find((event) => event.type === 'oauth.revocation');
   expect(inactive?.payload).toMatchObject({ outcome: 'denied', error_code: 'token_inactive' });
+});
+
+test('an agent that authenticates with private_key_jwt gets the same narrowly scoped token', async () => {
+  const keyAgent = exampleFor(api.url)
+    .replace('id: expense-approval', 'id: expense-key-agent')
+    .replace('client_id: expense-agent', 'client_id: report-agent')
+    .replace('client_secret: "{{ secrets.expense_agent }}"', 'private_key: "{{ secrets.report_key }}"')
+    .replace('expense_agent: "vault:', 'report_key: "vault:')
+    .replace('agents#expense_agent', 'agents#report_agent_key');
+  await client.register(keyAgent);
+  const run = await client.start({ workflow: 'expense-key-agent', input: { amount: 40, description: 'taxi' }, userToken: await userToken('alice') });
+  runs.push(run);
+  expect(await run.result()).toMatchObject({ status: 'submitted', submitted_by: 'alice' });
+  expect(api.accepted.find((entry) => entry.actor === 'report-agent')).toMatchObject({ subject: 'alice', scope: 'expenses:write' });
 });
 
 test('a misconfigured agent (wrong client secret) fails the step at once: no human can fix that with a token', async () => {
