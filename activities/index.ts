@@ -6,7 +6,7 @@ import type { Scrubber, SecretResolver } from '../src/secrets';
 import type { TenantId } from '../src/tenancy/tenant-id';
 import { createRecordApproval, createVerifyApproval } from './approval';
 import { createAdoptUserToken } from './delegation';
-import { createCallLlm } from './llm';
+import { createCallLlm, createRecordLlmEvent } from './llm';
 import { createPrepareRun } from './prepare-run';
 import { createRunTool, type RegisteredTool } from './tool';
 
@@ -28,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     prepareRun: createPrepareRun(deps),
     runTool: createRunTool(deps),
     callLlm: createCallLlm({ ...deps, defaultBaseUrls: deps.llmBaseUrls }),
+    recordLlmEvent: createRecordLlmEvent(deps),
     verifyApproval: createVerifyApproval(deps),
     recordApproval: createRecordApproval(deps),
     adoptUserToken: createAdoptUserToken(deps),

@@ -1,11 +1,30 @@
-// The `llm` node: renders the prompt, resolves the provider key from the tenant's secrets (bring your own key),
-// calls the provider and validates structured output. The key exists only inside this activity.
+// The `llm` node, one model turn per activity: renders the prompt, resolves the provider key from the tenant's
+// secrets (bring your own key), guards and masks what the model will read, and makes the call under the ledger's
+// caps. It answers with text (validated against output_schema, with one repair) or with the tool calls the model
+// asked for, which the workflow runs as activities of their own. The key exists only inside this activity.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Pool } from 'pg';
+import { recordAuditEvent } from '../src/audit/audit-log';
 import { renderTemplate, type ExpressionScope } from '../src/ir/expressions';
-import type { LlmNode } from '../src/ir/schema';
-import { callModel, createOutputValidator, ensureStructuredOutput, isLlmError, type ModelRequest, type Usage } from '../src/llm';
-import { applyDataPolicySync, redactText } from '../src/pii';
+import type { Limits, LlmNode } from '../src/ir/schema';
+import {
+  DEFAULT_TIMEOUT_MS,
+  createOutputValidator,
+  ensureStructuredOutput,
+  isLlmError,
+  type ChatMessage,
+  type ModelRequest,
+  type ToolCall,
+  type ToolDefinition,
+  type Usage,
+} from '../src/llm';
+import { DEFAULT_INPUT_GUARD, guardTurn } from '../src/llm/input-guard/guard-turn';
+import type { ValueFinding } from '../src/llm/input-guard/guard-values';
+import { readTenantPriceTable } from '../src/llm/ledger';
+import { createMeteredCall } from '../src/llm/metered-call';
+import { createPromptMasking, maskConversation } from '../src/llm/prompt-masking';
 import { DataPolicy } from '../src/pii/policy';
+import { withFailureMapping } from './failures';
 import { resolveSecretsFor, withScrubbing, type SecretDeps } from './secrets';
 
 export interface LlmCallRequest {
@@ -15,6 +34,16 @@ export interface LlmCallRequest {
   secretReferences: Record<string, string>;
   /** The definition's data policy: unless it sets send_pii_to_provider, prompts carry masked values only. */
   dataPolicy?: DataPolicy;
+  /** The definition acting: the agent of ledger rows and audit entries. */
+  agent?: string;
+  /** The run's user (their subject), for audit entries. */
+  user?: string;
+  /** The run's caps, checked before every call. */
+  limits?: Pick<Limits, 'max_llm_calls' | 'max_cost_usd'>;
+  /** Tool loop: the tools offered to the model. */
+  tools?: ToolDefinition[];
+  /** Tool loop: the turns after the prompt so far (the model's answers and the tool results). */
+  conversation?: ChatMessage[];
 }
 
 export interface LlmCallResult {
@@ -23,66 +52,150 @@ export interface LlmCallResult {
   usage: Usage;
   model: string;
   provider: string;
+  /** Tools the model asked for, each to be run by the workflow as its own activity. */
+  toolCalls?: ToolCall[];
+}
+
+export interface LlmEvent {
+  nodeId: string;
+  type: 'security.tool_call_refused';
+  agent?: string;
+  user?: string;
+  payload: { tool: string; reason: string };
 }
 
 export interface LlmDeps extends SecretDeps {
+  pool: Pool;
   /** Base URLs used when a node names none (e.g. the local model server in development). */
   defaultBaseUrls?: { openai?: string; anthropic?: string };
 }
 
+// Often enough that a cancelled run reaches the call soon (the SDK throttles what it sends to the server).
+const HEARTBEAT_INTERVAL_MS = 1_000;
+const MAX_FINDINGS_AUDITED = 20;
+
 export function createCallLlm(deps: LlmDeps) {
   return async function callLlm(call: LlmCallRequest): Promise<LlmCallResult> {
-    const { node } = call;
-    return withScrubbing(deps.scrubber, async () => {
-      try {
-        const secrets = await resolveSecretsFor(deps, node.api_key, call.secretReferences);
-        const apiKey = node.api_key === undefined ? '' : String(renderTemplate(node.api_key, { ...call.scope, secrets }));
-        const prompt = createPromptRenderer(call.scope, call.dataPolicy);
-        const request: ModelRequest = {
-          model: node.model,
-          system: node.system === undefined ? undefined : prompt(node.system),
-          messages: [{ role: 'user', content: prompt(node.prompt) }],
-          temperature: node.temperature,
-          maxTokens: node.max_tokens,
-          outputSchema: node.output_schema ? { schema: node.output_schema } : undefined,
-        };
-        const options = {
-          provider: node.provider,
-          baseUrl: node.base_url ?? deps.defaultBaseUrls?.[node.provider],
-          apiKey,
-          signal: Context.current().cancellationSignal,
-          onRetry: () => Context.current().heartbeat(),
-        };
-        const call1 = (r: ModelRequest) => callModel(r, options);
-        const response = await call1(request);
-        if (!node.output_schema) return { text: response.text, usage: response.usage, model: response.model, provider: response.provider };
-        const structured = await ensureStructuredOutput({ request, response, check: createOutputValidator(node.output_schema), call: call1 });
-        const usage = structured.responses.reduce((sum, r) => ({ inputTokens: sum.inputTokens + r.usage.inputTokens, outputTokens: sum.outputTokens + r.usage.outputTokens }), { inputTokens: 0, outputTokens: 0 });
-        const last = structured.responses[structured.responses.length - 1]!;
-        return { text: last.text, output: structured.value, usage, model: last.model, provider: last.provider };
-      } catch (error) {
-        if (isLlmError(error) && !error.retryable) {
-          throw ApplicationFailure.create({ type: error.code, message: `nodes.${call.nodeId}: ${error.message}`, nonRetryable: true });
-        }
-        throw error;
-      }
+    const context = Context.current();
+    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+    try {
+      // LLM errors first (they know whether retrying helps), then the other Steward errors (bad configuration).
+      return await withFailureMapping(() => withScrubbing(deps.scrubber, () => withLlmFailureMapping(call.nodeId, () => takeTurn(deps, call, context))));
+    } catch (error) {
+      // A cancelled turn completes as cancelled (the SDK's CancelledFailure), not as a failed model call.
+      if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
+      throw error;
+    } finally {
+      clearInterval(heartbeat);
+    }
+  };
+}
+
+/** Records an event the workflow decided on (a refused tool call) in the tenant's audit trail. */
+export function createRecordLlmEvent(deps: { pool: Pool; tenant: SecretDeps['tenant'] }) {
+  return async function recordLlmEvent(event: LlmEvent): Promise<void> {
+    const info = Context.current().info;
+    await recordAuditEvent(deps.pool, deps.tenant, {
+      type: event.type,
+      workflowId: info.workflowExecution?.workflowId,
+      runId: info.workflowExecution?.runId,
+      step: event.nodeId,
+      userId: event.user,
+      agentId: event.agent,
+      payload: event.payload,
     });
   };
 }
 
-// Mask mode needs no key; the policy context asks for one.
-const NO_KEY = new Uint8Array(32);
+async function takeTurn(deps: LlmDeps, call: LlmCallRequest, context: Context): Promise<LlmCallResult> {
+  const startedAt = Date.now();
+  const { node } = call;
+  const info = context.info;
+  const policy = call.dataPolicy ?? DataPolicy.parse({});
+  const where = { workflowId: info.workflowExecution?.workflowId ?? info.activityId, runId: info.workflowExecution?.runId ?? '', agent: call.agent ?? 'unknown', node: call.nodeId, attempt: info.attempt };
 
-/**
- * Renders prompt templates. Unless the policy allows PII to reach the provider, the values templates read are
- * masked first (fields named by pii_fields whatever their content), and the rendered text is scanned again.
- */
-function createPromptRenderer(scope: ExpressionScope, policy: DataPolicy | undefined): (template: string) => string {
-  const effective = policy ?? DataPolicy.parse({});
-  if (effective.send_pii_to_provider) return (template) => String(renderTemplate(template, scope));
-  const masking = { ...effective, redaction_mode: 'mask' as const };
-  const mask = (value: unknown) => applyDataPolicySync(value, masking, { hmacKey: NO_KEY });
-  const masked: ExpressionScope = { ...scope, input: mask(scope.input), vars: mask(scope.vars) as Record<string, unknown>, nodes: mask(scope.nodes) as Record<string, unknown> };
-  return (template) =>
-    redactText(String(renderTemplate(template, masked)), { mode: 'mask', detectors: effective.pii_detectors, customDetectors: effective.custom_detectors });
+  const guardPolicy = node.input_guard ?? DEFAULT_INPUT_GUARD;
+  const guarded = guardTurn(call.scope, call.conversation ?? [], guardPolicy);
+  if (guarded.findings.length > 0) {
+    await auditGuard(deps, call, where, guardPolicy, guarded.blocked, guarded.findings);
+  }
+  if (guarded.blocked) {
+    const sources = [...new Set(guarded.findings.map((finding) => finding.path))].join(', ');
+    const kinds = [...new Set(guarded.findings.map((finding) => finding.kind))].join(', ');
+    throw ApplicationFailure.create({ type: 'INPUT_BLOCKED', message: `nodes.${call.nodeId}: the input guard blocked untrusted text in ${sources} (${kinds})`, nonRetryable: true });
+  }
+
+  const secrets = await resolveSecretsFor(deps, node.api_key, call.secretReferences);
+  const apiKey = node.api_key === undefined ? '' : String(renderTemplate(node.api_key, { ...call.scope, secrets }));
+  const masking = createPromptMasking(guarded.scope, policy);
+  const request: ModelRequest = {
+    model: node.model,
+    system: node.system === undefined ? undefined : masking.render(node.system),
+    messages: [{ role: 'user', content: masking.render(node.prompt) }, ...maskConversation(guarded.conversation, masking)],
+    tools: call.tools?.length ? call.tools : undefined,
+    temperature: node.temperature,
+    maxTokens: node.max_tokens,
+    outputSchema: node.output_schema ? { schema: node.output_schema } : undefined,
+  };
+  const { table: prices } = await readTenantPriceTable(deps.pool, deps.tenant);
+  const metered = createMeteredCall(
+    { pool: deps.pool, tenant: deps.tenant, call: where, limits: call.limits ?? {}, user: call.user, policy, prices },
+    {
+      provider: node.provider,
+      baseUrl: node.base_url ?? deps.defaultBaseUrls?.[node.provider],
+      apiKey,
+      timeoutMs: Math.min(DEFAULT_TIMEOUT_MS, info.startToCloseTimeoutMs),
+      // Nothing outlives the activity's own deadline: once Temporal has timed it out, its retry takes over.
+      signal: AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(Math.max(1, info.startToCloseTimeoutMs - (Date.now() - startedAt)))]),
+      onRetry: () => context.heartbeat(),
+    },
+  );
+  const response = await metered(request);
+  const answered = { text: response.text, usage: response.usage, model: response.model, provider: response.provider };
+  if (response.toolCalls.length > 0) return { ...answered, toolCalls: response.toolCalls };
+  if (!node.output_schema) return answered;
+  const structured = await ensureStructuredOutput({ request, response, check: createOutputValidator(node.output_schema), call: metered });
+  const usage = structured.responses.reduce(
+    (sum, next) => ({ inputTokens: sum.inputTokens + next.usage.inputTokens, outputTokens: sum.outputTokens + next.usage.outputTokens }),
+    { inputTokens: 0, outputTokens: 0 },
+  );
+  const last = structured.responses[structured.responses.length - 1]!;
+  return { text: last.text, output: structured.value, usage, model: last.model, provider: last.provider };
+}
+
+async function auditGuard(
+  deps: LlmDeps,
+  call: LlmCallRequest,
+  where: { workflowId: string; runId: string; agent: string; attempt: number },
+  policy: string,
+  blocked: boolean,
+  findings: ValueFinding[],
+): Promise<void> {
+  await recordAuditEvent(deps.pool, deps.tenant, {
+    type: 'security.input_guard',
+    workflowId: where.workflowId,
+    runId: where.runId,
+    step: call.nodeId,
+    attempt: where.attempt,
+    userId: call.user,
+    agentId: where.agent,
+    payload: {
+      policy,
+      action: blocked ? 'blocked' : policy === 'sanitize' ? 'sanitized' : 'flagged',
+      findings: findings.slice(0, MAX_FINDINGS_AUDITED),
+      findings_total: findings.length,
+    },
+  });
+}
+
+/** LLM failures that retrying cannot fix end the step with their code, routable to the node's on_error. */
+async function withLlmFailureMapping<T>(nodeId: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isLlmError(error) && !error.retryable) {
+      throw ApplicationFailure.create({ type: error.code, message: `nodes.${nodeId}: ${error.message}`, nonRetryable: true });
+    }
+    throw error;
+  }
 }

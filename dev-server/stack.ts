@@ -23,6 +23,8 @@ import {
   startOwnedPostgres,
 } from './postgres';
 import { isModelServerHealthy } from './model-server/health';
+import { DEV_MODEL_SERVER_KEY } from './model-server/server';
+import { demoModelKeys } from './vault-seed';
 import { createDevRootToken, DEMO_TENANTS, findOrBuildVault, isVaultHealthy, seedVault, startVaultDevServer, vaultAddress, waitForVault } from './vault';
 import { isStsHealthy } from './sts/is-sts-healthy';
 import { findOrBuildTemporal, isTemporalHealthy, startTemporalServer, waitForTemporal } from './temporal';
@@ -43,12 +45,14 @@ export interface StackStatus {
   vault: { address: string; root_token: string; healthy: boolean };
   sts: { issuer: string; healthy: boolean };
   llm: { base_url: string; healthy: boolean };
+  expenses_api: { url: string; healthy: boolean };
   approvals_gateway: { url: string; healthy: boolean };
+  codec_server: { url: string; healthy: boolean };
   logs_dir: string;
 }
 
 /** What each Node service calls its address in `dev status --json`. */
-const ADDRESS_KEYS = { sts: 'issuer', llm: 'base_url', approvals_gateway: 'url' } as const;
+const ADDRESS_KEYS = { sts: 'issuer', llm: 'base_url', expenses_api: 'url', approvals_gateway: 'url', codec_server: 'url' } as const;
 
 /** A loopback service of the stack that runs as a Node process from the built tree. */
 interface NodeService {
@@ -75,7 +79,22 @@ function nodeServices(env: StewardEnv): NodeService[] {
       url: sts,
       isHealthy: isStsHealthy,
     },
-    { name: 'llm', script: 'dist/dev-server/model-server/main.js', args: ['--port', String(env.STEWARD_LLM_PORT)], url: llm, isHealthy: isModelServerHealthy },
+    {
+      name: 'llm',
+      script: 'dist/dev-server/model-server/main.js',
+      // The demo tenants' own keys (BYOK, seeded in Vault) and the server's dev key, so examples run as shipped.
+      args: ['--port', String(env.STEWARD_LLM_PORT), ...[DEV_MODEL_SERVER_KEY, ...demoModelKeys(DEMO_TENANTS)].flatMap((key) => ['--api-key', key])],
+      url: llm,
+      isHealthy: isModelServerHealthy,
+    },
+    // The demo resource server of examples/expense-approval.yaml: it accepts the STS's tokens for expenses-api.
+    {
+      name: 'expenses_api',
+      script: 'dist/dev-server/expenses-api/main.js',
+      args: ['--port', String(env.STEWARD_EXPENSES_PORT), '--issuer', sts],
+      url: `http://127.0.0.1:${env.STEWARD_EXPENSES_PORT}`,
+      isHealthy: (url) => fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false),
+    },
     // Started last: it reads the stack file for the database, Temporal and the STS.
     {
       name: 'approvals_gateway',
@@ -84,7 +103,19 @@ function nodeServices(env: StewardEnv): NodeService[] {
       url: gateway,
       isHealthy: (url) => fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false),
     },
+    // The dev Web UI has no login to pass on, so its codec server runs in development mode: loopback, masked views.
+    {
+      name: 'codec_server',
+      script: 'bin/steward.js',
+      args: ['codec-server', '--port', String(env.STEWARD_CODEC_PORT), '--dev-no-auth'],
+      url: codecServerUrl(env),
+      isHealthy: (url) => fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false),
+    },
   ];
+}
+
+function codecServerUrl(env: StewardEnv): string {
+  return `http://127.0.0.1:${env.STEWARD_CODEC_PORT}`;
 }
 
 export type StackPart = 'postgres' | 'temporal' | 'vault' | 'worker' | NodeServiceName;
@@ -138,6 +169,7 @@ async function startParts(options: StackOptions, started: StartedStack['started'
       dbFile: join(stateDir, 'temporal.sqlite'),
       logFile,
       namespaces: [],
+      codecEndpoint: codecServerUrl(env),
     });
     await waitForTemporal(address, logFile);
     started.push('temporal');
@@ -260,7 +292,7 @@ function startWorkerProcess(stack: StackFile, stateDir: string, logsDir: string)
 /** Stops the parts the stack started (all of them by default), in the reverse order of starting. */
 export async function stopStack(
   env: StewardEnv,
-  parts: readonly StackPart[] = ['worker', 'approvals_gateway', 'llm', 'sts', 'vault', 'temporal', 'postgres'],
+  parts: readonly StackPart[] = ['worker', 'codec_server', 'approvals_gateway', 'expenses_api', 'llm', 'sts', 'vault', 'temporal', 'postgres'],
 ): Promise<string[]> {
   const stack = readStackFile(env.STEWARD_STATE_DIR);
   if (!stack) return [];
@@ -327,7 +359,7 @@ export async function stackStatus(env: StewardEnv): Promise<StackStatus | undefi
 }
 
 export function isStackHealthy(status: StackStatus): boolean {
-  return [status.temporal, status.postgres, status.vault, status.worker, status.sts, status.llm, status.approvals_gateway].every((part) => part.healthy);
+  return [status.temporal, status.postgres, status.vault, status.worker, status.sts, status.llm, status.expenses_api, status.approvals_gateway, status.codec_server].every((part) => part.healthy);
 }
 
 function adminUrl(url: string): string {

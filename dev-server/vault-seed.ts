@@ -16,6 +16,11 @@ const DEMO_SECRETS: Record<string, (tenant: string) => Record<string, string>> =
   agents: (tenant) => ({ expense: `steward-demo-${tenant}-expense-client-secret`, expense_agent: SECRET_AGENT_SECRET }),
 };
 
+/** The provider keys the demo tenants hold in Vault: the local model server accepts them (and its own dev key). */
+export function demoModelKeys(tenants: readonly string[]): string[] {
+  return tenants.flatMap((tenant) => Object.values(DEMO_SECRETS.llm!(tenant)));
+}
+
 export interface SeedVaultOptions {
   address: string;
   rootToken: string;

@@ -19,6 +19,7 @@ import { parseDuration } from '../src/ir/duration';
 import { evaluateExpression, renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import type { Node, ParallelNode, Retry, WaitNode } from '../src/ir/schema';
 import { runApproval } from './approval-node';
+import { runLlmNode } from './llm-node';
 import { runToolStep } from './tool-step';
 import type { Inbox } from './inbox';
 import { PATH_KEPT, scopeOf, type PendingWait, type RunState } from './run-state';
@@ -113,16 +114,8 @@ export class Interpreter {
         const result = await runToolStep(this, id, node, scope);
         return done(result.body, node.next);
       }
-      case 'llm': {
-        const result = await this.activities(node, true).callLlm({
-          nodeId: id,
-          node,
-          scope,
-          secretReferences: this.secretReferences(),
-          dataPolicy: this.prepared.definition.data_policy,
-        });
-        return done(result.output ?? result.text, node.next);
-      }
+      case 'llm':
+        return done(await runLlmNode(this, id, node, scope), node.next);
       case 'subworkflow': {
         const output = await executeChild('agentWorkflow', {
           workflowId: `${workflowInfo().workflowId}/${id}/${this.state.visits[id] ?? 1}`,
@@ -190,7 +183,12 @@ export class Interpreter {
 
   /** A failed step goes to its `on_error` node when it has one; the error is kept as the node's `error`. */
   private routeError(id: string, node: Node, error: unknown): StepOutcome {
-    const routable = error instanceof ActivityFailure || error instanceof ChildWorkflowFailure || (error instanceof ApplicationFailure && error.type === 'WAIT_TIMEOUT');
+    // A node's own failures that its on_error may handle: a wait that timed out, an llm node out of iterations
+    // (max_steps is counted before the node runs, so it never lands here).
+    const routable =
+      error instanceof ActivityFailure ||
+      error instanceof ChildWorkflowFailure ||
+      (error instanceof ApplicationFailure && (error.type === 'WAIT_TIMEOUT' || error.type === 'LIMIT_EXCEEDED'));
     if (!node.on_error || !routable || isCancellation(error) || node.type === 'fail') throw error;
     const cause = (error as { cause?: unknown }).cause;
     const failure = cause instanceof ApplicationFailure ? cause : (error as ApplicationFailure);
@@ -212,10 +210,6 @@ export class Interpreter {
       },
     };
     return proxyActivities<Activities>(options);
-  }
-
-  private secretReferences(): Record<string, string> {
-    return this.prepared.definition.secrets ?? {};
   }
 
   private nodeAt(id: string): Node {

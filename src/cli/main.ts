@@ -2,8 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerApprovalCommands } from './commands/approvals';
 import { registerApprovalsGatewayCommand } from './commands/approvals-gateway';
+import { registerCodecServerCommand } from './commands/codec-server';
 import { registerDefinitionCommands } from './commands/definitions';
 import { registerDevCommands } from './commands/dev';
+import { registerKeyCommands } from './commands/keys';
 import { registerPiiCommands } from './commands/pii';
 import { registerRunCommands } from './commands/run';
 import { registerSecretsCommands } from './commands/secrets';
@@ -23,8 +25,10 @@ export function createProgram(): Command {
   registerRunCommands(program);
   registerApprovalCommands(program);
   registerApprovalsGatewayCommand(program);
+  registerCodecServerCommand(program);
   registerPiiCommands(program);
   registerSecretsCommands(program);
+  registerKeyCommands(program);
   return program;
 }
 

@@ -1,13 +1,22 @@
 // The typed TypeScript client: register definitions, start runs in the caller's tenant, and follow them.
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime';
 import { createPool } from '../db/pool';
 import { listAuditEvents, type StoredAuditEvent } from '../audit/audit-log';
 import { listPendingApprovals, type PendingApproval } from '../approvals/pending-approvals';
 import { findDefinition, registerDefinition, type StoredDefinition } from '../definitions/registry';
+import type { TenantKeyring } from '../codec/keyring';
+import { createKeyringFactory, type KeyringFactory } from '../codec/keyring-factory';
+import { createTenantDataConverter } from '../codec/data-converter';
+import { createPiiCodecFactory } from '../codec/pii-codecs';
+import { assertWorkflowIdIsSafe } from '../codec/workflow-id-guard';
+import type { Scrubber } from '../secrets/scrubber';
 import { StewardError } from '../errors';
+import { verifyUserToken } from '../identity';
+import type { UserTokenHandle } from '../identity/user-token-handle';
+import { storeUserToken } from '../identity/user-token-store';
 import { formatIssue, parseDefinition } from '../ir/parse';
 import type { Definition } from '../ir/schema';
 import { loadConnectionOptions, TASK_QUEUE } from '../temporal/connection';
@@ -30,6 +39,11 @@ export interface StartRunRequest<TInput> {
   input: TInput;
   /** Defaults to `<workflow>-<uuid>`. Workflow ids are not encrypted by Temporal: never put data in them. */
   workflowId?: string;
+  /**
+   * The access token of the user the run acts for. It is verified (issuer, audience, expiry, tenant), sealed
+   * with the tenant's key under a short-lived handle, and only the handle goes to the run: never the token.
+   */
+  userToken?: string;
 }
 
 export interface RegisteredDefinition {
@@ -49,9 +63,17 @@ export class StewardClient {
     private readonly temporal: Client,
     private readonly pool: Pool,
     private readonly config: RuntimeConfig,
+    private readonly keys: KeyringFactory,
+    /** Knows the secret values this process has resolved, when it has: a workflow id holding one is refused. */
+    private readonly scrubber?: Scrubber,
   ) {}
 
-  static async connect(options: { tenant: string; config?: RuntimeConfig }): Promise<StewardClient> {
+  /** This tenant's keys: they seal user tokens (and encrypt payloads); no other tenant's are ever reachable here. */
+  private get keyring(): TenantKeyring {
+    return this.keys.keyringFor(this.tenant);
+  }
+
+  static async connect(options: { tenant: string; config?: RuntimeConfig; scrubber?: Scrubber }): Promise<StewardClient> {
     const tenant = assertTenantId(options.tenant);
     const config = options.config ?? loadRuntimeConfig();
     const pool = createPool(config.appDatabaseUrl, { max: 2 });
@@ -59,7 +81,14 @@ export class StewardClient {
       const registered = await findTenant(pool, tenant);
       if (!registered) throw tenantNotFound(tenant);
       const connection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
-      return new StewardClient(tenant, registered.namespace, new Client({ connection, namespace: registered.namespace }), pool, config);
+      // Payloads are encrypted with this tenant's key before they leave, and decrypted the same way on arrival.
+      const keys = createKeyringFactory(config, pool);
+      // PII becomes vault tokens first, so history holds neither the values nor their ciphertext.
+      const keyring = keys.keyringFor(tenant);
+      const piiCodec = createPiiCodecFactory(config, pool).codecFor(keyring, registered.namespace);
+      const dataConverter = createTenantDataConverter({ keyring, namespace: registered.namespace, compressAboveBytes: keys.compressAboveBytes, piiCodec });
+      const temporal = new Client({ connection, namespace: registered.namespace, dataConverter });
+      return new StewardClient(tenant, registered.namespace, temporal, pool, config, keys, options.scrubber);
     } catch (error) {
       await pool.end();
       throw error;
@@ -78,19 +107,32 @@ export class StewardClient {
 
   async start<TOutput = unknown, TInput = unknown>(request: StartRunRequest<TInput>): Promise<RunHandle<TOutput>> {
     await assertTenantCanStartRuns(this.pool, this.tenant);
+    if (request.workflowId !== undefined) assertWorkflowIdIsSafe(request.workflowId, { scrubber: this.scrubber });
+    const user = request.userToken === undefined ? undefined : await this.sealUserToken(request.userToken);
     const handle = await this.temporal.workflow.start(AGENT_WORKFLOW_TYPE, {
       taskQueue: TASK_QUEUE,
       workflowId: request.workflowId ?? `${request.workflow}-${randomUUID()}`,
-      args: [{ workflow: request.workflow, version: request.version, input: request.input }],
+      args: [{ workflow: request.workflow, version: request.version, input: request.input, ...(user ? { user } : {}) }],
     });
-    return new RunHandle<TOutput>(handle, this.namespace, handle.firstExecutionRunId, this.config.uiUrl);
+    return this.handleOf<TOutput>(handle, handle.firstExecutionRunId);
+  }
+
+  /** Verifies a user token for this tenant and seals it; what comes back is safe to put in a run. */
+  private async sealUserToken(token: string): Promise<UserTokenHandle> {
+    if (!this.config.identity) throw new StewardError('CONFIG_INVALID', 'a user token needs an identity provider (STEWARD_OIDC_ISSUER)');
+    const principal = await verifyUserToken(token, { ...this.config.identity, tenant: this.tenant });
+    return storeUserToken(this.pool, this.keyring, principal, token);
+  }
+
+  private handleOf<TOutput>(handle: WorkflowHandle, runId: string): RunHandle<TOutput> {
+    return new RunHandle<TOutput>(handle, this.namespace, runId, this.config.uiUrl, (token) => this.sealUserToken(token));
   }
 
   /** A handle on an existing run of this tenant. */
   async getRun<TOutput = unknown>(workflowId: string, runId?: string): Promise<RunHandle<TOutput>> {
     const handle = this.temporal.workflow.getHandle(workflowId, runId);
     const description = await handle.describe();
-    return new RunHandle<TOutput>(handle, this.namespace, description.runId, this.config.uiUrl);
+    return this.handleOf<TOutput>(handle, description.runId);
   }
 
   /** Runs of this tenant, newest first, optionally filtered by a Temporal visibility query. */
@@ -117,6 +159,7 @@ export class StewardClient {
   }
 
   async close(): Promise<void> {
+    this.keys.close();
     await this.pool.end();
     await this.temporal.connection.close();
   }

@@ -17,3 +17,18 @@ export interface TenantKeyring {
   /** Opens what `seal` produced; a wrong key id, tenant, aad or a tampered byte is a clear error, never garbage. */
   open(sealed: SealedBytes, aad: string): Promise<Uint8Array>;
 }
+
+/** What `steward keys list` shows of a key: never its material. */
+export interface KeyInfo {
+  keyId: string;
+  createdAt: Date;
+  active: boolean;
+}
+
+/** A keyring that can also be managed: rotation makes a new active key, and every older key keeps opening. */
+export interface ManagedTenantKeyring extends TenantKeyring {
+  /** Creates a new key and makes it the one new payloads are sealed with. */
+  rotate(): Promise<KeyInfo>;
+  /** The tenant's keys, oldest first. */
+  listKeys(): Promise<KeyInfo[]>;
+}

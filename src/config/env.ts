@@ -33,6 +33,8 @@ export const StewardEnv = z.object({
   STEWARD_VAULT_PORT: port(8200),
   STEWARD_LLM_PORT: port(4010),
   STEWARD_GATEWAY_PORT: port(4020),
+  STEWARD_EXPENSES_PORT: port(4030),
+  STEWARD_CODEC_PORT: port(4040),
   /** The identity provider that signs user and approver tokens (an OpenID issuer with a JWKS).
    *  Defaults to the local stack's STS. */
   STEWARD_OIDC_ISSUER: z.url().optional(),
@@ -42,6 +44,9 @@ export const StewardEnv = z.object({
   STEWARD_LLM_BASE_URL: z.url().optional(),
   /** The issuer's JWKS; defaults to <issuer>/jwks. */
   STEWARD_OIDC_JWKS_URL: z.url().optional(),
+  /** The master key the per-tenant PII hashing keys derive from (hex:… or base64:…, at least 32 bytes); the PII
+   *  vault finds and erases values by these keys. Defaults, on the local stack only, to a key kept in the state folder. */
+  STEWARD_PII_MASTER_KEY: z.string().min(1).optional(),
   /** Log verbosity of the worker and the CLI. */
   STEWARD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });

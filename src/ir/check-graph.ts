@@ -1,6 +1,7 @@
 // Graph checks: unknown targets, nodes no run can reach, and loops that are unbounded or cannot be left.
 // Workflow-safe.
 import { findComponents, listEdges, listKnownEdges, searchFrom, type Edge } from './graph';
+import { offeredToolNodeIds } from './check-llm-tools';
 import type { PathIssue } from './issues';
 import type { Definition, Node } from './schema';
 
@@ -22,8 +23,10 @@ function checkTargets(definition: Definition): PathIssue[] {
 function checkReachable(definition: Definition): PathIssue[] {
   if (!Object.hasOwn(definition.nodes, definition.start)) return [];
   const reached = searchFrom(definition, definition.start);
+  // Tool nodes an llm node offers its model are reached through that node, not along an edge.
+  const offered = new Set([...reached.keys()].flatMap((id) => offeredToolNodeIds(definition, id)));
   return Object.keys(definition.nodes)
-    .filter((id) => !reached.has(id))
+    .filter((id) => !reached.has(id) && !offered.has(id))
     .map((id) => ({ segments: ['nodes', id], message: `node '${id}' cannot be reached from start '${definition.start}'` }));
 }
 

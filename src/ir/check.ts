@@ -2,6 +2,7 @@
 import { checkIrreversibleApproval } from './check-approvals';
 import { checkExpressions } from './check-expressions';
 import { checkGraph } from './check-graph';
+import { checkLlmTools } from './check-llm-tools';
 import { checkOAuthClient } from './check-oauth';
 import { checkParallelWrites } from './check-parallel';
 import { toIrIssue, type IrIssue, type PathIssue } from './issues';
@@ -14,6 +15,7 @@ export function findReferenceIssues(definition: Definition): PathIssue[] {
     ...checkExpressions(definition),
     ...checkParallelWrites(definition),
     ...checkIrreversibleApproval(definition),
+    ...checkLlmTools(definition),
     ...checkOAuthClient(definition),
   ];
 }

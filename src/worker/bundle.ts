@@ -1,10 +1,12 @@
 // Builds the workflow bundle once per process; every tenant's Worker shares it.
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 
 export const WORKFLOWS_PATH = require.resolve('../../workflows');
 
 export async function createWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silentBundlerLogger });
+  // Failures raised inside workflows are converted in the sandbox: it needs the converter that encodes them.
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: silentBundlerLogger });
 }
 
 const noop = () => undefined;

@@ -32,7 +32,8 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
     NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress)),
     createWorkflowBundle(),
   ]);
-  const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared: createSharedActivityDeps(config, pool, log) });
+  const shared = createSharedActivityDeps(config, pool, log);
+  const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared });
   const servedTenants = async (): Promise<Tenant[]> => {
     if (scope.only) {
       return Promise.all(scope.only.map(async (id) => (await findTenant(pool, id)) ?? Promise.reject(tenantNotFound(id))));
@@ -54,6 +55,7 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
   } finally {
     clearInterval(timer);
     await supervisor.shutdown();
+    shared.keyrings.close();
     await pool.end();
     await connection.close();
     log.info('worker stopped');

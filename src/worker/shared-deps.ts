@@ -1,8 +1,10 @@
 // What every tenant's activities share in one worker process, built once from the validated configuration:
-// identity settings, model server defaults, and the secret chain with its scrubber, whose security events
-// (a denied reference, a scrubbed value) go to the tenant's audit trail.
+// identity settings, model server defaults, the secret chain with its scrubber, whose security events
+// (a denied reference, a scrubbed value) go to the tenant's audit trail, and the tenants' codec keyrings and PII codecs.
 import type { Pool } from 'pg';
 import { recordAuditEvent } from '../audit/audit-log';
+import { createKeyringFactory } from '../codec/keyring-factory';
+import { createPiiCodecFactory } from '../codec/pii-codecs';
 import type { RuntimeConfig } from '../config/runtime';
 import type { Logger } from '../log/logger';
 import { createScrubber, createSecretChain, loadSecretsConfig, type SecurityEvent } from '../secrets';
@@ -24,5 +26,7 @@ export function createSharedActivityDeps(config: RuntimeConfig, pool: Pool, log:
     llmBaseUrls: config.llmBaseUrls,
     secrets: createSecretChain(loadSecretsConfig(config.secretsEnv), { onSecurityEvent, scrubber }),
     scrubber,
+    keyrings: createKeyringFactory(config, pool),
+    piiCodecs: createPiiCodecFactory(config, pool),
   };
 }

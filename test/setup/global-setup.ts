@@ -17,6 +17,8 @@ const TEST_STACK_DEFAULTS: Record<string, string> = {
   STEWARD_STS_PORT: '34444',
   STEWARD_LLM_PORT: '34010',
   STEWARD_GATEWAY_PORT: '34020',
+  STEWARD_EXPENSES_PORT: '34030',
+  STEWARD_CODEC_PORT: '34040',
 };
 
 export default async function globalSetup(): Promise<void> {

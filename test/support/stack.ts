@@ -46,13 +46,16 @@ export async function startTenantWorker(tenant: TenantId, config = testConfig())
   const namespace = namespaceForTenant(tenant, config.env.STEWARD_NAMESPACE_PREFIX);
   const [connection, bundle] = await Promise.all([NativeConnection.connect(options), createWorkflowBundle()]);
   const pool = createPool(config.appDatabaseUrl, { max: 4 });
-  const worker = await createTenantWorker({ connection, bundle, pool, tenant, namespace, shared: createSharedActivityDeps(config, pool, console) });
+  // The production factory, so tests run through the real payload codec with the tenant's keys from Vault.
+  const shared = createSharedActivityDeps(config, pool, console);
+  const worker = await createTenantWorker({ connection, bundle, pool, tenant, namespace, shared });
   const running = worker.run();
   return {
     worker,
     async stop() {
       worker.shutdown();
       await running;
+      shared.keyrings.close();
       await pool.end();
       await connection.close();
     },

@@ -62,6 +62,7 @@ function printStatus(status: StackStatus): void {
     `llm        ${mark(status.llm.healthy)} ${status.llm.base_url}`,
     `expenses   ${mark(status.expenses_api.healthy)} ${status.expenses_api.url} (demo API)`,
     `approvals  ${mark(status.approvals_gateway.healthy)} ${status.approvals_gateway.url}`,
+    `codec      ${mark(status.codec_server.healthy)} ${status.codec_server.url} (development mode: masked views)`,
     `logs       ${status.logs_dir}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

@@ -1,9 +1,18 @@
-// `steward pii scan|redact`: the PII engine over JSONL, `{"text": …}` in, one result line out per line in.
+// `steward pii scan|redact|erase|purge-expired`: the PII engine over JSONL (`{"text": …}` in, one result line out per
+// line in), and the PII vault's erasure and purge.
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import type { Pool } from 'pg';
 import { z } from 'zod';
+import { recordAuditEvent } from '../../audit/audit-log';
+import { loadTenantPiiHmacKey } from '../../codec/pii-master-key';
+import { erasePii, purgeExpiredPii } from '../../codec/pii-vault';
+import { loadRuntimeConfig, type RuntimeConfig } from '../../config/runtime';
+import { createPool } from '../../db/pool';
 import { detectPii } from '../../pii/detect';
 import { redactText, type SyncRedactionMode } from '../../pii/redact';
+import { assertTenantId } from '../../tenancy/tenant-id';
+import { findTenant, listTenants, tenantNotFound } from '../../tenancy/tenant-registry';
 import { UsageError } from '../errors';
 
 const InputLine = z.object({ text: z.string() });
@@ -65,6 +74,30 @@ function stdinLines(): AsyncIterable<string> {
   return createInterface({ input: process.stdin, crlfDelay: Infinity });
 }
 
+/** The value to erase: the flag's, or with `--value -` the first line of stdin (kept out of the process list). */
+async function readEraseValue(flag: string): Promise<string> {
+  let value = flag;
+  if (flag === '-') {
+    for await (const line of stdinLines()) {
+      value = line;
+      break;
+    }
+  }
+  if (value === '' || value === '-') throw new UsageError('--value: the value to erase is empty');
+  return value;
+}
+
+/** Erasure and purge run as the application role, bound to one tenant at a time, like every tenant query. */
+async function withAppPool<T>(work: (pool: Pool, config: RuntimeConfig) => Promise<T>): Promise<T> {
+  const config = loadRuntimeConfig();
+  const pool = createPool(config.appDatabaseUrl, { max: 2 });
+  try {
+    return await work(pool, config);
+  } finally {
+    await pool.end();
+  }
+}
+
 export function registerPiiCommands(program: Command): void {
   const pii = program.command('pii').description('find and redact PII in JSONL text ({"text": …} per line)');
   pii
@@ -83,5 +116,37 @@ export function registerPiiCommands(program: Command): void {
       const hmacKey = mode.data === 'hash' ? readHmacKey() : undefined;
       const redactMode: SyncRedactionMode = mode.data;
       await transformJsonl(stdinLines(), (text) => ({ text: redactText(text, { mode: redactMode, hmacKey }) }), writeToStdout);
+    });
+  pii
+    .command('erase')
+    .description("remove every PII vault entry of a value (a data subject's erasure): its tokens can never be restored again")
+    .requiredOption('--tenant <id>', 'the tenant whose vault holds the value')
+    .requiredOption('--value <value>', 'the value, in any spelling (`-` reads it from stdin, out of the process list)')
+    .option('--json', 'print {"erased": N, "types": [...]}')
+    .action(async (options: { tenant: string; value: string; json?: boolean }) => {
+      const tenant = assertTenantId(options.tenant);
+      const value = await readEraseValue(options.value);
+      const erased = await withAppPool(async (pool, config) => {
+        if (!(await findTenant(pool, tenant))) throw tenantNotFound(tenant);
+        const result = await erasePii(pool, tenant, loadTenantPiiHmacKey(config, tenant), value);
+        // The trail says that an erasure happened and how much it removed, never what was erased.
+        await recordAuditEvent(pool, tenant, { type: 'pii.erased', agentId: 'steward-cli', payload: { entries: result.count, types: result.types } });
+        return result;
+      });
+      process.stdout.write(options.json ? `${JSON.stringify({ erased: erased.count, types: erased.types })}\n` : `erased ${erased.count} vault entr${erased.count === 1 ? 'y' : 'ies'}\n`);
+    });
+  pii
+    .command('purge-expired')
+    .description('delete PII vault entries past their retention (workers also do this every 10 minutes; reads never return them)')
+    .option('--tenant <id>', 'only this tenant (every tenant when omitted)')
+    .action(async (options: { tenant?: string }) => {
+      await withAppPool(async (pool) => {
+        const tenants = options.tenant === undefined ? (await listTenants(pool)).map((tenant) => tenant.id) : [assertTenantId(options.tenant)];
+        for (const tenant of tenants) {
+          const purged = await purgeExpiredPii(pool, tenant);
+          if (purged > 0) await recordAuditEvent(pool, tenant, { type: 'pii.purged', agentId: 'steward-cli', payload: { entries: purged } });
+          process.stdout.write(`${tenant}\t${purged}\n`);
+        }
+      });
     });
 }

@@ -3,10 +3,13 @@ import { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { loadRuntimeConfig } from '../../config/runtime';
 import { createPool } from '../../db/pool';
+import { readTenantDailyBudget, readTenantPriceTable, setTenantDailyBudget, setTenantPrice, sumTenantUsageForDay } from '../../llm/ledger';
+import { microUsdToUsd, usdToMicroUsd } from '../../llm/prices';
 import { loadConnectionOptions } from '../../temporal/connection';
 import { assertTenantId } from '../../tenancy/tenant-id';
-import { listTenants, setTenantStatus } from '../../tenancy/tenant-registry';
+import { findTenant, listTenants, setTenantStatus, tenantNotFound } from '../../tenancy/tenant-registry';
 import { createTenant, deleteTenant, type TenantServiceDeps } from '../../tenancy/tenant-service';
+import { UsageError } from '../errors';
 
 async function withTenantService<T>(work: (deps: TenantServiceDeps) => Promise<T>): Promise<T> {
   const config = loadRuntimeConfig();
@@ -68,6 +71,67 @@ export function registerTenantCommands(program: Command): void {
   }
 
   tenant
+    .command('budget')
+    .argument('<id>', 'tenant id')
+    .option('--daily-usd <amount>', 'daily LLM budget in USD per UTC day (0 stops every LLM step)')
+    .option('--clear', 'remove the daily budget')
+    .option('--json', 'print JSON')
+    .description("set or show the tenant's daily LLM budget and what its LLM steps have spent today")
+    .action(async (id: string, options: { dailyUsd?: string; clear?: boolean; json?: boolean }) => {
+      const tenantId = assertTenantId(id);
+      if (options.dailyUsd !== undefined && options.clear) throw new UsageError('--daily-usd and --clear: give one or the other');
+      const budget = options.clear ? null : options.dailyUsd === undefined ? undefined : parseDailyUsd(options.dailyUsd);
+      const config = loadRuntimeConfig();
+      const admin = createPool(config.databaseUrl, { max: 1 });
+      try {
+        if (budget !== undefined && !(await setTenantDailyBudget(admin, tenantId, budget))) throw tenantNotFound(tenantId);
+        if (budget === undefined && !(await findTenant(admin, tenantId))) throw tenantNotFound(tenantId);
+        const current = await readTenantDailyBudget(admin, tenantId);
+        const today = await sumTenantUsageForDay(admin, tenantId);
+        const dailyUsd = current === null ? null : microUsdToUsd(current);
+        const spentUsd = microUsdToUsd(today.costMicroUsd);
+        print(options.json, { id: tenantId, daily_usd: dailyUsd, spent_today_usd: spentUsd, calls_today: today.calls },
+          `tenant ${tenantId}: daily LLM budget ${dailyUsd === null ? 'none' : `${dailyUsd} USD`}; spent today (UTC) ${spentUsd} USD in ${today.calls} calls`);
+      } finally {
+        await admin.end();
+      }
+    });
+
+  tenant
+    .command('price')
+    .argument('<id>', 'tenant id')
+    .argument('[model]', 'model name, as the node names it (a dated snapshot is priced as its base); * prices every other model')
+    .option('--input-usd-per-1m <usd>', 'price of 1M prompt tokens in USD')
+    .option('--output-usd-per-1m <usd>', 'price of 1M completion tokens in USD')
+    .option('--remove', "remove the tenant's own price for the model (the built-in one, if any, applies again)")
+    .option('--json', 'print JSON')
+    .description("set, remove or list the tenant's own model prices (over the built-in list); a model without a price cannot be called")
+    .action(async (id: string, model: string | undefined, options: { inputUsdPer1m?: string; outputUsdPer1m?: string; remove?: boolean; json?: boolean }) => {
+      const tenantId = assertTenantId(id);
+      const setting = options.inputUsdPer1m !== undefined || options.outputUsdPer1m !== undefined;
+      if ((setting || options.remove) && model === undefined) throw new UsageError('name the model whose price to set or remove');
+      if (setting && options.remove) throw new UsageError('--remove and a price: give one or the other');
+      if (setting && (options.inputUsdPer1m === undefined || options.outputUsdPer1m === undefined)) {
+        throw new UsageError('give both --input-usd-per-1m and --output-usd-per-1m');
+      }
+      const config = loadRuntimeConfig();
+      const admin = createPool(config.databaseUrl, { max: 1 });
+      try {
+        if (setting || options.remove) {
+          const price = options.remove
+            ? null
+            : { input_usd_per_1m: parseUsd('--input-usd-per-1m', options.inputUsdPer1m!), output_usd_per_1m: parseUsd('--output-usd-per-1m', options.outputUsdPer1m!) };
+          if (!(await setTenantPrice(admin, tenantId, model!, price))) throw tenantNotFound(tenantId);
+        } else if (!(await findTenant(admin, tenantId))) throw tenantNotFound(tenantId);
+        const { own } = await readTenantPriceTable(admin, tenantId);
+        const lines = Object.entries(own).map(([name, price]) => `${name}\t${price.input_usd_per_1m}\t${price.output_usd_per_1m}`);
+        print(options.json, { id: tenantId, prices: own }, [`tenant ${tenantId}: own model prices (USD per 1M input / output tokens)`, ...lines].join('\n'));
+      } finally {
+        await admin.end();
+      }
+    });
+
+  tenant
     .command('delete')
     .argument('<id>', 'tenant id')
     .option('--force', 'delete even while runs are open (they end with the namespace)')
@@ -83,4 +147,16 @@ export function registerTenantCommands(program: Command): void {
         `  open runs ended: ${deleted.openRunsEnded}`,
       ].join('\n'));
     });
+}
+
+/** A USD amount: a plain non-negative decimal number with at most 6 decimal places (a micro-dollar). */
+function parseUsd(flag: string, text: string): number {
+  if (!/^\d{1,9}(\.\d{1,6})?$/.test(text.trim())) {
+    throw new UsageError(`${flag}: a non-negative amount in USD with at most 6 decimal places, e.g. 25 or 0.5 (got ${JSON.stringify(text)})`);
+  }
+  return Number(text);
+}
+
+function parseDailyUsd(text: string): number {
+  return usdToMicroUsd(parseUsd('--daily-usd', text));
 }

@@ -1,0 +1,234 @@
+// The PII payload codec: on encode, PII in JSON payloads is replaced by vault tokens before anything else (the
+// encryption codec) sees it; on decode, tokens become the real values again, a mask, or stay tokens.
+//
+// How the data policy applies here: a codec sees payloads, not the run or node they belong to, so it applies the
+// tenant's floor to every JSON payload — all built-in detectors, always tokenized, because only a token can be
+// turned back into the value the workflow needs. A run's `redaction_mode` governs what its audit trail, logs and
+// model prompts hold, not history; its `pii_fields` and custom detectors are not applied here (those values still
+// travel encrypted); `retention_days` sets how long vault entries live (see pii-retention.ts).
+//
+// Only tokens this codec wrote are ever restored: each encoded payload lists them in its metadata under a MAC of
+// the tenant's key, so a token typed into a signal or an input ("[pii:email:tok_…]") stays text instead of
+// becoming an oracle for someone else's value.
+import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
+import { StewardError } from '../errors';
+import { createPiiDetector } from '../pii/detect';
+import { findMarkers } from '../pii/markers';
+import { maskValue } from '../pii/mask';
+import { BUILTIN_DETECTORS } from '../pii/policy';
+import { replaceSpans } from '../pii/redact';
+import type { PiiSpan } from '../pii/types';
+import type { PiiVault, RestoredValue } from './pii-vault';
+
+/** What decoding shows for a token: the real value (worker, typed client, `pii:read`), a mask, or the token. */
+export type PiiView = 'restore' | 'mask' | 'token';
+
+export interface PiiCodecOptions {
+  vault: PiiVault;
+  view?: PiiView;
+  /** The tenant's namespace: a payload addressed to any other namespace is refused, never handled with this vault. */
+  namespace?: string;
+}
+
+/** Metadata key of the tokens a payload holds; JSON `{tokens, numbers, mac}`. */
+export const PII_METADATA_KEY = 'steward-pii';
+const JSON_PLAIN = 'json/plain';
+// Integers this long may be phone or card numbers stored as numbers; shorter ones cannot be any detected PII.
+const MIN_PII_INTEGER = 1_000_000;
+
+const detector = createPiiDetector({ detectors: BUILTIN_DETECTORS });
+const utf8 = new TextEncoder();
+
+interface TokenList {
+  tokens: string[];
+  /** JSON pointers (into the encoded document) of numbers that became strings holding tokens. */
+  numbers: string[];
+  mac: string;
+}
+
+export function createPiiCodec(options: PiiCodecOptions): PayloadCodec {
+  const { vault } = options;
+  const view = options.view ?? 'restore';
+  const assertNamespace = (context: SerializationContext | undefined) => {
+    if (options.namespace !== undefined && context?.namespace !== undefined && context.namespace !== options.namespace) {
+      throw new StewardError('TENANT_INVALID', `pii codec: a payload of namespace ${context.namespace} reached the codec of ${options.namespace}`);
+    }
+  };
+
+  return {
+    async encode(payloads, context) {
+      assertNamespace(context);
+      const documents = payloads.map(readPlainJson);
+      const found = new Map<string, { type: string; value: string }>();
+      const spansOf = new Map<string, PiiSpan[]>();
+      const holdsPii = documents.map((document) => document !== undefined && collectPii(document.value, spansOf, found));
+      if (found.size === 0) return payloads;
+      const tokenOf = new Map(await Promise.all([...found].map(async ([key, { type, value }]) => [key, await vault.tokenize(type, value)] as const)));
+      return payloads.map((payload, i) => (holdsPii[i] ? tokenizePayload(payload, documents[i]!.value, spansOf, tokenOf, vault) : payload));
+    },
+
+    async decode(payloads, context) {
+      assertNamespace(context);
+      const lists = payloads.map((payload) => readTokenList(payload, vault));
+      if (lists.every((list) => list === undefined)) return payloads;
+      const wanted = [...new Set(lists.flatMap((list) => list?.tokens ?? []))];
+      const values = view === 'token' ? new Map<string, RestoredValue>() : await vault.restore(wanted);
+      return payloads.map((payload, i) => (lists[i] ? restorePayload(payload, lists[i]!, values, view) : payload));
+    },
+  };
+}
+
+function text(bytes: Uint8Array | null | undefined): string {
+  return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : '';
+}
+
+/** The parsed JSON of a `json/plain` payload; undefined for every other payload (binary, null, protobuf). */
+function readPlainJson(payload: Payload): { value: unknown } | undefined {
+  if (text(payload.metadata?.encoding) !== JSON_PLAIN || !payload.data?.length) return undefined;
+  try {
+    return { value: JSON.parse(text(payload.data)) };
+  } catch {
+    return undefined; // not JSON after all: left as it is, still encrypted by the next codec
+  }
+}
+
+const pairKey = (type: string, value: string) => `${type}\u0000${value}`;
+
+/** Finds PII in every string, key and long integer of `value`; returns whether there was any. */
+function collectPii(value: unknown, spansOf: Map<string, PiiSpan[]>, found: Map<string, { type: string; value: string }>): boolean {
+  let any = false;
+  const scan = (candidate: string) => {
+    let spans = spansOf.get(candidate);
+    if (spans === undefined) {
+      spans = detector.detect(candidate);
+      if (spans.length === 0) return;
+      spansOf.set(candidate, spans);
+    }
+    any = true;
+    for (const span of spans) {
+      const piece = candidate.slice(span.start, span.end);
+      found.set(pairKey(span.type, piece), { type: span.type, value: piece });
+    }
+  };
+  const visit = (node: unknown): void => {
+    if (typeof node === 'string') scan(node);
+    else if (typeof node === 'number') {
+      if (Number.isInteger(node) && Math.abs(node) >= MIN_PII_INTEGER) scan(String(node));
+    } else if (Array.isArray(node)) node.forEach(visit);
+    else if (node !== null && typeof node === 'object') {
+      for (const key of Object.keys(node)) {
+        scan(key);
+        visit((node as Record<string, unknown>)[key]);
+      }
+    }
+  };
+  visit(value);
+  return any;
+}
+
+type Path = Array<string | number>;
+
+interface Rewrite {
+  string(value: string, path: Path): unknown;
+  number(value: number, path: Path): unknown;
+  key(key: string): string;
+  /** Whether paths follow the keys as they are written (encode) or as they were read (decode). */
+  pathFollows: 'written' | 'read';
+}
+
+/** A rewritten copy of a parsed JSON document. */
+function rewriteJson(node: unknown, rewrite: Rewrite, path: Path = []): unknown {
+  if (typeof node === 'string') return rewrite.string(node, path);
+  if (typeof node === 'number') return rewrite.number(node, path);
+  if (node === null || typeof node !== 'object') return node;
+  if (Array.isArray(node)) {
+    return node.map((item, i) => {
+      path.push(i);
+      const out = rewriteJson(item, rewrite, path);
+      path.pop();
+      return out;
+    });
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(node)) {
+    const written = rewrite.key(key);
+    path.push(rewrite.pathFollows === 'written' ? written : key);
+    // defineProperty: a "__proto__" key in the JSON is data, not the object's prototype
+    Object.defineProperty(out, written, { value: rewriteJson((node as Record<string, unknown>)[key], rewrite, path), enumerable: true, writable: true, configurable: true });
+    path.pop();
+  }
+  return out;
+}
+
+function pointerOf(path: Path): string {
+  return path.map((part) => `/${String(part).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+}
+
+function tokenizePayload(payload: Payload, value: unknown, spansOf: Map<string, PiiSpan[]>, tokenOf: Map<string, string>, vault: PiiVault): Payload {
+  const used = new Set<string>();
+  const numbers: string[] = [];
+  const replace = (type: string, piece: string) => {
+    const token = tokenOf.get(pairKey(type, piece))!;
+    used.add(token);
+    return token;
+  };
+  const tokenize = (candidate: string) => {
+    const spans = spansOf.get(candidate);
+    return spans ? replaceSpans(candidate, spans, replace) : candidate;
+  };
+  const rewritten = rewriteJson(value, {
+    string: tokenize,
+    key: tokenize,
+    number(number, path) {
+      const spans = Number.isInteger(number) ? spansOf.get(String(number)) : undefined;
+      if (!spans) return number;
+      numbers.push(pointerOf(path));
+      return replaceSpans(String(number), spans, replace);
+    },
+    pathFollows: 'written',
+  });
+  const data = utf8.encode(JSON.stringify(rewritten));
+  const tokens = [...used];
+  const list: TokenList = { tokens, numbers, mac: vault.tagTokenList(JSON.stringify([tokens, numbers]), data) };
+  return { ...payload, metadata: { ...payload.metadata, [PII_METADATA_KEY]: utf8.encode(JSON.stringify(list)) }, data };
+}
+
+/** The payload's token list when this tenant's codec wrote it; undefined when there is none or its MAC fails. */
+function readTokenList(payload: Payload, vault: PiiVault): TokenList | undefined {
+  const raw = payload.metadata?.[PII_METADATA_KEY];
+  if (!raw) return undefined;
+  let list: TokenList;
+  try {
+    list = JSON.parse(text(raw)) as TokenList;
+  } catch {
+    return undefined;
+  }
+  const wellFormed = Array.isArray(list.tokens) && Array.isArray(list.numbers) && typeof list.mac === 'string'
+    && [...list.tokens, ...list.numbers].every((item) => typeof item === 'string');
+  if (!wellFormed) return undefined;
+  return vault.checkTokenListTag(JSON.stringify([list.tokens, list.numbers]), payload.data ?? new Uint8Array(), list.mac) ? list : undefined;
+}
+
+function restorePayload(payload: Payload, list: TokenList, values: Map<string, RestoredValue>, view: PiiView): Payload {
+  const listed = new Set(list.tokens);
+  const numbers = new Set(list.numbers);
+  const replace = (_type: string, marker: string): string => {
+    const restored = listed.has(marker) ? values.get(marker) : undefined;
+    if (!restored) return marker; // erased, expired, or never written by this codec: the token is all there is
+    return view === 'mask' ? maskValue(restored.type, restored.value) : restored.value;
+  };
+  const restore = (candidate: string) => (candidate.includes(':tok_') ? replaceSpans(candidate, findMarkers(candidate), replace) : candidate);
+  const rewritten = rewriteJson(JSON.parse(text(payload.data)), {
+    string(value, path) {
+      const out = restore(value);
+      if (view !== 'restore' || numbers.size === 0 || !numbers.has(pointerOf(path))) return out;
+      const number = Number(out);
+      return out !== '' && Number.isFinite(number) ? number : out;
+    },
+    key: restore,
+    number: (number) => number,
+    pathFollows: 'read',
+  });
+  const { [PII_METADATA_KEY]: _list, ...metadata } = payload.metadata ?? {};
+  return { ...payload, metadata, data: utf8.encode(JSON.stringify(rewritten)) };
+}

@@ -1,0 +1,22 @@
+// The PII codecs of one process (a worker serving many tenants, a client): each tenant's codec gets that tenant's
+// vault, built from the keyring it is handed, so a codec can only ever tokenize into its own tenant's vault.
+import type { PayloadCodec } from '@temporalio/common';
+import type { Pool } from 'pg';
+import type { RuntimeConfig } from '../config/runtime';
+import type { TenantKeyring } from './keyring';
+import { createPiiCodec } from './pii-codec';
+import { loadPiiMasterKey } from './pii-master-key';
+import { createTenantPiiVault } from './pii-tenant-vault';
+
+export interface PiiCodecFactory {
+  /** The restoring codec (workflows and activities see real values) of the keyring's tenant, for its namespace. */
+  codecFor(keyring: TenantKeyring, namespace: string): PayloadCodec;
+}
+
+/** Checks at once that the vault can be keyed, so a process without a PII master key fails at start-up. */
+export function createPiiCodecFactory(config: Pick<RuntimeConfig, 'env'>, pool: Pool): PiiCodecFactory {
+  loadPiiMasterKey(config);
+  return {
+    codecFor: (keyring, namespace) => createPiiCodec({ vault: createTenantPiiVault(config, pool, keyring), namespace }),
+  };
+}

@@ -1,0 +1,27 @@
+// How long a tenant's PII vault entries live. The codec sees payloads, not runs (a client starting a run, a query
+// or the codec server carry no run to look up), so it applies one retention per tenant: the longest
+// `retention_days` any of the tenant's registered definitions declares. No run's values expire before its policy
+// says; with one policy per tenant, entries expire exactly at it.
+import type { Pool } from 'pg';
+import { withTenant } from '../db/tenant-scope';
+import { DataPolicy } from '../pii/policy';
+import type { TenantId } from '../tenancy/tenant-id';
+
+const DEFAULT_RETENTION_DAYS = DataPolicy.parse({}).retention_days;
+const REFRESH_MS = 60_000;
+
+/** The tenant's retention in days, read again at most once a minute (definitions are registered while workers run). */
+export function createPolicyRetention(pool: Pool, tenant: TenantId): () => Promise<number> {
+  let cached: { days: number; at: number } | undefined;
+  return async () => {
+    if (cached && Date.now() - cached.at < REFRESH_MS) return cached.days;
+    const days = await withTenant(pool, tenant, async (db) => {
+      const result = await db.query<{ days: number | null }>(
+        `SELECT max((definition->'data_policy'->>'retention_days')::int) AS days FROM definitions`,
+      );
+      return result.rows[0]?.days ?? DEFAULT_RETENTION_DAYS;
+    });
+    cached = { days, at: Date.now() };
+    return days;
+  };
+}

@@ -1,0 +1,226 @@
+// The LLM ledger in Postgres: the one module that reaches llm_ledger and tenants' daily budgets and prices. A call
+// is reserved before it is made, under a per-tenant lock, after checking the run's caps and the tenant's daily
+// budget, so the caps hold even while calls run concurrently; it is then settled with its tokens and exact cost, or
+// marked failed.
+// Failed calls count neither as calls nor as cost; a reservation never settled (a crashed worker) still counts.
+import type { Pool } from 'pg';
+import { withTenant } from '../db/tenant-scope';
+import { StewardError } from '../errors';
+import type { TenantId } from '../tenancy/tenant-id';
+import { checkBudget, type BudgetLimits } from './budget';
+import { LlmError } from './errors';
+import { PriceConfig, createPriceTable, microUsdToUsd, type MicroUsd, type ModelPrice, type PriceTable } from './prices';
+import type { LlmProvider, Usage } from './types';
+
+export interface LedgerCall {
+  /** The run: its workflow id, stable across continue-as-new. */
+  workflowId: string;
+  /** The Temporal run of the chain that made the call. */
+  runId: string;
+  /** The definition acting. */
+  agent: string;
+  node: string;
+  attempt?: number;
+  provider: LlmProvider;
+  model: string;
+}
+
+export interface Settlement {
+  provider: LlmProvider;
+  /** The model that answered. */
+  model: string;
+  usage: Usage;
+  costMicroUsd: MicroUsd;
+  promptHash: string;
+}
+
+export interface UsageTotals {
+  calls: number;
+  promptTokens: number;
+  completionTokens: number;
+  costMicroUsd: MicroUsd;
+}
+
+export interface BudgetRefusal {
+  scope: 'run' | 'tenant daily';
+  limit: 'max_llm_calls' | 'max_cost_usd' | 'daily_budget_usd';
+  message: string;
+}
+
+export class BudgetExceededError extends LlmError {
+  constructor(readonly refusal: BudgetRefusal) {
+    super('BUDGET_EXCEEDED', refusal.message, { retryable: false });
+  }
+}
+
+// One lock per tenant: reservations are short, and one lock covers both the run's and the tenant's day.
+const LOCK_NAMESPACE = 0x5743_0004;
+const TODAY = `(now() AT TIME ZONE 'UTC')::date`;
+
+/** Non-negative bigint sums arrive as strings; every real ledger total fits a safe integer. */
+function toCount(value: unknown): number {
+  const number = Number(value ?? 0);
+  if (!Number.isSafeInteger(number) || number < 0) throw new StewardError('INTERNAL', 'a ledger total is out of range');
+  return number;
+}
+
+function refusalOf(runCalls: number, runCost: number, dayCost: number, dailyBudget: number | null, limits: BudgetLimits): BudgetRefusal | undefined {
+  const run = checkBudget({ callsSoFar: runCalls, costSoFarMicroUsd: runCost, limits, scope: 'run' });
+  if (!run.allowed) return { scope: 'run', limit: run.limit, message: run.message };
+  if (dailyBudget !== null && dayCost >= dailyBudget) {
+    return { scope: 'tenant daily', limit: 'daily_budget_usd', message: `tenant daily budget (${microUsdToUsd(dailyBudget)} USD) is used up for today (UTC)` };
+  }
+  return undefined;
+}
+
+/** Reserves one model call, or throws BudgetExceededError (nothing reserved) when a cap would be passed. */
+export async function reserveLlmCall(pool: Pool, tenant: TenantId, call: LedgerCall, limits: BudgetLimits): Promise<string> {
+  return withTenant(pool, tenant, async (db) => {
+    await db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NAMESPACE, tenant]);
+    const totals = await db.query<{ run_calls: string; run_cost: string; day_cost: string }>(
+      `SELECT count(*) FILTER (WHERE workflow_id = $2 AND status <> 'failed') AS run_calls,
+              coalesce(sum(cost_micro_usd) FILTER (WHERE workflow_id = $2), 0) AS run_cost,
+              coalesce(sum(cost_micro_usd) FILTER (WHERE day = ${TODAY}), 0) AS day_cost
+       FROM llm_ledger WHERE tenant_id = $1 AND (workflow_id = $2 OR day = ${TODAY})`,
+      [tenant, call.workflowId],
+    );
+    const budget = await db.query<{ budget: string | null }>('SELECT llm_daily_budget_micro_usd AS budget FROM tenants WHERE id = $1', [tenant]);
+    const row = totals.rows[0]!;
+    const dailyBudget = budget.rows[0]?.budget == null ? null : toCount(budget.rows[0].budget);
+    const refusal = refusalOf(toCount(row.run_calls), toCount(row.run_cost), toCount(row.day_cost), dailyBudget, limits);
+    if (refusal) throw new BudgetExceededError(refusal);
+    const inserted = await db.query<{ id: string }>(
+      `INSERT INTO llm_ledger (tenant_id, workflow_id, run_id, agent_id, node_id, attempt, provider, model)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+      [tenant, call.workflowId, call.runId, call.agent, call.node, call.attempt ?? null, call.provider, call.model],
+    );
+    return String(inserted.rows[0]!.id);
+  });
+}
+
+export async function settleLlmCall(pool: Pool, tenant: TenantId, id: string, settlement: Settlement): Promise<void> {
+  await withTenant(pool, tenant, (db) =>
+    db.query(
+      `UPDATE llm_ledger SET status = 'completed', provider = $3, model = $4, prompt_tokens = $5, completion_tokens = $6,
+              cost_micro_usd = $7, prompt_hash = $8, settled_at = now()
+       WHERE tenant_id = $1 AND id = $2`,
+      [tenant, id, settlement.provider, settlement.model, settlement.usage.inputTokens, settlement.usage.outputTokens, settlement.costMicroUsd, settlement.promptHash],
+    ),
+  );
+}
+
+/** A call the provider did not answer: it no longer counts against the caps. */
+export async function failLlmCall(pool: Pool, tenant: TenantId, id: string, promptHash: string): Promise<void> {
+  await withTenant(pool, tenant, (db) =>
+    db.query(`UPDATE llm_ledger SET status = 'failed', prompt_hash = $3, settled_at = now() WHERE tenant_id = $1 AND id = $2`, [tenant, id, promptHash]),
+  );
+}
+
+const TOTALS = `count(*) FILTER (WHERE status <> 'failed') AS calls, coalesce(sum(prompt_tokens), 0) AS prompt_tokens,
+                coalesce(sum(completion_tokens), 0) AS completion_tokens, coalesce(sum(cost_micro_usd), 0) AS cost`;
+
+type TotalsRow = { calls: string; prompt_tokens: string; completion_tokens: string; cost: string };
+
+function toTotals(row: TotalsRow | undefined): UsageTotals {
+  return {
+    calls: toCount(row?.calls),
+    promptTokens: toCount(row?.prompt_tokens),
+    completionTokens: toCount(row?.completion_tokens),
+    costMicroUsd: toCount(row?.cost),
+  };
+}
+
+/** What one run has spent, across continue-as-new. */
+export async function sumRunUsage(pool: Pool, tenant: TenantId, workflowId: string): Promise<UsageTotals> {
+  return withTenant(pool, tenant, async (db) =>
+    toTotals((await db.query<TotalsRow>(`SELECT ${TOTALS} FROM llm_ledger WHERE tenant_id = $1 AND workflow_id = $2`, [tenant, workflowId])).rows[0]),
+  );
+}
+
+/** What one agent (definition id) has spent per UTC day, newest first. */
+export async function sumAgentUsageByDay(pool: Pool, tenant: TenantId, agent: string, days = 30): Promise<Array<UsageTotals & { day: string }>> {
+  return withTenant(pool, tenant, async (db) => {
+    const result = await db.query<TotalsRow & { day: string }>(
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, ${TOTALS} FROM llm_ledger
+       WHERE tenant_id = $1 AND agent_id = $2 AND day > ${TODAY} - $3::int GROUP BY day ORDER BY day DESC`,
+      [tenant, agent, days],
+    );
+    return result.rows.map((row) => ({ day: row.day, ...toTotals(row) }));
+  });
+}
+
+/** What the tenant has spent on one UTC day (today by default). */
+export async function sumTenantUsageForDay(pool: Pool, tenant: TenantId, day?: string): Promise<UsageTotals> {
+  return withTenant(pool, tenant, async (db) =>
+    toTotals(
+      (await db.query<TotalsRow>(`SELECT ${TOTALS} FROM llm_ledger WHERE tenant_id = $1 AND day = coalesce($2::date, ${TODAY})`, [tenant, day ?? null]))
+        .rows[0],
+    ),
+  );
+}
+
+export interface LedgerEntry {
+  id: string;
+  node: string;
+  provider: LlmProvider;
+  model: string;
+  status: 'reserved' | 'completed' | 'failed';
+  promptTokens: number;
+  completionTokens: number;
+  costMicroUsd: MicroUsd;
+  promptHash: string | null;
+}
+
+/** The ledger rows of one run, in the order the calls were reserved. */
+export async function listRunLedger(pool: Pool, tenant: TenantId, workflowId: string): Promise<LedgerEntry[]> {
+  return withTenant(pool, tenant, async (db) => {
+    const result = await db.query(
+      `SELECT id, node_id, provider, model, status, prompt_tokens, completion_tokens, cost_micro_usd, prompt_hash
+       FROM llm_ledger WHERE tenant_id = $1 AND workflow_id = $2 ORDER BY id`,
+      [tenant, workflowId],
+    );
+    return result.rows.map((row) => ({
+      id: String(row.id),
+      node: row.node_id,
+      provider: row.provider,
+      model: row.model,
+      status: row.status,
+      promptTokens: toCount(row.prompt_tokens),
+      completionTokens: toCount(row.completion_tokens),
+      costMicroUsd: toCount(row.cost_micro_usd),
+      promptHash: row.prompt_hash,
+    }));
+  });
+}
+
+/** Sets (or, with null, removes) a tenant's daily LLM budget. Runs on the operator's connection. */
+export async function setTenantDailyBudget(admin: Pool, tenant: TenantId, microUsd: MicroUsd | null): Promise<boolean> {
+  const result = await admin.query(`UPDATE tenants SET llm_daily_budget_micro_usd = $2, updated_at = now() WHERE id = $1 AND status <> 'deleted'`, [tenant, microUsd]);
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** The tenant's own model prices over the built-in list; a model's price is replaced whole, or removed with null. */
+export async function setTenantPrice(admin: Pool, tenant: TenantId, model: string, price: ModelPrice | null): Promise<boolean> {
+  if (price !== null) createPriceTable({ [model]: price }, { withDefaults: false });
+  const result = await admin.query(
+    `UPDATE tenants SET llm_prices = CASE WHEN $3::jsonb IS NULL THEN llm_prices - $2 ELSE llm_prices || jsonb_build_object($2::text, $3::jsonb) END,
+            updated_at = now()
+     WHERE id = $1 AND status <> 'deleted'`,
+    [tenant, model, price === null ? null : JSON.stringify(price)],
+  );
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** The price table of the tenant's calls: the built-in prices, overridden and extended by the tenant's own. */
+export async function readTenantPriceTable(pool: Pool, tenant: TenantId): Promise<{ table: PriceTable; own: PriceConfig }> {
+  const result = await pool.query<{ prices: unknown }>('SELECT llm_prices AS prices FROM tenants WHERE id = $1', [tenant]);
+  const own = PriceConfig.safeParse(result.rows[0]?.prices ?? {});
+  if (!own.success) throw new StewardError('CONFIG_INVALID', `tenant ${tenant}: its stored model prices are invalid; set them again with steward tenant price`);
+  return { table: createPriceTable(own.data), own: own.data };
+}
+
+export async function readTenantDailyBudget(pool: Pool, tenant: TenantId): Promise<MicroUsd | null> {
+  const result = await pool.query<{ budget: string | null }>('SELECT llm_daily_budget_micro_usd AS budget FROM tenants WHERE id = $1', [tenant]);
+  const budget = result.rows[0]?.budget;
+  return budget == null ? null : toCount(budget);
+}

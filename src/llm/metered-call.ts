@@ -1,0 +1,91 @@
+// One model call under the ledger: the run's caps and the tenant's daily budget are checked and the call reserved
+// BEFORE the provider is asked; afterwards the call is settled with its tokens and exact cost, and every call gets an
+// audit entry (prompt hash, provider, model, tokens, cost; the prompt text only when the policy retains prompts).
+// The API key never reaches the ledger or the audit trail.
+import type { Pool } from 'pg';
+import { recordAuditEvent } from '../audit/audit-log';
+import { isStewardError, StewardError } from '../errors';
+import type { DataPolicy } from '../pii/policy';
+import type { TenantId } from '../tenancy/tenant-id';
+import type { BudgetLimits } from './budget';
+import { callModel, type CallModelOptions } from './call-model';
+import { BudgetExceededError, failLlmCall, reserveLlmCall, settleLlmCall, type LedgerCall } from './ledger';
+import { DEFAULT_PRICE_TABLE, costOf, findPrice, microUsdToUsd, type PriceTable } from './prices';
+import { hashPrompt } from './prompt-hash';
+import { redactPromptForAudit } from './prompt-masking';
+import type { ModelRequest, ModelResponse } from './types';
+
+export interface MeteredCallContext {
+  pool: Pool;
+  tenant: TenantId;
+  /** Who and where: the run, the agent (definition id), the node and the activity attempt. */
+  call: Omit<LedgerCall, 'provider' | 'model'>;
+  limits: BudgetLimits;
+  /** The run's user, for audit entries. */
+  user?: string;
+  policy: DataPolicy;
+  prices?: PriceTable;
+}
+
+function promptText(request: ModelRequest): string {
+  return JSON.stringify({ system: request.system, messages: request.messages });
+}
+
+/** A `call` function for one step: each invocation is one metered model call. */
+export function createMeteredCall(context: MeteredCallContext, options: CallModelOptions): (request: ModelRequest) => Promise<ModelResponse> {
+  const prices = context.prices ?? DEFAULT_PRICE_TABLE;
+  const audit = (type: string, payload: Record<string, unknown>) =>
+    recordAuditEvent(context.pool, context.tenant, {
+      type,
+      workflowId: context.call.workflowId,
+      runId: context.call.runId,
+      step: context.call.node,
+      attempt: context.call.attempt,
+      userId: context.user,
+      agentId: context.call.agent,
+      payload,
+    });
+
+  return async (request) => {
+    const provider = options.provider;
+    // A call that could not be priced could not be capped either: refuse it before anything is spent.
+    if (!findPrice(request.model, prices)) {
+      throw new StewardError('CONFIG_INVALID', `no price for model ${JSON.stringify(request.model)}: add it to the price table`);
+    }
+    const promptHash = hashPrompt(request, provider);
+    const described = { provider, model: request.model, prompt_hash: promptHash };
+    let id: string;
+    try {
+      id = await reserveLlmCall(context.pool, context.tenant, { ...context.call, provider, model: request.model }, context.limits);
+    } catch (error) {
+      if (error instanceof BudgetExceededError) await audit('llm.budget_exceeded', { ...described, scope: error.refusal.scope, limit: error.refusal.limit });
+      throw error;
+    }
+    const retained = context.policy.retain_prompts ? { prompt: redactPromptForAudit(promptText(request), context.policy) } : {};
+    let response: ModelResponse;
+    try {
+      response = await callModel(request, options);
+    } catch (error) {
+      await failLlmCall(context.pool, context.tenant, id, promptHash);
+      await audit('llm.call', { ...described, ...retained, ledger_id: id, outcome: 'failed', error_code: isStewardError(error) ? error.code : 'INTERNAL' });
+      throw error;
+    }
+    // Priced as the model that answered (a dated snapshot prices as its base), else as the model asked for.
+    const pricedAs = findPrice(response.model, prices) ? response.model : request.model;
+    const costMicroUsd = costOf(response.usage, pricedAs, prices);
+    await settleLlmCall(context.pool, context.tenant, id, { provider, model: response.model, usage: response.usage, costMicroUsd, promptHash });
+    await audit('llm.call', {
+      ...described,
+      ...retained,
+      model: response.model,
+      ledger_id: id,
+      outcome: 'completed',
+      prompt_tokens: response.usage.inputTokens,
+      completion_tokens: response.usage.outputTokens,
+      cost_micro_usd: costMicroUsd,
+      cost_usd: microUsdToUsd(costMicroUsd),
+      tool_calls: response.toolCalls.map((call) => call.name),
+    });
+    return response;
+  };
+}

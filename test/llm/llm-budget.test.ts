@@ -1,0 +1,207 @@
+// Caps and accounting in real runs: limits.max_llm_calls and limits.max_cost_usd are checked before each call (also
+// when calls race in parallel branches), a tenant over its daily budget cannot start LLM steps, and the ledger's sums
+// per run, per agent and per tenant per day add up exactly.
+import { costOf, type LlmProvider } from '../../src/llm';
+import { sumAgentUsageByDay, sumRunUsage, sumTenantUsageForDay } from '../../src/llm/ledger';
+import { runCli } from '../support/cli';
+import { useLlmRuns } from './llm-run-fixture';
+
+const runs = useLlmRuns('llm-budget');
+
+function definition(id: string, provider: LlmProvider, ask: Record<string, unknown>, limits: Record<string, unknown> = {}) {
+  return {
+    id,
+    version: 1,
+    secrets: runs.secrets(),
+    limits,
+    start: 'ask',
+    nodes: {
+      ask: { ...runs.llmNode(provider, ask), on_error: 'failed', next: 'done' },
+      ...(ask.tools ? { poll_status: { type: 'tool', tool: 'http', request: { method: 'GET', url: `${runs.target().url}/status` } } } : {}),
+      done: { type: 'end', output: "{'answer': nodes.ask.output}" },
+      failed: { type: 'end', output: "{'error': nodes.ask.error}" },
+    },
+  };
+}
+
+const POLLING = { prompt: 'Wait for it !loop=poll_status', tools: ['poll_status'], max_iterations: 20 };
+
+type Outcome = { answer?: unknown; error?: { type: string; message: string } };
+
+it('a run capped at N calls stops at N: the next call is refused before it reaches the provider, and routes to on_error', async () => {
+  const run = await runs.start(definition('capped-calls', 'openai', POLLING, { max_llm_calls: 2 }));
+  const { error } = (await run.result()) as Outcome;
+  expect(error).toEqual({ type: 'BUDGET_EXCEEDED', message: 'nodes.ask: run budget: max_llm_calls (2) reached' });
+  expect(await runs.models.recorded()).toHaveLength(2);
+  expect((await runs.ledger(run.workflowId)).map((entry) => entry.status)).toEqual(['completed', 'completed']);
+  const refusals = (await runs.audit(run.workflowId)).filter((event) => event.type === 'llm.budget_exceeded');
+  expect(refusals.map((event) => event.payload)).toEqual([expect.objectContaining({ scope: 'run', limit: 'max_llm_calls', provider: 'openai' })]);
+});
+
+it('max_cost_usd refuses the call after the one that reached the cap', async () => {
+  const run = await runs.start(definition('capped-cost', 'anthropic', POLLING, { max_cost_usd: 0.0003 }));
+  const { error } = (await run.result()) as Outcome;
+  expect(error?.type).toBe('BUDGET_EXCEEDED');
+  expect(error?.message).toBe('nodes.ask: run budget: max_cost_usd (0.0003) would be exceeded');
+  const costs = (await runs.ledger(run.workflowId)).map((entry) => entry.costMicroUsd);
+  const total = costs.reduce((sum, cost) => sum + cost, 0);
+  expect(costs.length).toBeGreaterThan(1);
+  expect(total).toBeGreaterThanOrEqual(300);
+  expect(total - costs.at(-1)!).toBeLessThan(300);
+  expect(await runs.models.recorded()).toHaveLength(costs.length);
+});
+
+it('caps count the whole run, not a node: a later llm node is refused once earlier ones used the calls', async () => {
+  const ask = runs.llmNode('openai', { prompt: 'First question' });
+  const run = await runs.start({
+    id: 'capped-across-nodes',
+    version: 1,
+    secrets: runs.secrets(),
+    limits: { max_llm_calls: 1 },
+    start: 'first',
+    nodes: {
+      first: { ...ask, next: 'second' },
+      second: { ...ask, prompt: 'Second question', on_error: 'refused', next: 'done' },
+      done: { type: 'end', output: "'answered twice'" },
+      refused: { type: 'end', output: "{'first': nodes.first.output, 'second': nodes.second.error.type}" },
+    },
+  });
+  expect(await run.result()).toEqual({ first: 'echo: First question', second: 'BUDGET_EXCEEDED' });
+});
+
+it('calls racing in parallel branches cannot overrun max_llm_calls', async () => {
+  const branch = (name: string) => ({ ...runs.llmNode('openai', { prompt: `Branch ${name} !slow=300` }), on_error: `refused_${name}` });
+  const refused = (name: string) => ({ type: 'set', values: { [`refused_${name}`]: 'true' } });
+  const run = await runs.start({
+    id: 'capped-parallel',
+    version: 1,
+    secrets: runs.secrets(),
+    limits: { max_llm_calls: 2 },
+    start: 'fan_out',
+    nodes: {
+      fan_out: { type: 'parallel', branches: [{ start: 'ask_a' }, { start: 'ask_b' }, { start: 'ask_c' }], next: 'done' },
+      ask_a: branch('a'),
+      ask_b: branch('b'),
+      ask_c: branch('c'),
+      refused_a: refused('a'),
+      refused_b: refused('b'),
+      refused_c: refused('c'),
+      done: { type: 'end', output: "{'a': nodes.ask_a, 'b': nodes.ask_b, 'c': nodes.ask_c}" },
+    },
+  });
+  const outcome = Object.values((await run.result()) as Record<string, { output?: string; error?: { type: string } }>);
+  expect(outcome.filter((node) => node.output !== undefined)).toHaveLength(2);
+  expect(outcome.filter((node) => node.error?.type === 'BUDGET_EXCEEDED')).toHaveLength(1);
+  expect((await runs.ledger(run.workflowId)).map((entry) => entry.status)).toEqual(['completed', 'completed']);
+});
+
+describe('tenant daily budget', () => {
+  const budget = (...args: string[]) => runCli(['tenant', 'budget', runs.tenant(), ...args]);
+
+  afterAll(async () => {
+    await budget('--clear');
+  });
+
+  it('a tenant over its daily budget cannot start LLM steps; with the budget cleared they run again', async () => {
+    const spent = await sumTenantUsageForDay(runs.pool(), runs.tenant());
+    const set = await budget('--daily-usd', String(spent.costMicroUsd / 1_000_000), '--json');
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toEqual({ id: runs.tenant(), daily_usd: spent.costMicroUsd / 1_000_000, spent_today_usd: spent.costMicroUsd / 1_000_000, calls_today: spent.calls });
+
+    const refused = await runs.start(definition('over-daily-budget', 'anthropic', { prompt: 'Anything at all' }));
+    const { error } = (await refused.result()) as Outcome;
+    expect(error?.type).toBe('BUDGET_EXCEEDED');
+    expect(error?.message).toMatch(/^nodes\.ask: tenant daily budget \([\d.]+ USD\) is used up for today \(UTC\)$/);
+    expect(await runs.models.recorded()).toEqual([]);
+    expect(await runs.ledger(refused.workflowId)).toEqual([]);
+    const refusals = (await runs.audit(refused.workflowId)).filter((event) => event.type === 'llm.budget_exceeded');
+    expect(refusals[0]?.payload).toMatchObject({ scope: 'tenant daily', limit: 'daily_budget_usd' });
+
+    expect((await budget('--clear')).code).toBe(0);
+    const shown = await budget('--json');
+    expect(JSON.parse(shown.stdout)).toMatchObject({ daily_usd: null });
+    const allowed = await runs.start(definition('over-daily-budget', 'anthropic', { prompt: 'Anything at all' }));
+    expect(await allowed.result()).toEqual({ answer: 'echo: Anything at all' });
+  });
+
+  it('refuses a bad amount, both flags at once, or an unknown tenant, with exit code 2', async () => {
+    for (const amount of ['-1', 'ten', '1.0000001', '1e3']) {
+      const result = await budget('--daily-usd', amount);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('--daily-usd');
+    }
+    expect((await budget('--daily-usd', '5', '--clear')).code).toBe(2);
+    const unknown = await runCli(['tenant', 'budget', 'no-such-tenant-x9', '--daily-usd', '5']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('does not exist');
+  });
+});
+
+it('the ledger adds up exactly: each call priced from its tokens, summed per run, per agent per day and per tenant per day', async () => {
+  const before = await sumTenantUsageForDay(runs.pool(), runs.tenant());
+  const looped = definition('ledger-sums', 'openai', { prompt: '{{ input.ask }}', tools: ['poll_status'], max_iterations: 3, on_max_iterations: 'last_answer' });
+  const first = await runs.start(looped, { ask: 'Poll a few times !loop=poll_status' });
+  await first.result();
+  const second = await runs.start(looped, { ask: 'Poll a few times more, with a longer prompt !loop=poll_status' });
+  await second.result();
+
+  const perRun = [];
+  for (const run of [first, second]) {
+    const entries = await runs.ledger(run.workflowId);
+    expect(entries).toHaveLength(3);
+    for (const entry of entries) {
+      expect(entry.costMicroUsd).toBe(costOf({ inputTokens: entry.promptTokens, outputTokens: entry.completionTokens }, 'steward-local'));
+    }
+    const totals = await sumRunUsage(runs.pool(), runs.tenant(), run.workflowId);
+    expect(totals).toEqual({
+      calls: 3,
+      promptTokens: entries.reduce((sum, entry) => sum + entry.promptTokens, 0),
+      completionTokens: entries.reduce((sum, entry) => sum + entry.completionTokens, 0),
+      costMicroUsd: entries.reduce((sum, entry) => sum + entry.costMicroUsd, 0),
+    });
+    // The audit trail carries the same costs, call by call.
+    const audited = (await runs.audit(run.workflowId)).filter((event) => event.type === 'llm.call').map((event) => event.payload!.cost_micro_usd);
+    expect(audited).toEqual(entries.map((entry) => entry.costMicroUsd));
+    perRun.push(totals);
+  }
+  const [agentToday] = await sumAgentUsageByDay(runs.pool(), runs.tenant(), 'ledger-sums');
+  expect(agentToday).toMatchObject({ calls: 6, costMicroUsd: perRun[0]!.costMicroUsd + perRun[1]!.costMicroUsd });
+  const after = await sumTenantUsageForDay(runs.pool(), runs.tenant());
+  expect(after.costMicroUsd - before.costMicroUsd).toBe(perRun[0]!.costMicroUsd + perRun[1]!.costMicroUsd);
+  expect(after.calls - before.calls).toBe(6);
+});
+
+describe('tenant prices', () => {
+  const price = (...args: string[]) => runCli(['tenant', 'price', runs.tenant(), ...args]);
+
+  afterAll(async () => {
+    await price('llama-local', '--remove');
+  });
+
+  it('a model without a price is refused before any call; once the tenant prices it, calls are costed at that price', async () => {
+    const unpriced = definition('unpriced-model', 'openai', { prompt: 'Hello llama', model: 'llama-local' });
+    const refused = await runs.start(unpriced);
+    const { error } = (await refused.result()) as Outcome;
+    expect(error).toEqual({ type: 'CONFIG_INVALID', message: 'no price for model "llama-local": add it to the price table' });
+    expect(await runs.models.recorded()).toEqual([]);
+    expect(await runs.ledger(refused.workflowId)).toEqual([]);
+
+    const set = await price('llama-local', '--input-usd-per-1m', '3', '--output-usd-per-1m', '7.5', '--json');
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toEqual({ id: runs.tenant(), prices: { 'llama-local': { input_usd_per_1m: 3, output_usd_per_1m: 7.5 } } });
+    const priced = await runs.start(unpriced);
+    expect(await priced.result()).toEqual({ answer: 'echo: Hello llama' });
+    const [entry] = await runs.ledger(priced.workflowId);
+    // 3 and 7.5 USD per 1M tokens are 3 and 7.5 micro-dollars per token, rounded up once per call.
+    expect(entry!.costMicroUsd).toBe(Math.ceil(entry!.promptTokens * 3 + entry!.completionTokens * 7.5));
+  });
+
+  it('refuses a bad price, a half-given one, or one without a model, with exit code 2', async () => {
+    expect((await price('llama-local', '--input-usd-per-1m', 'free', '--output-usd-per-1m', '1')).code).toBe(2);
+    expect((await price('llama-local', '--input-usd-per-1m', '1')).code).toBe(2);
+    expect((await price('--input-usd-per-1m', '1', '--output-usd-per-1m', '1')).code).toBe(2);
+    const tooDear = await price('llama-local', '--input-usd-per-1m', '20000', '--output-usd-per-1m', '1');
+    expect(tooDear.code).toBe(2);
+    expect(tooDear.stderr).toContain('input_usd_per_1m');
+  });
+});
