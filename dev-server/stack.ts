@@ -25,7 +25,7 @@ import {
 import { isModelServerHealthy } from './model-server/health';
 import { DEV_MODEL_SERVER_KEY } from './model-server/server';
 import { demoModelKeys } from './vault-seed';
-import { createDevRootToken, DEMO_TENANTS, findOrBuildVault, isVaultHealthy, seedVault, startVaultDevServer, vaultAddress, waitForVault } from './vault';
+import { DEMO_TENANTS, findOrBuildVault, isVaultHealthy, seedVault, startVaultServer, unsealVault, vaultAddress, waitForVault } from './vault';
 import { isStsHealthy } from './sts/is-sts-healthy';
 import { findOrBuildTemporal, isTemporalHealthy, startTemporalServer, waitForTemporal } from './temporal';
 
@@ -242,7 +242,7 @@ function recordPart(stateDir: string, part: Partial<StackFile>): void {
   if (current) writeStackFile(stateDir, { ...current, ...part });
 }
 
-/** The Vault dev server keeps its data in memory, so every start seeds it again (KV v2, AppRole, Transit, policies). */
+/** Vault keeps its data in the state folder; every start unseals it and seeds it (idempotently). */
 async function startVault(
   env: StewardEnv,
   logsDir: string,
@@ -255,10 +255,18 @@ async function startVault(
   if (previous && previous.address === address && (await isVaultHealthy(address))) return previous;
   // A Vault this stack did not start cannot be used: its root token is unknown.
   if (await isPortOpen(env.STEWARD_VAULT_PORT)) throw new Error(`port ${env.STEWARD_VAULT_PORT} is taken by another process: set STEWARD_VAULT_PORT`);
-  const rootToken = createDevRootToken();
   const logFile = join(logsDir, 'vault.log');
-  log(`starting Vault on ${address}`);
-  const vault = { address, root_token: rootToken, binary, pid: startVaultDevServer({ binary, port: env.STEWARD_VAULT_PORT, logFile, rootToken }) };
+  const dataDir = join(env.STEWARD_STATE_DIR, 'vault');
+  log(`starting Vault on ${address} (data in ${dataDir})`);
+  const pid = startVaultServer({ binary, port: env.STEWARD_VAULT_PORT, logFile, dataDir });
+  let rootToken: string;
+  try {
+    rootToken = await unsealVault(address, dataDir, logFile);
+  } catch (error) {
+    await stopProcess(pid, 'SIGTERM');
+    throw error;
+  }
+  const vault = { address, root_token: rootToken, binary, pid };
   onStart(vault);
   await waitForVault(address, logFile);
   await seedVault({ address, rootToken, tenants: DEMO_TENANTS });

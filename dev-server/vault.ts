@@ -1,6 +1,9 @@
-// The local stack's Vault: a dev server on loopback (in memory, unsealed, with a known root token).
-// Its state is lost on stop, so the stack seeds it again (see vault-seed.ts) on every start.
-import { randomBytes } from 'node:crypto';
+// The local stack's Vault: a single-node server on loopback with file storage in the stack's state folder, so
+// its keys and secrets survive a restart. The stack seeds it (see vault-seed.ts) on every start; seeding is
+// idempotent.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
 import { spawnDetached, waitFor } from './processes';
 
 export { findOrBuildVault, VAULT_VERSION } from './vault-binary';
@@ -8,41 +11,79 @@ export { DEMO_TENANTS, seedVault, type SeedVaultOptions, type SeededTenant, type
 
 export const VAULT_DEFAULT_PORT = 8200;
 
-export interface VaultDevServerOptions {
+export interface VaultServerOptions {
   binary: string;
   port: number;
   logFile: string;
-  /** The dev root token; for local use only. */
-  rootToken: string;
+  /** Where Vault keeps its (encrypted) storage and the stack keeps its unseal key: the stack's state folder. */
+  dataDir: string;
 }
 
 export function vaultAddress(port: number): string {
   return `http://127.0.0.1:${port}`;
 }
 
-/** A fresh root token for a dev server, so no fixed credential is baked into the project. */
-export function createDevRootToken(): string {
-  return `steward-dev-${randomBytes(12).toString('hex')}`;
+/**
+ * Starts Vault detached with file storage under `dataDir`, and returns its pid. Unlike `vault server -dev`, its
+ * data (Transit keys above all) survives a restart of the stack: payloads and user tokens sealed before a
+ * restart still open after it. `unsealVault` initialises it once and unseals it on every start.
+ */
+export function startVaultServer(options: VaultServerOptions): number {
+  mkdirSync(join(options.dataDir, 'storage'), { recursive: true });
+  const config = join(options.dataDir, 'vault.hcl');
+  writeFileSync(
+    config,
+    [
+      `storage "file" { path = ${JSON.stringify(join(options.dataDir, 'storage'))} }`,
+      `listener "tcp" {\n  address = "127.0.0.1:${options.port}"\n  tls_disable = true\n}`,
+      `api_addr = "${vaultAddress(options.port)}"`,
+      // mlock needs IPC_LOCK, which a developer's machine or container rarely grants; this is a local dev server.
+      'disable_mlock = true',
+      '',
+    ].join('\n'),
+  );
+  // The caller's VAULT_* settings are dropped so an operator's real Vault cannot leak into the dev server.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VAULT_')));
+  return spawnDetached({ command: options.binary, args: ['server', `-config=${config}`], logFile: options.logFile, env });
 }
 
-/** Starts the dev server detached and returns its pid; `waitForVault` tells when it answers. */
-export function startVaultDevServer(options: VaultDevServerOptions): number {
-  const args = [
-    'server',
-    '-dev',
-    `-dev-listen-address=127.0.0.1:${options.port}`,
-    // Otherwise the dev server writes its root token to ~/.vault-token, outside the stack's state folder.
-    '-dev-no-store-token',
-  ];
-  // The caller's VAULT_* settings are dropped so an operator's real Vault cannot leak into the dev server; the root
-  // token goes by environment rather than -dev-root-token-id, which would show it in every process listing.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VAULT_')));
-  return spawnDetached({
-    command: options.binary,
-    args,
-    logFile: options.logFile,
-    env: { ...env, VAULT_DEV_ROOT_TOKEN_ID: options.rootToken },
-  });
+const InitFile = z.object({ unseal_key: z.string().min(1), root_token: z.string().min(1) });
+const SealStatus = z.object({ initialized: z.boolean(), sealed: z.boolean() });
+
+/**
+ * Initialises Vault on its first start (one unseal key, kept with the root token in `dataDir`, readable by the
+ * owner only) and unseals it; returns the root token. For local development only: a real deployment keeps the
+ * unseal key elsewhere, or auto-unseals.
+ */
+export async function unsealVault(address: string, dataDir: string, logFile?: string): Promise<string> {
+  const initFile = join(dataDir, 'init.json');
+  await waitFor('Vault to listen', async () => (await readSealStatus(address)) !== undefined, 30_000, logFile);
+  if ((await readSealStatus(address))?.initialized === false) {
+    const answer = z
+      .object({ keys_base64: z.array(z.string()).length(1), root_token: z.string() })
+      .parse(await vaultPut(address, '/v1/sys/init', { secret_shares: 1, secret_threshold: 1 }));
+    writeFileSync(initFile, JSON.stringify({ unseal_key: answer.keys_base64[0], root_token: answer.root_token }), { mode: 0o600 });
+  }
+  if (!existsSync(initFile)) throw new Error(`Vault in ${dataDir} was initialised elsewhere: ${initFile} is missing (delete the folder to start afresh)`);
+  const keys = InitFile.parse(JSON.parse(readFileSync(initFile, 'utf8')));
+  if ((await readSealStatus(address))?.sealed !== false) await vaultPut(address, '/v1/sys/unseal', { key: keys.unseal_key });
+  return keys.root_token;
+}
+
+async function readSealStatus(address: string): Promise<z.infer<typeof SealStatus> | undefined> {
+  try {
+    const response = await fetch(`${address}/v1/sys/seal-status`, { signal: AbortSignal.timeout(2_000) });
+    return response.ok ? SealStatus.parse(await response.json()) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function vaultPut(address: string, path: string, body: unknown): Promise<unknown> {
+  const response = await fetch(`${address}${path}`, { method: 'PUT', body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  // Vault's answers to init and unseal carry key material: only the status is ever reported.
+  if (!response.ok) throw new Error(`Vault ${path} answered ${response.status}`);
+  return response.json();
 }
 
 /** True when Vault answers its health check as initialized, unsealed and active. */

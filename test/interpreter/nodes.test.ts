@@ -235,7 +235,8 @@ nodes:
     workflowId: `long-loop-${Date.now()}`,
     args: [{ workflow: definition.id, input: {}, continueAfterEvents: 20 }],
   });
-  expect(await handle.result()).toEqual({ i: 12, steps_seen: 1 });
+  // The result is encrypted with the tenant's key: read it through the tenant's client.
+  expect(await (await client.getRun(handle.workflowId)).result()).toEqual({ i: 12, steps_seen: 1 });
   const last = await handle.describe();
   expect(last.runId).not.toBe(handle.firstExecutionRunId);
   const history = await handle.fetchHistory();

@@ -1,4 +1,4 @@
-// Starts a real Vault dev server for a test file (on a free loopback port), seeded like the local stack's.
+// Starts a real Vault server for a test file (storage in a temporary folder) (on a free loopback port), seeded like the local stack's.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import createVaultClient from 'node-vault';
 import type NodeVault from 'node-vault';
 import { stopProcess } from '../../dev-server/processes';
-import { createDevRootToken, findOrBuildVault, seedVault, startVaultDevServer, vaultAddress, waitForVault, type SeededVault } from '../../dev-server/vault';
+import { findOrBuildVault, seedVault, startVaultServer, unsealVault, vaultAddress, waitForVault, type SeededVault } from '../../dev-server/vault';
 
 /** Long enough for a cold build of the vault binary on a fresh machine. */
 export const VAULT_START_TIMEOUT_MS = 30 * 60_000;
@@ -37,10 +37,10 @@ export async function startTestVault(tenants: readonly string[] = ['demo', 'acme
   const port = await findFreePort();
   const logDir = mkdtempSync(join(tmpdir(), 'steward-test-vault-'));
   const logFile = join(logDir, 'vault.log');
-  const rootToken = createDevRootToken();
   const address = vaultAddress(port);
-  const pid = startVaultDevServer({ binary, port, logFile, rootToken });
+  const pid = startVaultServer({ binary, port, logFile, dataDir: join(logDir, 'vault') });
   try {
+    const rootToken = await unsealVault(address, join(logDir, 'vault'), logFile);
     await waitForVault(address, logFile);
     const seeded = await seedVault({ address, rootToken, tenants });
     const root = createVaultClient({ endpoint: address, token: rootToken, requestOptions: { timeout: 5_000 } });
@@ -56,6 +56,7 @@ export async function startTestVault(tenants: readonly string[] = ['demo', 'acme
     };
   } catch (error) {
     await stopProcess(pid);
+    rmSync(logDir, { recursive: true, force: true });
     throw error;
   }
 }
