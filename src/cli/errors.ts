@@ -1,5 +1,6 @@
 // CLI exit codes (0 ok, 1 failure, 2 bad usage or bad input) and how errors are shown.
 import { INPUT_ERROR_CODES, isStewardError } from '../errors';
+import { TokenInvalidError } from '../identity/errors';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -13,6 +14,8 @@ export class UsageError extends Error {
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return EXIT_BAD_INPUT;
   if (isStewardError(error) && INPUT_ERROR_CODES.has(error.code)) return EXIT_BAD_INPUT;
+  // A refused user token is bad input, except an identity provider that could not be reached.
+  if (error instanceof TokenInvalidError && !error.retryable) return EXIT_BAD_INPUT;
   return EXIT_FAILURE;
 }
 

@@ -2,7 +2,8 @@
 // a token revoked mid-run, a fresh token from the wrong user, self-approval — and a canary scan proving neither the
 // user's token nor any exchanged token reaches raw history, the worker's logs, the audit trail or a database row.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
@@ -12,7 +13,7 @@ import { readStackFile } from '../../src/config/stack-file';
 import { StewardClient, type RunHandle } from '../../src/client';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import type { TenantId } from '../../src/tenancy/tenant-id';
-import { STEWARD_BIN } from '../support/cli';
+import { runCli, STEWARD_BIN } from '../support/cli';
 import { historyText } from '../support/history-text';
 import { createTestTenant, processExit, stsUrl, temporalCli, testConfig } from '../support/stack';
 
@@ -196,6 +197,24 @@ test('a misconfigured agent (wrong client secret) fails the step at once: no hum
   // The agent's credentials are first used to introspect the user token: that is where the server refuses them.
   const refusal = (await client.listAuditEvents({ workflowId: run.workflowId })).find((event) => event.type === 'oauth.introspection');
   expect(refusal).toMatchObject({ userId: 'alice', agentId: 'expense-misconfigured', payload: { outcome: 'denied', error_code: 'invalid_client' } });
+});
+
+test('`steward run --user-token -` reads the token from stdin; a refused token exits 2 and says why, without the token', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'steward-expense-')), 'expense.yaml');
+  writeFileSync(file, exampleFor(api.url));
+  const args = ['run', file, '--tenant', tenant, '--input', '{"amount": 75, "description": "books"}', '--wait', '--json', '--user-token', '-'];
+  const token = await userToken('alice');
+  const ran = await runCli(args, { stdin: token });
+  expect(ran.stderr).toBe('');
+  const summary = JSON.parse(ran.stdout) as { workflow_id: string; status: string; result: { submitted_by: string } };
+  expect(summary).toMatchObject({ status: 'COMPLETED', result: { submitted_by: 'alice' } });
+  runs.push(await client.getRun(summary.workflow_id));
+
+  const foreign = (await mintDevToken(stsUrl(), { user: 'alice', tenant: 'someone-else' })).accessToken;
+  const refused = await runCli(args, { stdin: foreign });
+  expect(refused.code).toBe(2);
+  expect(refused.stderr).toMatch(/belongs to another tenant/);
+  expect(refused.stderr).not.toContain(foreign.slice(-24));
 });
 
 test('a forged or other-tenant user token is refused at start, before any run exists', async () => {

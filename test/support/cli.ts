@@ -19,7 +19,7 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`steward ${args.join(' ')} timed out\n${stderr}`));
+      reject(new Error(`steward ${args.join(' ')} timed out\n${stderr}\nstdout: ${stdout}`));
     }, options.timeoutMs ?? 90_000);
     child.on('error', reject);
     child.on('close', (code) => {
