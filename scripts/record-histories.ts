@@ -5,6 +5,7 @@
 // --workflows-rev records with workflows/ as of a git revision (e.g. HEAD) instead of the working tree.
 import { homedir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { isStsHealthy } from '../dev-server/sts';
 import { StewardClient } from '../src/client';
@@ -16,6 +17,7 @@ import { namespaceForTenant, type TenantId } from '../src/tenancy/tenant-id';
 import { deleteTenant } from '../src/tenancy/tenant-service';
 import { createSharedActivityDeps } from '../src/worker/shared-deps';
 import { createTenantWorker } from '../src/worker/tenant-worker';
+import { decodeHistoryPayloads } from '../test/replay/decode-history';
 import { historyToJson } from '../test/replay/history-json';
 import { SCENARIOS, type RecordedRun, type RecordingContext } from '../test/replay/recording/scenarios';
 import { assertShareable, sanitizeHistory } from '../test/replay/recording/sanitize-history';
@@ -60,13 +62,13 @@ async function recordAll(config: RuntimeConfig, tenant: TenantId, stsUrl: string
     Connection.connect(loadConnectionOptions(config.localTemporalAddress)),
   ]);
   const temporal = new Client({ connection, namespace: namespaceForTenant(tenant, config.env.STEWARD_NAMESPACE_PREFIX) });
-  const context: RecordingContext = { client, temporal, target, tenant, stsUrl };
+  const context: RecordingContext & { codecs: readonly PayloadCodec[] } = { client, temporal, target, tenant, stsUrl, codecs: worker.codecs };
   try {
     const histories: RecordedHistory[] = [];
     for (const scenario of SCENARIOS) {
       const started = Date.now();
       const runs = await scenario.record(context);
-      for (const run of runs) histories.push(await fetchSanitized(temporal, run));
+      for (const run of runs) histories.push(await fetchSanitized(temporal, run, context.codecs));
       console.log(`recorded ${scenario.name} (${runs.map((r) => r.name).join(', ')}) in ${Date.now() - started} ms`);
     }
     return histories;
@@ -79,13 +81,19 @@ async function recordAll(config: RuntimeConfig, tenant: TenantId, stsUrl: string
 }
 
 /** A tenant worker as production runs it, but on the given bundle. */
-async function startWorker(config: RuntimeConfig, tenant: TenantId, bundle: WorkflowBundleWithSourceMap): Promise<{ stop(): Promise<void> }> {
+async function startWorker(
+  config: RuntimeConfig,
+  tenant: TenantId,
+  bundle: WorkflowBundleWithSourceMap,
+): Promise<{ codecs: readonly PayloadCodec[]; stop(): Promise<void> }> {
   const connection = await NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress));
   const pool = createPool(config.appDatabaseUrl, { max: 4 });
   const namespace = namespaceForTenant(tenant, config.env.STEWARD_NAMESPACE_PREFIX);
-  const worker = await createTenantWorker({ connection, bundle, pool, tenant, namespace, shared: createSharedActivityDeps(config, pool, console) });
+  const shared = createSharedActivityDeps(config, pool, console);
+  const worker = await createTenantWorker({ connection, bundle, pool, tenant, namespace, shared });
   const running = worker.run();
   return {
+    codecs: worker.options.loadedDataConverter.payloadCodecs,
     async stop() {
       worker.shutdown();
       await running;
@@ -95,8 +103,9 @@ async function startWorker(config: RuntimeConfig, tenant: TenantId, bundle: Work
   };
 }
 
-async function fetchSanitized(temporal: Client, run: RecordedRun): Promise<RecordedHistory> {
+async function fetchSanitized(temporal: Client, run: RecordedRun, codecs: readonly PayloadCodec[]): Promise<RecordedHistory> {
   const history = await temporal.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+  await decodeHistoryPayloads(history, codecs);
   const json = sanitizeHistory(historyToJson(history)) as RecordedHistory['json'];
   assertShareable(run.name, json, [findProjectRoot(), homedir()]);
   return { run: run.name, workflowId: run.workflowId, json };
