@@ -8,11 +8,12 @@ import { mintDevToken } from '../../dev-server/sts';
 import { loadRuntimeConfig, type RuntimeConfig } from '../../src/config/runtime';
 import { createPool } from '../../src/db/pool';
 import { StewardClient } from '../../src/client';
-import { loadConnectionOptions, TASK_QUEUE } from '../../src/temporal/connection';
+import { loadConnectionOptions } from '../../src/temporal/connection';
 import { assertTenantId, namespaceForTenant } from '../../src/tenancy/tenant-id';
 import { createTenant, deleteTenant } from '../../src/tenancy/tenant-service';
 import { createWorkflowBundle } from '../../src/worker/bundle';
 import { createSharedActivityDeps } from '../../src/worker/shared-deps';
+import { createTenantWorker } from '../../src/worker/tenant-worker';
 import { integerArgument } from './support/arguments';
 import { startNoopTarget } from './support/noop-http-target';
 
@@ -60,10 +61,11 @@ async function bench(config: RuntimeConfig, tenant: ReturnType<typeof assertTena
     bundleWorkflowCode({ workflowsPath: require.resolve('./support/bare-signal-workflows'), logger: SILENT }),
   ]);
   const pool = createPool(config.appDatabaseUrl);
-  const activities = createActivities({ ...createSharedActivityDeps(config, pool, console), pool, tenant });
+  const shared = createSharedActivityDeps(config, pool, console);
+  // Steward's own worker, codec included, as production runs it; the baseline is Temporal alone.
   const workers = await Promise.all([
-    Worker.create({ connection, namespace, taskQueue: TASK_QUEUE, workflowBundle: productionBundle, activities }),
-    Worker.create({ connection, namespace, taskQueue: BARE_QUEUE, workflowBundle: bareBundle, activities }),
+    createTenantWorker({ connection, bundle: productionBundle, pool, tenant, namespace, shared }),
+    Worker.create({ connection, namespace, taskQueue: BARE_QUEUE, workflowBundle: bareBundle, activities: createActivities({ ...shared, pool, tenant }) }),
   ]);
   const running = workers.map((worker) => worker.run());
   const client = new Client({ connection: clientConnection, namespace });
@@ -88,6 +90,7 @@ async function bench(config: RuntimeConfig, tenant: ReturnType<typeof assertTena
   } finally {
     for (const worker of workers) worker.shutdown();
     await Promise.all(running);
+    shared.keyrings.close();
     await pool.end();
     await steward.close();
     await clientConnection.close();
@@ -98,13 +101,13 @@ async function bench(config: RuntimeConfig, tenant: ReturnType<typeof assertTena
 
 /** From the moment the decision is sent to the moment the next step's activity starts (server event time). */
 async function approvalLatency(client: Client, steward: StewardClient, token: string, target: string, i: number): Promise<number> {
+  // Through the tenant's client: payloads, the signal included, are encrypted as in production.
   const run = await steward.start({ workflow: 'bench-approval', workflowId: `bench-approval-${i}`, input: { target } });
-  const handle = client.workflow.getHandle(run.workflowId);
-  while ((await handle.query<{ status: string }>('state')).status !== 'awaiting_approval') await sleep(5);
+  while ((await run.query<{ status: string }>('state')).status !== 'awaiting_approval') await sleep(5);
   const sent = Date.now();
-  await handle.signal('approval', { decision: 'approve', token });
-  await handle.result();
-  return (await activityStartedAt(handle, 'runTool')) - sent;
+  await run.signal('approval', { decision: 'approve', token });
+  await run.result();
+  return (await activityStartedAt(client.workflow.getHandle(run.workflowId), 'runTool')) - sent;
 }
 
 async function bareLatency(client: Client, target: string, i: number): Promise<number> {
