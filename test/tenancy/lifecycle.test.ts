@@ -20,6 +20,9 @@ async function partitionsOf(tenant: string): Promise<string[]> {
   return rows.map((row) => row.relname);
 }
 
+/** Every table that holds tenant data, each partitioned per tenant (sorted as pg_class lists them). */
+const TENANT_SCOPED_TABLES = ['approvals', 'audit_events', 'codec_keys', 'definitions', 'llm_ledger', 'pii_vault', 'runs', 'user_tokens'];
+
 test('tenant create is idempotent and makes the namespace and one partition per tenant-scoped table', async () => {
   const id = uniqueTenant('lc-create');
   const first = await runCli(['tenant', 'create', id, '--name', 'Lifecycle Co', '--json']);
@@ -27,7 +30,7 @@ test('tenant create is idempotent and makes the namespace and one partition per 
   expect(JSON.parse(first.stdout)).toEqual({ id, namespace: id, status: 'active' });
   expect((await runCli(['tenant', 'create', id])).stdout).toContain(`tenant ${id}: active, namespace ${id} (exists)`);
   const suffix = id.replace(/-/g, '_');
-  expect(await partitionsOf(id)).toEqual([`approvals_t_${suffix}`, `audit_events_t_${suffix}`, `definitions_t_${suffix}`, `runs_t_${suffix}`]);
+  expect(await partitionsOf(id)).toEqual(TENANT_SCOPED_TABLES.map((table) => `${table}_t_${suffix}`));
   const listed = JSON.parse((await runCli(['tenant', 'list', '--json'])).stdout);
   expect(listed).toContainEqual({ id, name: 'Lifecycle Co', status: 'active', namespace: id });
 });
@@ -78,7 +81,7 @@ test('delete refuses while runs are open, and with --force drops partitions and 
   expect(deleted.code).toBe(0);
   const report = JSON.parse(deleted.stdout);
   expect(report).toMatchObject({ tenant: id, namespace: id, namespaceDeleted: true, openRunsEnded: 1 });
-  expect(report.partitions).toHaveLength(4);
+  expect(report.partitions).toHaveLength(TENANT_SCOPED_TABLES.length);
   expect(await partitionsOf(id)).toEqual([]);
   await expect(StewardClient.connect({ tenant: id })).rejects.toMatchObject({ code: 'TENANT_NOT_FOUND' });
 });
