@@ -103,8 +103,8 @@ describe('the database as the second wall (raw SQL as the application role)', ()
     await owner.connect();
     const present = await owner.query(`SELECT count(*)::int AS n FROM definitions WHERE tenant_id = $1`, [acme]).finally(() => owner.end());
     expect(present.rows[0].n).toBeGreaterThan(0);
-    for (const table of ['definitions', 'runs', 'audit_events', 'approvals']) {
-      expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(0);
+    for (const table of await tenantScopedTables()) {
+      expect({ table, rows: (await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n }).toEqual({ table, rows: 0 });
     }
     await expect(
       db.query(`INSERT INTO definitions (tenant_id, workflow_id, version, content_hash, definition, source) VALUES ($1, 'x', 1, 'h', '{}', '')`, [acme]),
@@ -126,6 +126,16 @@ describe('the database as the second wall (raw SQL as the application role)', ()
     expect((await b.getDefinition('hello')).workflowId).toBe('hello');
   });
 
+  test('every tenant-scoped table (user tokens, codec keys, PII vault and ledger included) has RLS enabled and forced', async () => {
+    const tables = await tenantScopedTables();
+    expect(tables).toEqual(expect.arrayContaining(['definitions', 'runs', 'audit_events', 'approvals', 'user_tokens', 'codec_keys', 'llm_ledger', 'pii_vault']));
+    const { rows } = await db.query<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }>(
+      `SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY($1) ORDER BY relname`,
+      [tables],
+    );
+    expect(rows).toEqual([...tables].sort().map((relname) => ({ relname, relrowsecurity: true, relforcerowsecurity: true })));
+  });
+
   test("a tenant's partition cannot be addressed directly, RLS cannot be switched off, and tables cannot be dropped", async () => {
     await expect(db.query(`SELECT * FROM definitions_t_${acme.replace(/-/g, '_')}`)).rejects.toThrow(/permission denied/);
     await db.query('SET row_security = off');
@@ -133,6 +143,17 @@ describe('the database as the second wall (raw SQL as the application role)', ()
     await expect(db.query('DROP TABLE definitions')).rejects.toThrow(/must be owner/);
   });
 });
+
+/** The registry of tenant-scoped tables (the operator's connection: the application role cannot read it). */
+async function tenantScopedTables(): Promise<string[]> {
+  const db = new PgClient({ connectionString: config.databaseUrl });
+  await db.connect();
+  try {
+    return (await db.query<{ name: string }>('SELECT name FROM tenant_scoped_tables ORDER BY name')).rows.map((row) => row.name);
+  } finally {
+    await db.end();
+  }
+}
 
 async function bHandle(workflowId: string) {
   // The handle is built without describing first, so each API call itself is what reaches the server.
