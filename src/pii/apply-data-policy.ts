@@ -29,7 +29,12 @@ interface Walker {
   readonly fields: Set<string>;
   readonly replace: Replacer;
   readonly mode: DataPolicy['redaction_mode'];
+  /** Each distinct key redacted once: records in one document repeat the same keys thousands of times. */
+  readonly redactedKeys: Map<string, string>;
 }
+
+// Enough for any schema; a document keyed by data (emails, ids) stops filling it and redacts the rest each time.
+const MAX_REDACTED_KEYS = 4096;
 
 function isPlainObject(value: object): value is Record<string, unknown> {
   const proto = Object.getPrototypeOf(value);
@@ -58,6 +63,15 @@ function redactString(text: string, walker: Walker): string {
   return redactDetected(text, (t) => walker.detector.detect(t), 'remove', walker.replace);
 }
 
+function redactKey(key: string, walker: Walker): string {
+  let redacted = walker.redactedKeys.get(key);
+  if (redacted === undefined) {
+    redacted = redactString(key, walker);
+    if (walker.redactedKeys.size < MAX_REDACTED_KEYS) walker.redactedKeys.set(key, redacted);
+  }
+  return redacted;
+}
+
 // Long integers may be phone or card numbers stored as numbers; shorter ones cannot be any PII we detect.
 function redactNumber(value: number, walker: Walker): Walked {
   if (!Number.isInteger(value) || Math.abs(value) < 1_000_000) return value;
@@ -68,26 +82,27 @@ function redactNumber(value: number, walker: Walker): Walked {
 }
 
 function walk(value: unknown, pointer: string, inField: boolean, walker: Walker): Walked {
-  const whole = inField || walker.fields.has(pointer);
+  const whole = inField || (walker.fields.size > 0 && walker.fields.has(pointer));
   if (typeof value === 'string') return whole ? redactWhole(value, walker) : redactString(value, walker);
   if (typeof value === 'number') return whole ? redactWhole(String(value), walker) : redactNumber(value, walker);
   if (typeof value === 'boolean' || typeof value === 'bigint') return whole ? redactWhole(String(value), walker) : value;
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     const out: unknown[] = [];
-    value.forEach((item, i) => {
-      const walked = walk(item, walker.fields.size > 0 ? appendPointer(pointer, i) : pointer, whole, walker);
+    for (let i = 0; i < value.length; i++) {
+      const walked = walk(value[i], walker.fields.size > 0 ? appendPointer(pointer, i) : pointer, whole, walker);
       if (walked !== REMOVED) out.push(walked);
-    });
+    }
     return out;
   }
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
-  // Object.keys rather than Object.entries: no pair array per property on documents with millions of them
-  for (const key of Object.keys(value)) {
+  // for-in rather than Object.keys or entries: no array per object on documents with millions of them (a plain
+  // object inherits no enumerable property)
+  for (const key in value) {
     const walked = walk(value[key], walker.fields.size > 0 ? appendPointer(pointer, key) : pointer, whole, walker);
     // keys are data too (maps keyed by email); a colliding redacted key keeps the later entry
-    if (walked !== REMOVED) out[redactString(key, walker)] = walked;
+    if (walked !== REMOVED) out[redactKey(key, walker)] = walked;
   }
   return out;
 }
@@ -99,6 +114,7 @@ function createWalker(value: unknown, policy: DataPolicy, replace: Replacer): Wa
     fields: findPiiFieldPointers(value, policy.pii_fields),
     replace,
     mode: policy.redaction_mode,
+    redactedKeys: new Map(),
   };
 }
 
@@ -145,6 +161,6 @@ export async function applyDataPolicy(value: unknown, policy: DataPolicy, contex
   });
   walk(value, '', false, walker);
   const tokens = await tokenizeAll(pairs, tokenizer);
-  const final: Walker = { ...walker, replace: (type, text) => tokens.get(keyOf(type, text))! };
+  const final: Walker = { ...walker, replace: (type, text) => tokens.get(keyOf(type, text))!, redactedKeys: new Map() };
   return finish(walk(value, '', false, final));
 }

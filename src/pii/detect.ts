@@ -1,6 +1,6 @@
 // The detection entry point: compiles the chosen detectors once and returns ordered, non-overlapping spans.
 import { BUILTIN_DETECTORS, type BuiltinDetector, type CustomDetector } from './policy';
-import type { DetectFn, PiiSpan } from './types';
+import type { PiiSpan } from './types';
 import { detectEmails } from './detectors/email';
 import { createPhoneDetector, type PhoneOptions } from './detectors/phone';
 import { detectSsns } from './detectors/ssn';
@@ -10,7 +10,7 @@ import { detectIpAddresses } from './detectors/ip-address';
 import { createCustomDetector } from './detectors/custom';
 import { findMarkers } from './markers';
 import { resolveOverlaps } from './resolve-overlaps';
-import { hasDigit, mayHoldPhone, mayHoldSsn } from './pre-checks';
+import { createNumberRuns, findNumberRuns, type NumberRuns } from './number-runs';
 
 export interface DetectOptions {
   /** Built-in detectors to run; all of them when omitted. */
@@ -27,29 +27,21 @@ export interface PiiDetector {
 const MAX_CACHED_DETECTORS = 64;
 const cache = new Map<string, PiiDetector>();
 
-type DigitDetector = Exclude<BuiltinDetector, 'email'>;
+type DigitDetectorName = Exclude<BuiltinDetector, 'email'>;
+/** A detector that needs a digit: it searches where one scan of the text found numbers and adds to `spans`. */
+type DigitDetector = (text: string, runs: NumberRuns, spans: PiiSpan[]) => void;
 
-function isDigitDetector(name: BuiltinDetector): name is DigitDetector {
+function isDigitDetector(name: BuiltinDetector): name is DigitDetectorName {
   return name !== 'email';
 }
 
-interface Builtin {
-  readonly detect: DetectFn;
-  /** False when a cheap check shows no match is possible, so the detector need not look. */
-  readonly canMatch: (text: string) => boolean;
-}
-
-const ALWAYS = (): boolean => true;
-
-// Each check asks for the fewest digits the detector's shortest candidate holds, so skipping never loses a match.
-function createDigitBuiltin(name: DigitDetector, options: DetectOptions): Builtin {
+function createDigitDetector(name: DigitDetectorName, options: DetectOptions): DigitDetector {
   switch (name) {
-    case 'phone': return { detect: createPhoneDetector(options.phone), canMatch: mayHoldPhone };
-    case 'ssn': return { detect: detectSsns, canMatch: mayHoldSsn };
-    // cards, IBANs and IPs: the detector's own candidate pattern rejects a text as cheaply as a check would
-    case 'credit_card': return { detect: detectCreditCards, canMatch: ALWAYS };
-    case 'iban': return { detect: detectIbans, canMatch: ALWAYS };
-    case 'ip_address': return { detect: detectIpAddresses, canMatch: ALWAYS };
+    case 'phone': return createPhoneDetector(options.phone);
+    case 'ssn': return detectSsns;
+    case 'credit_card': return detectCreditCards;
+    case 'iban': return (text, _runs, spans) => detectIbans(text, spans);
+    case 'ip_address': return detectIpAddresses;
   }
 }
 
@@ -64,21 +56,24 @@ function pushAll(into: PiiSpan[], spans: readonly PiiSpan[]): void {
 export function createPiiDetector(options: DetectOptions = {}): PiiDetector {
   const names = [...new Set(options.detectors ?? BUILTIN_DETECTORS)];
   const email = names.includes('email') ? detectEmails : undefined;
-  // every built-in but email needs a digit; text without one skips them all
-  const needsDigit = names.filter(isDigitDetector).map((n) => createDigitBuiltin(n, options));
+  const digitDetectors = names.filter(isDigitDetector).map((n) => createDigitDetector(n, options));
   const custom = (options.customDetectors ?? []).map(createCustomDetector);
+  // Refilled for each text, so scanning allocates nothing once grown. Detection is synchronous: one
+  // detector's scratch is never used by two calls at once.
+  const runs = createNumberRuns();
   return {
     detect(text: string): PiiSpan[] {
       if (text.length < 3) return [];
-      const spans: PiiSpan[] = [];
-      if (email !== undefined && text.indexOf('@') !== -1) pushAll(spans, email(text));
-      for (const detect of custom) pushAll(spans, detect(text));
-      if (needsDigit.length > 0 && hasDigit(text)) {
-        for (const builtin of needsDigit) if (builtin.canMatch(text)) pushAll(spans, builtin.detect(text));
+      const found: PiiSpan[] = [];
+      if (email !== undefined && text.indexOf('@') !== -1) email(text, found);
+      for (let i = 0; i < custom.length; i++) pushAll(found, custom[i]!(text));
+      // every built-in but email needs a digit; one scan tells them all where the numbers are
+      if (digitDetectors.length > 0 && findNumberRuns(text, runs)) {
+        for (let i = 0; i < digitDetectors.length; i++) digitDetectors[i]!(text, runs, found);
       }
-      if (spans.length === 0) return spans;
+      if (found.length === 0) return found;
       const markers = findMarkers(text);
-      return resolveOverlaps(markers.length === 0 ? spans : spans.filter((s) => !overlapsAny(s, markers)));
+      return resolveOverlaps(markers.length === 0 ? found : found.filter((s) => !overlapsAny(s, markers)));
     },
   };
 }

@@ -6,8 +6,11 @@ import { detectPii, type DetectOptions } from './detect';
 import { maskValue } from './mask';
 import { assertHmacKey, hashValue } from './hash';
 
-/** What one detected value becomes. */
-export type Replacer = (type: PiiType, value: string) => string;
+/**
+ * What one detected value becomes. `text` and `start`, when given, say where the value was cut from (`value` is
+ * `text.slice(start, start + value.length)`), for a replacer that reads the text rather than the slice.
+ */
+export type Replacer = (type: PiiType, value: string, text?: string, start?: number) => string;
 
 export type SyncRedactionMode = Exclude<RedactionMode, 'tokenize'>;
 
@@ -38,13 +41,15 @@ export function createReplacer(mode: SyncRedactionMode, context: ReplacerContext
  */
 export function replaceSpans(text: string, spans: readonly PiiSpan[], replace: Replacer): string {
   if (spans.length === 0) return text;
-  const parts: string[] = [];
+  const parts = new Array<string>(2 * spans.length + 1);
   let cursor = 0;
-  for (const span of spans) {
-    parts.push(text.slice(cursor, span.start), replace(span.type, text.slice(span.start, span.end)));
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
+    parts[2 * i] = text.slice(cursor, span.start);
+    parts[2 * i + 1] = replace(span.type, text.slice(span.start, span.end), text, span.start);
     cursor = span.end;
   }
-  parts.push(text.slice(cursor));
+  parts[2 * spans.length] = text.slice(cursor);
   return parts.join('');
 }
 

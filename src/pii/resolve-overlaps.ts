@@ -28,25 +28,57 @@ function resolveCluster(cluster: PiiSpan[], out: PiiSpan[]): void {
     return;
   }
   const kept: PiiSpan[] = [];
-  for (const span of [...cluster].sort(compareForKeeping)) {
+  for (const span of cluster.sort(compareForKeeping)) {
     if (kept.every((k) => span.end <= k.start || span.start >= k.end)) kept.push(span);
   }
   out.push(...kept.sort((a, b) => a.start - b.start));
 }
 
+function byPosition(a: PiiSpan, b: PiiSpan): number {
+  return a.start - b.start || b.end - a.end;
+}
+
+/** Whether each span of `sorted` ends at or before the next one starts. */
+function isDisjoint(sorted: readonly PiiSpan[]): boolean {
+  for (let i = 1; i < sorted.length; i++) if (sorted[i]!.start < sorted[i - 1]!.end) return false;
+  return true;
+}
+
+// A text holds a handful of spans: below this many, insertion sort beats the built-in one and its scratch copy.
+const INSERTION_SORT_LIMIT = 16;
+
+function isNonEmpty(span: PiiSpan): boolean {
+  return span.end > span.start;
+}
+
+/** A copy of the non-empty spans ordered by start, longest first; stable, like `Array.prototype.sort`. */
+function sortedByPosition(spans: readonly PiiSpan[]): PiiSpan[] {
+  const sorted = spans.every(isNonEmpty) ? spans.slice() : spans.filter(isNonEmpty);
+  if (sorted.length > INSERTION_SORT_LIMIT) return sorted.sort(byPosition);
+  for (let i = 1; i < sorted.length; i++) {
+    const span = sorted[i]!;
+    let at = i;
+    for (; at > 0 && byPosition(sorted[at - 1]!, span) > 0; at--) sorted[at] = sorted[at - 1]!;
+    sorted[at] = span;
+  }
+  return sorted;
+}
+
 export function resolveOverlaps(spans: readonly PiiSpan[]): PiiSpan[] {
-  const sorted = spans.filter((s) => s.end > s.start).sort((a, b) => a.start - b.start || b.end - a.end);
+  const sorted = sortedByPosition(spans);
+  // the common case: nothing overlaps, so there is nothing to choose
+  if (isDisjoint(sorted)) return sorted;
   const out: PiiSpan[] = [];
-  let cluster: PiiSpan[] = [];
+  let clusterStart = 0;
   let clusterEnd = -1;
-  for (const span of sorted) {
-    if (span.start >= clusterEnd && cluster.length > 0) {
-      resolveCluster(cluster, out);
-      cluster = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const span = sorted[i]!;
+    if (span.start >= clusterEnd && i > clusterStart) {
+      resolveCluster(sorted.slice(clusterStart, i), out);
+      clusterStart = i;
     }
-    cluster.push(span);
     clusterEnd = Math.max(clusterEnd, span.end);
   }
-  if (cluster.length > 0) resolveCluster(cluster, out);
+  if (sorted.length > clusterStart) resolveCluster(sorted.slice(clusterStart), out);
   return out;
 }

@@ -3,6 +3,7 @@
 import type { PiiSpan } from '../types';
 import { isLuhnValid } from '../checksums';
 import { precededBy } from '../context';
+import { execInRuns, type NumberRuns } from '../number-runs';
 
 // Digit groups joined by one space or dash; validated per window below. The lookahead drops runs of fewer
 // than 13 digits, too short to hold a card, before a match is built for them (most digit runs are short).
@@ -10,6 +11,8 @@ const CANDIDATE = /(?<![\w./*\]-])(?=\d(?:[ -]?\d){12})\d+(?:[ -]\d+)*/g;
 const NOT_A_CARD = /\b(?:order|invoice|tracking|imei|serial|s\/n|sku|isbn|ticket|shipment|parcel|awb|booking|reference|ref|confirmation|conf|account|acct|iccid|meid|gtin|ean|upc|barcode|id|no)\b[^a-z]{0,6}$/;
 const IS_A_CARD = /card|visa|master|amex|american express|discover|jcb|diners|maestro|unionpay|credit|debit|\bcc\b|\bpan\b|payment|paid/;
 const CONTEXT_WINDOW = 32;
+const MIN_DIGITS = 13;
+const MAX_DIGITS = 19;
 
 type Brand = readonly [prefixFrom: number, prefixTo: number, minLength: number, maxLength: number];
 
@@ -41,53 +44,80 @@ const BRANDS: readonly Brand[] = [
   [979200, 979299, 16, 16], // Troy
 ];
 
-export function hasKnownIssuer(digits: string): boolean {
-  const prefix = Number(digits.slice(0, 6));
-  const length = digits.length;
-  if (digits[0] === '4') return length === 13 || length === 16 || length === 19;
+/** Whether a card number of `length` digits whose first six are `prefix` has an issuer that issues that length. */
+export function hasKnownIssuer(prefix: number, length: number): boolean {
+  if (prefix >= 400000 && prefix <= 499999) return length === 13 || length === 16 || length === 19;
   return BRANDS.some(([from, to, min, max]) => prefix >= from && prefix <= to && length >= min && length <= max);
 }
 
-/** Groups must be card-like (3 to 6 digits, the last may be shorter) and share one separator. */
-function hasCardGrouping(groups: readonly string[], separators: string): boolean {
-  if (groups.length === 1) return true;
-  if (new Set(separators).size > 1) return false;
-  return groups.every((g, i) => g.length <= 6 && (g.length >= 3 || i === groups.length - 1));
+/**
+ * A candidate run as digit groups, kept as offsets into the text: `[start, end)` of group k at 2k, 2k+1. Cards
+ * are judged in place, never by building digit strings, because most runs tried are not cards.
+ */
+function groupBounds(text: string, from: number, to: number): number[] {
+  const bounds = [from];
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 32 || code === 45) bounds.push(i, i + 1);
+  }
+  bounds.push(to);
+  return bounds;
 }
 
-function isCardNumber(digits: string): boolean {
-  return digits.length >= 13 && digits.length <= 19 && hasKnownIssuer(digits) && isLuhnValid(digits);
+/** The first six digits of the groups from `first` on, as a number. */
+function issuerPrefix(text: string, bounds: readonly number[], first: number): number {
+  let prefix = 0;
+  let taken = 0;
+  for (let i = bounds[2 * first]!; taken < 6; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 48 || code > 57) continue;
+    prefix = prefix * 10 + code - 48;
+    taken++;
+  }
+  return prefix;
+}
+
+/** Groups must be card-like (3 to 6 digits, the last may be shorter) and share one separator. */
+function hasCardGrouping(text: string, bounds: readonly number[], first: number, last: number): boolean {
+  if (first === last) return true;
+  const separator = text.charCodeAt(bounds[2 * first + 1]!);
+  for (let k = first; k <= last; k++) {
+    const length = bounds[2 * k + 1]! - bounds[2 * k]!;
+    if (length > 6 || (length < 3 && k !== last)) return false;
+    if (k < last && text.charCodeAt(bounds[2 * k + 1]!) !== separator) return false;
+  }
+  return true;
 }
 
 /** The last group index of the longest card number starting at group `first`, or -1. */
-function longestCardWindow(groups: readonly string[], separators: string, first: number): number {
-  let digits = '';
+function longestCardWindow(text: string, bounds: readonly number[], first: number): number {
+  const groups = bounds.length / 2;
+  let digits = 0;
+  let prefix = -1;
   let best = -1;
-  for (let j = first; j < groups.length && digits.length < 19; j++) {
-    digits += groups[j];
-    if (isCardNumber(digits) && hasCardGrouping(groups.slice(first, j + 1), separators.slice(first, j))) best = j;
+  for (let j = first; j < groups && digits < MAX_DIGITS; j++) {
+    digits += bounds[2 * j + 1]! - bounds[2 * j]!;
+    if (digits < MIN_DIGITS || digits > MAX_DIGITS) continue;
+    if (prefix === -1) prefix = issuerPrefix(text, bounds, first);
+    if (hasKnownIssuer(prefix, digits) && isLuhnValid(text, bounds[2 * first]!, bounds[2 * j + 1]!) && hasCardGrouping(text, bounds, first, j)) {
+      best = j;
+    }
   }
   return best;
 }
 
-export function detectCreditCards(text: string): PiiSpan[] {
-  const spans: PiiSpan[] = [];
+export function detectCreditCards(text: string, runs: NumberRuns, spans: PiiSpan[]): void {
   CANDIDATE.lastIndex = 0;
-  for (let m = CANDIDATE.exec(text); m !== null; m = CANDIDATE.exec(text)) {
-    const run = m[0];
-    const groups = run.split(/[ -]/);
-    const separators = run.replace(/\d/g, '');
+  for (let m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, 0); m !== null; m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, 0)) {
     // The run may glue a card to a neighbouring number ("4111 1111 1111 1111 12 25"): try group windows.
-    let offset = 0;
-    const starts = groups.map((g) => ((offset += g.length + 1), offset - g.length - 1));
-    for (let i = 0; i < groups.length; i++) {
-      const last = longestCardWindow(groups, separators, i);
+    const bounds = groupBounds(text, m.index, m.index + m[0].length);
+    for (let i = 0; i < bounds.length / 2; i++) {
+      const last = longestCardWindow(text, bounds, i);
       if (last === -1) continue;
-      const start = m.index + starts[i]!;
+      const start = bounds[2 * i]!;
       if (precededBy(text, start, CONTEXT_WINDOW, NOT_A_CARD) && !precededBy(text, start, CONTEXT_WINDOW, IS_A_CARD)) continue;
-      spans.push({ type: 'credit_card', start, end: m.index + starts[last]! + groups[last]!.length });
+      spans.push({ type: 'credit_card', start, end: bounds[2 * last + 1]! });
       i = last;
     }
   }
-  return spans;
 }

@@ -4,11 +4,10 @@
 import { isIPv6 } from 'node:net';
 import type { PiiSpan } from '../types';
 import { isDigit, isUrlHost, isWordChar, precededBy } from '../context';
+import { RUN_FIELDS, type NumberRuns } from '../number-runs';
 
 const IPV4_AT = /(?<![\w.*\]])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d|-[A-Za-z])/y;
-const DOTTED_DIGITS = /\.\d{1,3}\./g;
 const IPV6_AT = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![\w:])/y;
-const COLON_PAIR = /:[0-9A-Fa-f]{0,4}:/g;
 const VERSION_CONTEXT = /\b(?:version|ver|release|build|firmware|fw|sdk|api|oid|v)\.?\s*$/;
 
 function isOctet(part: string): boolean {
@@ -16,16 +15,32 @@ function isOctet(part: string): boolean {
 }
 
 // Prose has dots everywhere; an address's first dot sits one to three digits in and is followed by one to
-// three digits and another dot. The pattern is only tried just before such a dot, as with IPv6 below.
-function detectIpv4(text: string, spans: PiiSpan[]): void {
-  let from = 0;
+// three digits and another dot. The pattern is only tried just before such a dot, as with IPv6 below, and only
+// in number runs with the four digits and three dots an address holds.
+function detectIpv4(text: string, runs: NumberRuns, spans: PiiSpan[]): void {
+  for (let at = 0; at < runs.runCount * RUN_FIELDS; at += RUN_FIELDS) {
+    if (runs.runs[at + 3]! >= 3) detectIpv4InRun(text, runs.runs[at]!, runs.runs[at + 1]!, spans);
+  }
+}
+
+/** The index of the next `.` at or after `from` (before `end`) followed by one to three digits and a `.`, or -1. */
+function findDottedDigits(text: string, from: number, end: number): number {
+  for (let dot = text.indexOf('.', from); dot !== -1 && dot < end; dot = text.indexOf('.', dot + 1)) {
+    let digits = 0;
+    while (digits < 4 && isDigit(text.charCodeAt(dot + 1 + digits))) digits++;
+    if (digits >= 1 && digits <= 3 && text.charCodeAt(dot + 1 + digits) === 46) return dot;
+  }
+  return -1;
+}
+
+function detectIpv4InRun(text: string, runStart: number, runEnd: number, spans: PiiSpan[]): void {
+  let from = runStart;
   for (;;) {
-    DOTTED_DIGITS.lastIndex = from;
-    const dot = DOTTED_DIGITS.exec(text);
-    if (dot === null) return;
-    const m = matchBetween(IPV4_AT, text, Math.max(from, dot.index - 3), dot.index - 1);
+    const dot = findDottedDigits(text, from, runEnd);
+    if (dot === -1) return;
+    const m = matchBetween(IPV4_AT, text, Math.max(from, dot - 3), dot - 1, mayStartIpv4);
     if (m === null) {
-      from = dot.index + 1;
+      from = dot + 1;
       continue;
     }
     from = m.index + m[0].length;
@@ -36,18 +51,66 @@ function detectIpv4(text: string, spans: PiiSpan[]): void {
 }
 
 function hasDigit(value: string): boolean {
-  for (let i = 0; i < value.length; i++) if (isDigit(value.charCodeAt(i))) return true;
+  const length = value.length;
+  for (let i = 0; i < length; i++) if (isDigit(value.charCodeAt(i))) return true;
   return false;
 }
 
-/** The match of sticky `pattern` starting somewhere in [from, to], tried left to right, or null. */
-function matchBetween(pattern: RegExp, text: string, from: number, to: number): RegExpExecArray | null {
+/**
+ * A necessary condition for `isIPv6`, far cheaper than its pattern, which clock times and MAC addresses would
+ * otherwise reach: an address either shortens zeros with `::` or writes all eight groups (seven colons), or six
+ * groups and an IPv4 tail (six colons and a dot).
+ */
+function mayBeIpv6(value: string): boolean {
+  if (value.includes('::')) return true;
+  let colons = 0;
+  const length = value.length;
+  for (let i = 0; i < length; i++) if (value.charCodeAt(i) === 58) colons++;
+  return colons === 7 || (colons === 6 && value.includes('.'));
+}
+
+function isHexDigit(code: number): boolean {
+  return isDigit(code) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
+}
+
+// What each pattern asks of its first character and of the one before it (its lookbehind), checked before
+// running it: most positions tried fail here.
+function mayStartIpv4(text: string, at: number): boolean {
+  const before = text.charCodeAt(at - 1);
+  return isDigit(text.charCodeAt(at)) && !isWordChar(before) && before !== 46 && before !== 42 && before !== 93;
+}
+
+function mayStartIpv6(text: string, at: number): boolean {
+  const before = text.charCodeAt(at - 1);
+  const first = text.charCodeAt(at);
+  return (isHexDigit(first) || first === 58) && !isWordChar(before) && before !== 58 && before !== 46;
+}
+
+/** The match of sticky `pattern` starting somewhere in [from, to], tried left to right where `mayStart` allows, or null. */
+function matchBetween(
+  pattern: RegExp,
+  text: string,
+  from: number,
+  to: number,
+  mayStart: (text: string, at: number) => boolean,
+): RegExpExecArray | null {
   for (let at = from; at <= to; at++) {
+    if (!mayStart(text, at)) continue;
     pattern.lastIndex = at;
     const m = pattern.exec(text);
     if (m !== null) return m;
   }
   return null;
+}
+
+/** The index of the next `:` at or after `from` followed by at most four hex digits and another `:`, or -1. */
+function findColonPair(text: string, from: number): number {
+  for (let colon = text.indexOf(':', from); colon !== -1; colon = text.indexOf(':', colon + 1)) {
+    let hex = 0;
+    while (hex < 5 && isHexDigit(text.charCodeAt(colon + 1 + hex))) hex++;
+    if (hex <= 4 && text.charCodeAt(colon + 1 + hex) === 58) return colon;
+  }
+  return -1;
 }
 
 // Running IPV6 over the whole text tries it at every hex letter of the prose. Every address opens with two
@@ -56,12 +119,11 @@ function matchBetween(pattern: RegExp, text: string, from: number, to: number): 
 function detectIpv6(text: string, spans: PiiSpan[]): void {
   let from = 0;
   for (;;) {
-    COLON_PAIR.lastIndex = from;
-    const pair = COLON_PAIR.exec(text);
-    if (pair === null) return;
-    const m = matchBetween(IPV6_AT, text, Math.max(from, pair.index - 4), pair.index);
+    const pair = findColonPair(text, from);
+    if (pair === -1) return;
+    const m = matchBetween(IPV6_AT, text, Math.max(from, pair - 4), pair, mayStartIpv6);
     if (m === null) {
-      from = pair.index + 1;
+      from = pair + 1;
       continue;
     }
     from = m.index + m[0].length;
@@ -69,7 +131,7 @@ function detectIpv6(text: string, spans: PiiSpan[]): void {
     // "at 10:30: fe80::1" style trailing colons belong to prose
     if (value.endsWith(':') && !value.endsWith('::')) value = value.slice(0, -1);
     // `Foo::Bar` in code is hex-letters and colons only; a real address has a digit somewhere
-    if (value.length < 3 || !hasDigit(value) || !isIPv6(value)) continue;
+    if (value.length < 3 || !hasDigit(value) || !mayBeIpv6(value) || !isIPv6(value)) continue;
     if (isUrlHost(text, m.index)) continue;
     const end = m.index + value.length;
     if (end < text.length && isWordChar(text.charCodeAt(end))) continue;
@@ -77,9 +139,7 @@ function detectIpv6(text: string, spans: PiiSpan[]): void {
   }
 }
 
-export function detectIpAddresses(text: string): PiiSpan[] {
-  const spans: PiiSpan[] = [];
-  if (text.indexOf('.') !== -1) detectIpv4(text, spans);
+export function detectIpAddresses(text: string, runs: NumberRuns, spans: PiiSpan[]): void {
+  detectIpv4(text, runs, spans);
   if (text.indexOf(':') !== -1) detectIpv6(text, spans);
-  return spans;
 }
