@@ -46,6 +46,11 @@ function isDigitCode(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
+/** What `\w` matches: ASCII letters, digits and `_`. */
+function isAsciiWordCode(code: number): boolean {
+  return isDigitCode(code) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
+
 export function createNumberRuns(): NumberRuns {
   return { runs: new Int32Array(16 * RUN_FIELDS), runCount: 0, maxDigits: 0 };
 }
@@ -69,6 +74,11 @@ export function findNumberRuns(text: string, into: NumberRuns): boolean {
     // just after the run's fourth digit: its edges lie on either side
     let start = FOUR_DIGITS.lastIndex;
     while (start > from && runCharKind(text.charCodeAt(start - 1)) !== OUTSIDE) start--;
+    // Digits glued to a word (`run_4711`, `abc123`) open no match: every detector's pattern refuses to start
+    // right after a letter, digit or `_`, so each of those digits is passed over.
+    if (start > 0 && isDigitCode(text.charCodeAt(start)) && isAsciiWordCode(text.charCodeAt(start - 1))) {
+      while (isDigitCode(text.charCodeAt(start))) start++;
+    }
     let digits = 0;
     let dots = 0;
     let end = start;
@@ -78,6 +88,9 @@ export function findNumberRuns(text: string, into: NumberRuns): boolean {
       if (kind === DIGIT_CHAR) digits++;
       else if (kind === DOT) dots++;
     }
+    from = end;
+    FOUR_DIGITS.lastIndex = end;
+    if (digits < MIN_RUN_DIGITS) continue;
     const at = into.runCount * RUN_FIELDS;
     into.runs = grown(into.runs, at + RUN_FIELDS);
     into.runs[at] = start;
@@ -86,8 +99,6 @@ export function findNumberRuns(text: string, into: NumberRuns): boolean {
     into.runs[at + 3] = dots;
     into.runCount++;
     if (digits > into.maxDigits) into.maxDigits = digits;
-    from = end;
-    FOUR_DIGITS.lastIndex = end;
   }
   return into.runCount > 0 || DIGIT.test(text);
 }

@@ -71,6 +71,8 @@ describe('detection fast paths', () => {
     expect(runsOf('call (415) 555-2671 or 10.1.2.3 at 10:30, qty 123')).toEqual([' (415) 555-2671 ', ' 10.1.2.3 ']);
     expect(runsOf('card 4111\u00a01111/1111-1111.')).toEqual([' 4111\u00a01111/1111-1111.']);
     expect(runsOf('v1.2 and 12:34 and abc123')).toEqual([]);
+    // digits glued to a word open no match and are left out of their run
+    expect(runsOf('run_123456789012, abc1234 5678 and x(415) 555-2671')).toEqual([' 5678 ', '(415) 555-2671']);
     const runs = createNumberRuns();
     expect(findNumberRuns('no digits here', runs)).toBe(false);
     expect(findNumberRuns('only 12 and 3', runs)).toBe(true);
