@@ -1,13 +1,16 @@
 // Delegated identity end to end, on the real stack: the expense example run for alice and for bob (amount 2500),
-// a token revoked mid-run, a fresh token from the wrong user, self-approval — and a canary scan proving neither the
-// user's token nor any exchanged token reaches raw history, the worker's logs, the audit trail or a database row.
+// a token revoked mid-run, a fresh token from the wrong user, self-approval, the model's review seeing the contact
+// in the description masked only — and a canary scan proving neither the user's token, nor any exchanged token, nor
+// that contact reaches raw history, the worker's logs, the audit trail, a database row or the model provider.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { startExpensesApi, type ExpensesApi } from '../../dev-server/expenses-api/server';
+import { DEV_MODEL_SERVER_KEY } from '../../dev-server/model-server';
 import { mintDevToken, revokeDevToken, SECRET_AGENT_SECRET } from '../../dev-server/sts';
 import { readStackFile } from '../../src/config/stack-file';
 import { StewardClient, type RunHandle } from '../../src/client';
@@ -18,6 +21,7 @@ import { historyText } from '../support/history-text';
 import { createTestTenant, processExit, stsUrl, temporalCli, testConfig } from '../support/stack';
 
 const config = testConfig();
+const stack = readStackFile(config.env.STEWARD_STATE_DIR);
 let tenant: TenantId;
 let client: StewardClient;
 let api: ExpensesApi;
@@ -27,8 +31,25 @@ let workerLogs = '';
 const userTokens: string[] = [];
 const runs: RunHandle[] = [];
 
+/** A contact planted in a run's description: PII the model provider may see masked only, and raw history never. */
+interface PlantedContact {
+  /** Not PII: finds the run's prompt among the model server's recorded requests. */
+  tag: string;
+  email: string;
+  phone: string;
+  description: string;
+}
+const contacts = new Map<string, PlantedContact>();
+
+function plantContact(user: string): PlantedContact {
+  const tag = randomUUID();
+  const email = `${user}.${randomBytes(4).toString('hex')}@example.com`;
+  const phone = `+1 415 555 ${randomInt(1000, 10_000)}`;
+  return { tag, email, phone, description: `offsite ${tag} for ${user}, venue contact ${email} or ${phone}` };
+}
+
 async function writeVaultSecret(path: string, data: Record<string, string>): Promise<void> {
-  const vault = readStackFile(config.env.STEWARD_STATE_DIR)?.vault;
+  const vault = stack?.vault;
   if (!vault) throw new Error('the test stack has no Vault');
   const response = await fetch(`${vault.address}/v1/secret/data/${path}`, {
     method: 'POST',
@@ -58,10 +79,20 @@ async function userToken(user: string, extra: { scopes?: string[]; ttlSeconds?: 
 const approverToken = async (user: string) => (await mintDevToken(stsUrl(), { user, tenant })).accessToken;
 
 async function start(user: string, amount: number): Promise<RunHandle> {
-  const run = await client.start({ workflow: 'expense-approval', input: { amount, description: `offsite for ${user}` }, userToken: await userToken(user) });
+  const contact = plantContact(user);
+  const run = await client.start({ workflow: 'expense-approval', input: { amount, description: contact.description }, userToken: await userToken(user) });
   runs.push(run);
+  contacts.set(run.workflowId, contact);
   return run;
 }
+
+/** The bodies of the requests the stack's model server received: what a model provider would have seen. */
+async function recordedBodies(): Promise<string[]> {
+  const { requests } = (await (await fetch(`${stack!.services.llm!.url}/_recorded`)).json()) as { requests: Array<{ body: unknown }> };
+  return requests.map((request) => JSON.stringify(request.body));
+}
+
+const recordedWith = async (marker: string) => (await recordedBodies()).filter((body) => body.includes(marker));
 
 /** Waits until the run's state query shows an approval-style wait at `node`. */
 async function waitingAt(run: RunHandle, node: string, reason?: 'delegation'): Promise<void> {
@@ -94,6 +125,8 @@ beforeAll(async () => {
   // The report agent authenticates with private_key_jwt: its private JWK is kept by the stack's STS.
   const stsKeys = JSON.parse(readFileSync(join(config.env.STEWARD_STATE_DIR, 'sts-keys.json'), 'utf8')) as { agent: unknown };
   await writeVaultSecret(`tenants/${tenant}/agents`, { expense_agent: SECRET_AGENT_SECRET, wrong: 'not-the-agent-secret', report_agent_key: JSON.stringify(stsKeys.agent) });
+  // The review step calls the stack's model server with the tenant's own key.
+  await writeVaultSecret(`tenants/${tenant}/llm`, { openai: DEV_MODEL_SERVER_KEY });
   api = await startExpensesApi({ port: 0, issuer: stsUrl() });
   worker = spawn(process.execPath, [STEWARD_BIN, 'worker', '--tenant', tenant], { stdio: ['ignore', 'pipe', 'pipe'] });
   worker.stdout!.on('data', (chunk) => (workerLogs += chunk));
@@ -127,6 +160,25 @@ test('alice, 2500: a finance manager approves, and the expense is submitted with
   expect(exchange).toMatchObject({ userId: 'alice', agentId: 'expense-approval', step: 'submit' });
   expect(exchange?.payload).toMatchObject({ outcome: 'granted', audience: 'expenses-api', scopes_requested: ['expenses:write'], scopes_granted: ['expenses:write'] });
   expect(events.find((event) => event.type === 'approval.refused')).toMatchObject({ userId: 'alice', payload: { reason: 'self-approval is not allowed' } });
+});
+
+test('the model reviews the description with its contact masked; the expense API gets it as written, with the category', async () => {
+  const run = await start('alice', 40);
+  expect(await run.result()).toMatchObject({ status: 'submitted', submitted_by: 'alice' });
+  const contact = contacts.get(run.workflowId)!;
+
+  const [prompt, ...others] = await recordedWith(contact.tag);
+  expect(others).toEqual([]);
+  expect(prompt).toContain('Expense of 40 submitted by alice.');
+  expect(prompt).toContain(`${contact.email[0]}***@example.com`);
+  for (const value of [contact.email, contact.email.split('@')[0]!, contact.phone, contact.phone.slice('+1 '.length)]) expect(prompt).not.toContain(value);
+
+  const accepted = api.accepted.find((entry) => JSON.stringify(entry.expense).includes(contact.tag));
+  expect(accepted?.expense).toEqual({ amount: expect.anything(), description: contact.description, category: expect.stringMatching(/^(travel|meals|venue|equipment|other)$/) });
+
+  const calls = (await client.listAuditEvents({ workflowId: run.workflowId })).filter((event) => event.type === 'llm.call');
+  expect(calls).toEqual([expect.objectContaining({ step: 'review', payload: expect.objectContaining({ outcome: 'completed', prompt_hash: expect.stringMatching(/^sha256:/) }) })]);
+  expect(calls[0]?.payload?.prompt).toBeUndefined();
 });
 
 test('bob, 2500: the submit step is refused with an OAuthError and the run escalates to a human, who ends it', async () => {
@@ -225,10 +277,22 @@ test('a forged or other-tenant user token is refused at start, before any run ex
   await expect(client.start({ workflow: 'expense-approval', input: { amount: 10, description: 'x' }, userToken: forged })).rejects.toMatchObject({ code: 'TOKEN_INVALID', reason: 'signature_invalid' });
 });
 
-test('canary scan: no user or exchanged token in raw history, worker logs, the audit trail or any database row', async () => {
+test('canary scan: no user or exchanged token and no planted contact in raw history, worker logs, the audit trail, any database row or what the model provider received', async () => {
   expect(runs.length).toBeGreaterThanOrEqual(3);
-  const canaries = [...userTokens, ...api.seenTokens];
   expect(api.seenTokens.length).toBeGreaterThanOrEqual(2);
+  expect(contacts.size).toBeGreaterThanOrEqual(3);
+  // Tokens are long: any 24-character window would give one away (e.g. its signature). A contact is given away by
+  // its email, the email's local part, or its phone number with or without the country code. A failure names the
+  // canary by a label, so the scan never prints what it looks for.
+  const canaries: Array<[label: string, text: string]> = [
+    ...[...userTokens, ...api.seenTokens].flatMap((token, index): Array<[string, string]> => [[`token ${index}`, token], [`token ${index} (end)`, token.slice(-24)]]),
+    ...[...contacts].flatMap(([workflowId, { email, phone }]): Array<[string, string]> => [
+      [`email of ${workflowId}`, email],
+      [`email local part of ${workflowId}`, email.split('@')[0]!],
+      [`phone of ${workflowId}`, phone],
+      [`national phone of ${workflowId}`, phone.slice('+1 '.length)],
+    ]),
+  ];
 
   const connection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
   const raw = new Client({ connection, namespace: client.namespace });
@@ -244,12 +308,12 @@ test('canary scan: no user or exchanged token in raw history, worker logs, the a
   }
   places['audit trail'] = JSON.stringify(await client.listAuditEvents({ limit: 10_000 }));
   places['database'] = await dumpDatabase();
+  places['model provider'] = (await recordedBodies()).join('\n');
+  // Every planted run's prompt reached the provider, so the scan there looks at them.
+  for (const [workflowId, { tag }] of contacts) expect({ workflowId, prompted: places['model provider'].includes(tag) }).toEqual({ workflowId, prompted: true });
 
   for (const [place, text] of Object.entries(places)) {
-    for (const canary of canaries) {
-      // Tokens are long: any 24-character window would give one away (e.g. its signature).
-      expect({ place, found: text.includes(canary.slice(-24)) || text.includes(canary) }).toEqual({ place, found: false });
-    }
+    for (const [canary, value] of canaries) expect({ place, canary, found: text.includes(value) }).toEqual({ place, canary, found: false });
   }
 });
 
