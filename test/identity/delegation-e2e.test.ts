@@ -18,7 +18,7 @@ import { loadConnectionOptions } from '../../src/temporal/connection';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 import { runCli, STEWARD_BIN } from '../support/cli';
 import { historyText } from '../support/history-text';
-import { createTestTenant, processExit, stsUrl, temporalCli, testConfig } from '../support/stack';
+import { createTestTenant, processExit, stsUrl, temporalCli, testConfig, writeVaultSecret } from '../support/stack';
 
 const config = testConfig();
 const stack = readStackFile(config.env.STEWARD_STATE_DIR);
@@ -48,16 +48,6 @@ function plantContact(user: string): PlantedContact {
   return { tag, email, phone, description: `offsite ${tag} for ${user}, venue contact ${email} or ${phone}` };
 }
 
-async function writeVaultSecret(path: string, data: Record<string, string>): Promise<void> {
-  const vault = stack?.vault;
-  if (!vault) throw new Error('the test stack has no Vault');
-  const response = await fetch(`${vault.address}/v1/secret/data/${path}`, {
-    method: 'POST',
-    headers: { 'X-Vault-Token': vault.root_token, 'content-type': 'application/json' },
-    body: JSON.stringify({ data }),
-  });
-  if (!response.ok) throw new Error(`vault write ${path}: ${response.status}`);
-}
 
 /** The example as shipped, pointed at this stack's STS, this file's expenses API and this tenant's secrets. */
 function exampleFor(apiUrl: string, options: { escalationTimeout?: string } = {}): string {

@@ -12,7 +12,7 @@ import { readStackFile } from '../../src/config/stack-file';
 import { createPool } from '../../src/db/pool';
 import { listRunLedger } from '../../src/llm/ledger';
 import type { TenantId } from '../../src/tenancy/tenant-id';
-import { createTestTenant, startTenantWorker, testConfig, type RunningWorker } from '../support/stack';
+import { createTestTenant, startTenantWorker, testConfig, writeVaultSecret, type RunningWorker } from '../support/stack';
 
 const config = testConfig();
 const stack = readStackFile(config.env.STEWARD_STATE_DIR)!;
@@ -23,12 +23,7 @@ let pool: Pool;
 
 beforeAll(async () => {
   tenant = await createTestTenant('kyc');
-  const written = await fetch(`${stack.vault!.address}/v1/secret/data/tenants/${tenant}/llm`, {
-    method: 'POST',
-    headers: { 'X-Vault-Token': stack.vault!.root_token, 'content-type': 'application/json' },
-    body: JSON.stringify({ data: { openai: DEV_MODEL_SERVER_KEY } }),
-  });
-  expect(written.ok).toBe(true);
+  await writeVaultSecret(`tenants/${tenant}/llm`, { openai: DEV_MODEL_SERVER_KEY });
   [worker, client] = await Promise.all([startTenantWorker(tenant), StewardClient.connect({ tenant })]);
   pool = createPool(config.appDatabaseUrl, { max: 1 });
   // The example reads the demo tenant's key; this tenant's runs read their own.

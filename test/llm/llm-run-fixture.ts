@@ -5,14 +5,13 @@ import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { listAuditEvents, type StoredAuditEvent } from '../../src/audit/audit-log';
 import { StewardClient } from '../../src/client';
-import { readStackFile } from '../../src/config/stack-file';
 import { createPool } from '../../src/db/pool';
 import type { LlmProvider } from '../../src/llm';
 import { listRunLedger, type LedgerEntry } from '../../src/llm/ledger';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 import { startHttpTarget, type HttpTarget } from '../support/http-target';
-import { createTestTenant, startTenantWorker, testConfig, type RunningWorker } from '../support/stack';
+import { createTestTenant, startTenantWorker, testConfig, writeVaultSecret, type RunningWorker } from '../support/stack';
 import { API_KEY, useModelServer, type ModelServerFixture } from './model-server-fixture';
 
 export interface LlmRunFixture {
@@ -44,14 +43,8 @@ export function useLlmRuns(name: string): LlmRunFixture {
 
   beforeAll(async () => {
     const config = testConfig();
-    const stack = readStackFile(config.env.STEWARD_STATE_DIR)!;
     tenant = await createTestTenant(name);
-    const written = await fetch(`${stack.vault!.address}/v1/secret/data/tenants/${tenant}/llm`, {
-      method: 'POST',
-      headers: { 'X-Vault-Token': stack.vault!.root_token, 'content-type': 'application/json' },
-      body: JSON.stringify({ data: { key: API_KEY } }),
-    });
-    expect(written.ok).toBe(true);
+    await writeVaultSecret(`tenants/${tenant}/llm`, { key: API_KEY });
     [worker, client, target] = await Promise.all([startTenantWorker(tenant), StewardClient.connect({ tenant }), startHttpTarget()]);
     temporal = new Client({ connection: await Connection.connect(loadConnectionOptions(config.localTemporalAddress)), namespace: tenant });
     pool = createPool(config.appDatabaseUrl, { max: 2 });

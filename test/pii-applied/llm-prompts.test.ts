@@ -5,7 +5,7 @@ import { DEV_MODEL_SERVER_KEY } from '../../dev-server/model-server';
 import { StewardClient } from '../../src/client';
 import { readStackFile } from '../../src/config/stack-file';
 import type { TenantId } from '../../src/tenancy/tenant-id';
-import { createTestTenant, startTenantWorker, testConfig, type RunningWorker } from '../support/stack';
+import { createTestTenant, startTenantWorker, testConfig, writeVaultSecret, type RunningWorker } from '../support/stack';
 
 const config = testConfig();
 const stack = readStackFile(config.env.STEWARD_STATE_DIR)!;
@@ -15,12 +15,7 @@ let client: StewardClient;
 
 beforeAll(async () => {
   tenant = await createTestTenant('prompts');
-  const written = await fetch(`${stack.vault!.address}/v1/secret/data/tenants/${tenant}/llm`, {
-    method: 'POST',
-    headers: { 'X-Vault-Token': stack.vault!.root_token, 'content-type': 'application/json' },
-    body: JSON.stringify({ data: { openai: DEV_MODEL_SERVER_KEY } }),
-  });
-  expect(written.ok).toBe(true);
+  await writeVaultSecret(`tenants/${tenant}/llm`, { openai: DEV_MODEL_SERVER_KEY });
   [worker, client] = await Promise.all([startTenantWorker(tenant), StewardClient.connect({ tenant })]);
 });
 afterAll(async () => {

@@ -5,13 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { StewardClient } from '../../src/client';
-import { readStackFile } from '../../src/config/stack-file';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 import { STEWARD_BIN } from '../support/cli';
 import { historyText } from '../support/history-text';
 import { startHttpTarget, type HttpTarget } from '../support/http-target';
-import { createTestTenant, processExit, temporalCli, testConfig } from '../support/stack';
+import { createTestTenant, processExit, temporalCli, testConfig, writeVaultSecret } from '../support/stack';
 
 const config = testConfig();
 const CANARY = `canary-${randomBytes(12).toString('hex')}`;
@@ -21,16 +20,6 @@ let worker: ChildProcess;
 let workerLogs = '';
 let client: StewardClient;
 
-async function writeVaultSecret(path: string, data: Record<string, string>): Promise<void> {
-  const vault = readStackFile(config.env.STEWARD_STATE_DIR)?.vault;
-  if (!vault) throw new Error('the test stack has no Vault');
-  const response = await fetch(`${vault.address}/v1/secret/data/${path}`, {
-    method: 'POST',
-    headers: { 'X-Vault-Token': vault.root_token, 'content-type': 'application/json' },
-    body: JSON.stringify({ data }),
-  });
-  if (!response.ok) throw new Error(`vault write ${path}: ${response.status}`);
-}
 
 const definition = (reference: string) => `
 id: call-with-secret

@@ -101,3 +101,15 @@ export function stsUrl(): string {
   if (!issuer) throw new Error('the test stack has no STS');
   return issuer;
 }
+
+/** Writes a KV v2 secret (`path` under `secret/data/`) into the test stack's Vault, as an operator would. */
+export async function writeVaultSecret(path: string, data: Record<string, string>): Promise<void> {
+  const vault = readStackFile(testConfig().env.STEWARD_STATE_DIR)?.vault;
+  if (!vault) throw new Error('the test stack has no Vault');
+  const response = await fetch(`${vault.address}/v1/secret/data/${path}`, {
+    method: 'POST',
+    headers: { 'X-Vault-Token': vault.root_token, 'content-type': 'application/json' },
+    body: JSON.stringify({ data }),
+  });
+  if (!response.ok) throw new Error(`vault write ${path}: ${response.status}`);
+}
