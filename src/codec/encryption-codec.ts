@@ -24,6 +24,9 @@ const utf8 = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
 /** Reads metadata without copying it (this runs for every payload, in both directions). */
 const text = (bytes: Uint8Array | null | undefined) =>
   bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : undefined;
+/** A Buffer over the same bytes: protobufjs copies a Buffer natively, but a plain Uint8Array one byte at a time. */
+const asBuffer = (bytes: Uint8Array | null | undefined) =>
+  bytes && !Buffer.isBuffer(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
 const ENCRYPTED_BYTES = utf8(ENCRYPTED_ENCODING);
 const COMPRESSION_BYTES = utf8(COMPRESSION);
 
@@ -53,7 +56,7 @@ export function createEncryptionCodec(options: EncryptionCodecOptions): PayloadC
   };
 
   const encodeOne = async (payload: Payload): Promise<Payload> => {
-    const serialized = temporal.api.common.v1.Payload.encode(payload).finish();
+    const serialized = temporal.api.common.v1.Payload.encode({ ...payload, data: asBuffer(payload.data) }).finish();
     // Compressing before sealing lets the sealed length hint at the content; only large payloads pay that, where
     // staying far from Temporal's payload and history size limits matters more.
     const deflated = serialized.length > threshold ? await deflate(serialized, { level: constants.Z_BEST_SPEED }) : undefined;
