@@ -9,8 +9,10 @@
 //
 // Only tokens this codec wrote are ever restored: each encoded payload lists them in its metadata under a MAC of
 // the tenant's key, so a token typed into a signal or an input ("[pii:email:tok_…]") stays text instead of
-// becoming an oracle for someone else's value.
+// becoming an oracle for someone else's value. A list that is malformed or fails its MAC is an error, never
+// skipped: decoding on would hand a run markers in place of its values (a worker and a client keyed differently).
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
+import { z } from 'zod';
 import { StewardError } from '../errors';
 import { createPiiDetector } from '../pii/detect';
 import { findMarkers } from '../pii/markers';
@@ -39,12 +41,13 @@ const MIN_PII_INTEGER = 1_000_000;
 const detector = createPiiDetector({ detectors: BUILTIN_DETECTORS });
 const utf8 = new TextEncoder();
 
-interface TokenList {
-  tokens: string[];
+const TokenList = z.object({
+  tokens: z.array(z.string()),
   /** JSON pointers (into the encoded document) of numbers that became strings holding tokens. */
-  numbers: string[];
-  mac: string;
-}
+  numbers: z.array(z.string()),
+  mac: z.string(),
+});
+type TokenList = z.infer<typeof TokenList>;
 
 export function createPiiCodec(options: PiiCodecOptions): PayloadCodec {
   const { vault } = options;
@@ -69,10 +72,11 @@ export function createPiiCodec(options: PiiCodecOptions): PayloadCodec {
 
     async decode(payloads, context) {
       assertNamespace(context);
-      const lists = payloads.map((payload) => readTokenList(payload, vault));
+      const lists = payloads.map((payload, i) => readTokenList(payload, i, vault));
       if (lists.every((list) => list === undefined)) return payloads;
       const wanted = [...new Set(lists.flatMap((list) => list?.tokens ?? []))];
-      const values = view === 'token' ? new Map<string, RestoredValue>() : await vault.restore(wanted);
+      // Only the restore view hands values to a run (worker, typed client): that use keeps their entries alive.
+      const values = view === 'token' ? new Map<string, RestoredValue>() : await vault.restore(wanted, { extendRetention: view === 'restore' });
       return payloads.map((payload, i) => (lists[i] ? restorePayload(payload, lists[i]!, values, view) : payload));
     },
   };
@@ -193,20 +197,31 @@ function tokenizePayload(payload: Payload, value: unknown, spansOf: Map<string, 
   return { ...payload, metadata: { ...payload.metadata, [PII_METADATA_KEY]: utf8.encode(JSON.stringify(list)) }, data };
 }
 
-/** The payload's token list when this tenant's codec wrote it; undefined when there is none or its MAC fails. */
-function readTokenList(payload: Payload, vault: PiiVault): TokenList | undefined {
+/** The payload's token list, undefined when it has none (never tokenized, or written by hand); one this
+ *  tenant's codec did not write, under this tenant's key, is an error. */
+function readTokenList(payload: Payload, index: number, vault: PiiVault): TokenList | undefined {
   const raw = payload.metadata?.[PII_METADATA_KEY];
-  if (!raw) return undefined;
-  let list: TokenList;
+  if (raw === undefined || raw === null) return undefined;
+  const list = TokenList.safeParse(parseJson(text(raw)));
+  if (!list.success) {
+    throw new StewardError('TOKENIZER_FAILED', `pii codec: payloads[${index}].metadata.${PII_METADATA_KEY} is not a token list`);
+  }
+  if (!vault.checkTokenListTag(JSON.stringify([list.data.tokens, list.data.numbers]), payload.data ?? new Uint8Array(), list.data.mac)) {
+    throw new StewardError(
+      'TOKENIZER_FAILED',
+      `pii codec: payloads[${index}].metadata.${PII_METADATA_KEY} does not verify under tenant ${vault.tenant}'s PII key: ` +
+        'written under another PII master key (do the worker and the client share one?), or altered',
+    );
+  }
+  return list.data;
+}
+
+function parseJson(source: string): unknown {
   try {
-    list = JSON.parse(text(raw)) as TokenList;
+    return JSON.parse(source);
   } catch {
     return undefined;
   }
-  const wellFormed = Array.isArray(list.tokens) && Array.isArray(list.numbers) && typeof list.mac === 'string'
-    && [...list.tokens, ...list.numbers].every((item) => typeof item === 'string');
-  if (!wellFormed) return undefined;
-  return vault.checkTokenListTag(JSON.stringify([list.tokens, list.numbers]), payload.data ?? new Uint8Array(), list.mac) ? list : undefined;
 }
 
 function restorePayload(payload: Payload, list: TokenList, values: Map<string, RestoredValue>, view: PiiView): Payload {

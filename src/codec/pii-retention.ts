@@ -1,7 +1,7 @@
 // How long a tenant's PII vault entries live. The codec sees payloads, not runs (a client starting a run, a query
 // or the codec server carry no run to look up), so it applies one retention per tenant: the longest
-// `retention_days` any of the tenant's registered definitions declares. No run's values expire before its policy
-// says; with one policy per tenant, entries expire exactly at it.
+// `retention_days` any of the tenant's registered definitions declares, counted from a value's last use (tokenized,
+// or restored for a run; see pii-vault.ts): a run that keeps using its values keeps them, however long it lasts.
 import type { Pool } from 'pg';
 import { withTenant } from '../db/tenant-scope';
 import { DataPolicy } from '../pii/policy';

@@ -6,7 +6,7 @@ import DataLoader from 'dataloader';
 import { LRUCache } from 'lru-cache';
 import type { Pool, PoolClient } from 'pg';
 import { withTenant } from '../db/tenant-scope';
-import { StewardError } from '../errors';
+import { isStewardError, StewardError } from '../errors';
 import { hashValue } from '../pii/hash';
 import { formatTokenMarker } from '../pii/markers';
 import type { Tokenizer } from '../pii/tokenizer';
@@ -23,8 +23,12 @@ export interface PiiVault extends Tokenizer {
   readonly tenant: TenantId;
   tokenize(type: PiiType, value: string): Promise<string>;
   detokenize(token: string): Promise<string | undefined>;
-  /** Many tokens at once (one query); tokens the vault never issued, or has shredded, are absent from the map. */
-  restore(tokens: readonly string[]): Promise<Map<string, RestoredValue>>;
+  /**
+   * Many tokens at once (one query); tokens the vault never issued, or has shredded, are absent from the map. An
+   * entry that does not open fails the call. `extendRetention`: the values go to a run (worker, typed client), so
+   * their entries live on for the retention from now.
+   */
+  restore(tokens: readonly string[], options?: { extendRetention?: boolean }): Promise<Map<string, RestoredValue>>;
   /** Removes every entry of `value`, whatever its type and spelling; returns how many, and of which types. */
   erase(value: string): Promise<{ count: number; types: PiiType[] }>;
   /** Deletes the entries past their expiry; returns how many. */
@@ -40,10 +44,11 @@ export interface PiiVaultOptions {
   keyring: TenantKeyring;
   /** The tenant's HMAC key (src/tenancy/pii-keys.ts). */
   hmacKey: Uint8Array;
-  /** How long an entry lives after its value was last tokenized. */
+  /** How long an entry lives after its value was last tokenized, or restored for a run. */
   retentionDays: () => Promise<number>;
-  /** How long this process remembers value↔token pairs; 0 asks the database every time. An erasure made by
-   *  another process is seen here after at most this long. */
+  /** How long this process remembers value↔token pairs and restored values; 0 asks the database every time. A
+   *  remembered token is checked to be live whenever it is handed out again; a restored value erased by another
+   *  process is still shown here for at most this long. */
   cacheTtlMs?: number;
 }
 
@@ -65,7 +70,35 @@ function aadOf(tenant: TenantId, type: PiiType, id: string): string {
   return `steward/pii-vault/${tenant}/${type}/${id}`;
 }
 
+interface LiveEntry {
+  token: string;
+  type: string;
+  key_id: string;
+  sealed: Buffer;
+}
+const SELECT_LIVE_ENTRIES = `SELECT token, type, key_id, sealed FROM pii_vault WHERE token = ANY($1::text[]) AND expires_at > now()`;
+// Restoring values for a run renews their entries to the retention from now, so retention counts from last use,
+// but only once a tenth of it has passed since the last renewal (2.4 hours at one day): a value decoded by every
+// activity and replay costs a few row writes a day, not one per decode, and a value in use keeps at least nine
+// tenths of its retention ahead (renewing at half would let a run idle 13 hours lose a one-day policy's values).
+const RENEW_BELOW = 0.9;
+// Only rows still live are written: an expired row the purge has yet to delete stays expired, and a row an
+// erasure deleted is gone for good (an UPDATE never creates a row).
+const RENEW_ENTRIES = `UPDATE pii_vault SET expires_at = now() + make_interval(days => $2)
+  WHERE token = ANY($1::text[]) AND expires_at > now() AND expires_at < now() + make_interval(days => $2) * $3`;
+
 const pairKey = (type: PiiType, value: string) => `${type}\u0000${value}`;
+const rowKey = (type: PiiType, hmac: Buffer) => `${type}\u0000${hmac.toString('hex')}`;
+
+/** A value to tokenize: its loader key, its value HMAC, and the token this process handed out for it before, if it
+ *  still remembers one. */
+interface Pair {
+  key: string;
+  type: PiiType;
+  value: string;
+  hmac: Buffer;
+  remembered: string | undefined;
+}
 
 export function createPiiVault(options: PiiVaultOptions): PiiVault {
   const { pool, keyring, hmacKey } = options;
@@ -79,57 +112,81 @@ export function createPiiVault(options: PiiVaultOptions): PiiVault {
   const scope = <T>(work: (db: PoolClient) => Promise<T>) => withTenant(pool, tenant, work);
 
   async function tokenizeBatch(keys: readonly string[]): Promise<string[]> {
-    const days = await options.retentionDays();
-    const pairs = [...new Set(keys)].map((key) => {
+    const pairs: Pair[] = [...new Set(keys)].map((key) => {
       const at = key.indexOf('\u0000');
-      return { key, type: key.slice(0, at), value: key.slice(at + 1) };
+      const [type, value] = [key.slice(0, at), key.slice(at + 1)];
+      return { key, type, value, hmac: valueHmac(type, value), remembered: tokenMemory?.get(key) };
     });
-    const rows = await Promise.all(
-      pairs.map(async ({ type, value }) => {
-        const id = randomBytes(12).toString('base64url');
-        const { keyId, sealed } = await keyring.seal(new TextEncoder().encode(value), aadOf(tenant, type, id));
-        return { id, type, hmac: valueHmac(type, value), subject: hashValue(type, value, hmacKey), keyId, sealed: Buffer.from(sealed) };
-      }),
-    );
-    // A live entry keeps its token and lives on; an expired one that was not purged yet is replaced whole, so a
-    // value seen again never brings an old token (and the histories holding it) back to life.
-    const result = await scope((db) =>
-      db.query<{ type: string; value_hmac: Buffer; token: string }>(
-        `INSERT INTO pii_vault (tenant_id, token, type, value_hmac, subject_hash, key_id, sealed, expires_at)
-         SELECT $1, token, type, value_hmac, subject_hash, key_id, sealed, now() + make_interval(days => $8)
-         FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::bytea[])
-           AS given(token, type, value_hmac, subject_hash, key_id, sealed)
-         ON CONFLICT (tenant_id, type, value_hmac) DO UPDATE SET
-           token      = CASE WHEN pii_vault.expires_at > now() THEN pii_vault.token ELSE EXCLUDED.token END,
-           key_id     = CASE WHEN pii_vault.expires_at > now() THEN pii_vault.key_id ELSE EXCLUDED.key_id END,
-           sealed     = CASE WHEN pii_vault.expires_at > now() THEN pii_vault.sealed ELSE EXCLUDED.sealed END,
-           created_at = CASE WHEN pii_vault.expires_at > now() THEN pii_vault.created_at ELSE now() END,
-           expires_at = GREATEST(CASE WHEN pii_vault.expires_at > now() THEN pii_vault.expires_at END, EXCLUDED.expires_at)
-         RETURNING type, value_hmac, token`,
-        [tenant, rows.map((r) => r.id), rows.map((r) => r.type), rows.map((r) => r.hmac), rows.map((r) => r.subject), rows.map((r) => r.keyId), rows.map((r) => r.sealed), days],
-      ),
-    );
-    const tokens = new Map(result.rows.map((row) => [`${row.type}\u0000${row.value_hmac.toString('hex')}`, formatTokenMarker(row.type, row.token)]));
-    const byKey = new Map(pairs.map((pair, i) => [pair.key, tokens.get(`${pair.type}\u0000${rows[i]!.hmac.toString('hex')}`)]));
+    const tokenOf = await writeEntries(pairs.filter((pair) => pair.remembered === undefined), pairs.flatMap((pair) => pair.remembered ?? []));
+    // A remembered token whose entry is gone (erased or expired, perhaps by another process) is never handed out
+    // again: a payload holding it could never be restored. Its value is tokenized afresh.
+    const gone = pairs.filter((pair) => !tokenOf.has(rowKey(pair.type, pair.hmac)));
+    if (gone.length > 0) for (const [key, token] of await writeEntries(gone, [])) tokenOf.set(key, token);
     purgeNowAndThen();
+    const byKey = new Map(pairs.map((pair) => [pair.key, tokenOf.get(rowKey(pair.type, pair.hmac))]));
     return keys.map((key) => {
       const token = byKey.get(key);
       if (token === undefined) throw new StewardError('TOKENIZER_FAILED', 'pii vault: the database returned no token for a value');
+      tokenMemory?.set(key, token);
       return token;
     });
   }
 
-  async function restoreBatch(markers: readonly string[]): Promise<Array<RestoredValue | undefined>> {
+  /**
+   * One round trip: writes entries for `fresh` pairs and reads which `remembered` tokens are still live; returns
+   * the token of each, by type and value HMAC. A remembered entry needs no renewal here: it was written (and its
+   * expiry pushed to the retention from then) when this process learned it, at most the cache TTL ago.
+   */
+  async function writeEntries(fresh: readonly Pair[], remembered: readonly string[]): Promise<Map<string, string>> {
+    const days = await options.retentionDays();
+    const rows = await Promise.all(
+      fresh.map(async ({ type, value, hmac }) => {
+        const id = randomBytes(12).toString('base64url');
+        const { keyId, sealed } = await keyring.seal(new TextEncoder().encode(value), aadOf(tenant, type, id));
+        return { id, type, hmac, subject: hashValue(type, value, hmacKey), keyId, sealed: Buffer.from(sealed) };
+      }),
+    );
+    const rememberedIds = remembered.flatMap((marker) => parseTokenMarker(marker)?.id ?? []);
+    // A live entry keeps its token and lives on; an expired one that was not purged yet is replaced whole, so a
+    // value seen again never brings an old token (and the histories holding it) back to life.
+    const result = await scope((db) =>
+      db.query<{ type: string; value_hmac: Buffer; token: string }>(
+        `WITH written AS (
+           INSERT INTO pii_vault (tenant_id, token, type, value_hmac, subject_hash, key_id, sealed, expires_at)
+           SELECT $1, token, type, value_hmac, subject_hash, key_id, sealed, now() + make_interval(days => $8)
+           FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::bytea[])
+             AS given(token, type, value_hmac, subject_hash, key_id, sealed)
+           ON CONFLICT (tenant_id, type, value_hmac) DO UPDATE SET
+             token      = CASE WHEN pii_vault.expires_at > now() THEN pii_vault.token ELSE EXCLUDED.token END,
+             key_id     = CASE WHEN pii_vault.expires_at > now() THEN pii_vault.key_id ELSE EXCLUDED.key_id END,
+             sealed     = CASE WHEN pii_vault.expires_at > now() THEN pii_vault.sealed ELSE EXCLUDED.sealed END,
+             created_at = CASE WHEN pii_vault.expires_at > now() THEN pii_vault.created_at ELSE now() END,
+             expires_at = GREATEST(CASE WHEN pii_vault.expires_at > now() THEN pii_vault.expires_at END, EXCLUDED.expires_at)
+           RETURNING type, value_hmac, token
+         )
+         SELECT type, value_hmac, token FROM written
+         UNION ALL
+         SELECT type, value_hmac, token FROM pii_vault WHERE token = ANY($9::text[]) AND expires_at > now()`,
+        [tenant, rows.map((r) => r.id), rows.map((r) => r.type), rows.map((r) => r.hmac), rows.map((r) => r.subject), rows.map((r) => r.keyId), rows.map((r) => r.sealed), days, rememberedIds],
+      ),
+    );
+    return new Map(result.rows.map((row) => [rowKey(row.type, row.value_hmac), formatTokenMarker(row.type, row.token)]));
+  }
+
+  async function restoreBatch(markers: readonly string[], extendRetention: boolean): Promise<Array<RestoredValue | Error | undefined>> {
     const parsed = markers.map(parseTokenMarker);
     const ids = [...new Set(parsed.flatMap((p) => (p ? [p.id] : [])))];
     if (ids.length === 0) return markers.map(() => undefined);
+    // Read before the transaction: the retention lookup takes a connection of its own from the same pool.
+    const days = extendRetention ? await options.retentionDays() : undefined;
     const result = await scope((db) =>
-      db.query<{ token: string; type: string; key_id: string; sealed: Buffer }>(
-        `SELECT token, type, key_id, sealed FROM pii_vault WHERE token = ANY($1::text[]) AND expires_at > now()`,
-        [ids],
-      ),
+      days === undefined
+        ? db.query<LiveEntry>(SELECT_LIVE_ENTRIES, [ids])
+        : db.query<LiveEntry>(`WITH renewed AS (${RENEW_ENTRIES}) ${SELECT_LIVE_ENTRIES}`, [ids, days, RENEW_BELOW]),
     );
     const found = new Map(result.rows.map((row) => [row.token, row]));
+    // Each token succeeds or fails alone: one broken row fails the payloads holding it, not every payload that
+    // shared its batch (concurrent decodes of other runs are batched together).
     return Promise.all(
       parsed.map(async (marker) => {
         const row = marker && found.get(marker.id);
@@ -138,16 +195,39 @@ export function createPiiVault(options: PiiVaultOptions): PiiVault {
           const plain = await keyring.open({ keyId: row.key_id, sealed: new Uint8Array(row.sealed) }, aadOf(tenant, row.type, row.token));
           return { type: row.type, value: new TextDecoder().decode(plain) };
         } catch (cause) {
-          throw new StewardError('TOKENIZER_FAILED', `pii vault: the entry of a ${row.type} token does not open (tampered, or sealed for another tenant)`, { cause });
+          const broken = isStewardError(cause, 'INPUT_INVALID') || isStewardError(cause, 'NOT_FOUND');
+          if (!broken && cause instanceof Error) return cause; // the keyring briefly away (Vault): a later decode tries again
+          return new StewardError('TOKENIZER_FAILED', `pii vault: the entry of a ${row.type} token does not open (tampered, or sealed for another tenant)`, { cause });
         }
       }),
     );
   }
 
   const ttl = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
-  const cacheMap = <V extends object>() => (ttl > 0 ? { cacheMap: new LRUCache<string, V>({ max: CACHE_MAX_ENTRIES, ttl }) } : { cache: false as const });
-  const tokens = new DataLoader<string, string>(tokenizeBatch, cacheMap<Promise<string>>());
-  const restored = new DataLoader<string, RestoredValue | undefined>(restoreBatch, cacheMap<Promise<RestoredValue | undefined>>());
+  const tokenMemory = ttl > 0 ? new LRUCache<string, string>({ max: CACHE_MAX_ENTRIES, ttl }) : undefined;
+  const tokens = new DataLoader<string, string>(tokenizeBatch, { cache: false });
+  const restoreLoader = (extendRetention: boolean) =>
+    new DataLoader<string, RestoredValue | undefined>(
+      (markers) => restoreBatch(markers, extendRetention),
+      ttl > 0 ? { cacheMap: new LRUCache<string, Promise<RestoredValue | undefined>>({ max: CACHE_MAX_ENTRIES, ttl }) } : { cache: false },
+    );
+  const restored = restoreLoader(false);
+  const restoredForRuns = restoreLoader(true);
+
+  async function restore(markers: readonly string[], { extendRetention = false } = {}): Promise<Map<string, RestoredValue>> {
+    const loader = extendRetention ? restoredForRuns : restored;
+    const values = await loader.loadMany(markers);
+    const map = new Map<string, RestoredValue>();
+    let failure: Error | undefined;
+    values.forEach((value, i) => {
+      if (value instanceof Error) {
+        loader.clear(markers[i]!); // a failure is not remembered: the next decode asks again
+        failure ??= value;
+      } else if (value !== undefined) map.set(markers[i]!, value);
+    });
+    if (failure) throw failure;
+    return map;
+  }
 
   function purgeNowAndThen(): void {
     if (Date.now() - lastPurge < PURGE_INTERVAL_MS) return;
@@ -160,21 +240,14 @@ export function createPiiVault(options: PiiVaultOptions): PiiVault {
     tenant,
     tokenize: (type, value) => tokens.load(pairKey(type, value)),
     async detokenize(token) {
-      return (await restored.load(token))?.value;
+      return (await restore([token])).get(token)?.value;
     },
-    async restore(markers) {
-      const values = await restored.loadMany(markers);
-      const map = new Map<string, RestoredValue>();
-      values.forEach((value, i) => {
-        if (value instanceof Error) throw value;
-        if (value !== undefined) map.set(markers[i]!, value);
-      });
-      return map;
-    },
+    restore,
     async erase(value) {
       const erased = await erasePii(pool, tenant, hmacKey, value);
-      tokens.clearAll();
+      tokenMemory?.clear();
       restored.clearAll();
+      restoredForRuns.clearAll();
       return erased;
     },
     purgeExpired: () => purgeExpiredPii(pool, tenant),

@@ -1,5 +1,5 @@
 // The PII payload codec over the real vault and keyring: PII leaves as tokens, comes back exactly (or masked),
-// and only tokens the codec itself wrote are ever restored.
+// only tokens the codec itself wrote are ever restored, and a token list it cannot trust is an error.
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Pool } from 'pg';
@@ -7,7 +7,9 @@ import { createTenantDataConverter } from '../../src/codec/data-converter';
 import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyring-factory';
 import { createPiiCodec, PII_METADATA_KEY, type PiiView } from '../../src/codec/pii-codec';
 import { createTenantPiiVault } from '../../src/codec/pii-tenant-vault';
+import { createPiiVault } from '../../src/codec/pii-vault';
 import { createPool } from '../../src/db/pool';
+import { isStewardError } from '../../src/errors';
 import { namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
 import { createTestTenant, testConfig } from '../support/stack';
 
@@ -32,6 +34,7 @@ const codecFor = (forTenant: TenantId, view: PiiView = 'restore'): PayloadCodec 
   createPiiCodec({ vault: createTenantPiiVault(config, app, keys.keyringFor(forTenant), { cacheTtlMs: 0 }), view, namespace: namespaceForTenant(forTenant, '') });
 const toPayload = (value: unknown): Payload => defaultPayloadConverter.toPayload(value);
 const fromPayload = (payload: Payload): unknown => defaultPayloadConverter.fromPayload(payload);
+const withTokenList = (payload: Payload, list: string): Payload => ({ ...payload, metadata: { ...payload.metadata, [PII_METADATA_KEY]: Buffer.from(list) } });
 const bytesText = (payloads: Payload[]) => payloads.map((p) => Buffer.from(p.data ?? []).toString('latin1') + JSON.stringify(p.metadata ?? {})).join('\n');
 
 beforeAll(async () => {
@@ -84,10 +87,33 @@ test('the same value gets the same token across payloads and calls', async () =>
   expect((fromPayload(b!) as string[])[0]).toBe(`cc ${token}`);
 });
 
-test("another tenant's codec restores nothing of this tenant's payloads", async () => {
+test("another tenant's codec refuses this tenant's payloads rather than restoring anything", async () => {
   const encoded = await codecFor(tenant).encode([toPayload({ ssn: CANARIES.ssn })]);
-  const seen = fromPayload((await codecFor(other).decode(encoded))[0]!) as { ssn: string };
-  expect(seen.ssn).toMatch(/^\[pii:ssn:tok_/);
+  await expect(codecFor(other).decode(encoded)).rejects.toThrow(`does not verify under tenant ${other}'s PII key`);
+});
+
+test("when the worker's PII key differs from the client's, decoding fails with a coded error instead of handing the run markers", async () => {
+  const encoded = await codecFor(tenant).encode([toPayload({ ssn: CANARIES.ssn }), toPayload({ mail: CANARIES.email })]);
+  const otherKey = createPiiVault({ pool: app, keyring: keys.keyringFor(tenant), hmacKey: new Uint8Array(32).fill(7), retentionDays: async () => 1, cacheTtlMs: 0 });
+  const refused = await createPiiCodec({ vault: otherKey }).decode(encoded).catch((error: unknown) => error);
+  expect(isStewardError(refused, 'TOKENIZER_FAILED')).toBe(true);
+  expect((refused as Error).message).toBe(
+    `pii codec: payloads[0].metadata.${PII_METADATA_KEY} does not verify under tenant ${tenant}'s PII key: ` +
+      'written under another PII master key (do the worker and the client share one?), or altered',
+  );
+  for (const view of ['mask', 'token'] as const) {
+    await expect(createPiiCodec({ vault: otherKey, view }).decode(encoded)).rejects.toThrow('does not verify');
+  }
+});
+
+test('a malformed token list is a coded error naming the payload; a payload without one passes unchanged', async () => {
+  const typed = toPayload({ comment: 'no pii here' });
+  for (const list of ['not json', '{"tokens":[],"numbers":[]}', '{"tokens":[1],"numbers":[],"mac":"x"}', '']) {
+    const refused = await codecFor(tenant).decode([typed, withTokenList(typed, list)]).catch((error: unknown) => error);
+    expect(isStewardError(refused, 'TOKENIZER_FAILED')).toBe(true);
+    expect((refused as Error).message).toBe(`pii codec: payloads[1].metadata.${PII_METADATA_KEY} is not a token list`);
+  }
+  expect(await codecFor(tenant).decode([typed])).toEqual([typed]);
 });
 
 test('a token typed into a payload by a caller is never restored, even with a forged token list', async () => {
@@ -97,9 +123,11 @@ test('a token typed into a payload by a caller is never restored, even with a fo
   // A signal sent without the codec: plain JSON holding someone else's token.
   const typed = toPayload({ comment: `please show ${token}` });
   expect(fromPayload((await codecFor(tenant).decode([typed]))[0]!)).toEqual({ comment: `please show ${token}` });
-  // The same, with the token list copied from a real payload (its MAC covers that payload's data only).
+  // The same, with the token list copied from a real payload (its MAC covers that payload's data only): refused.
   const forged = { ...typed, metadata: { ...typed.metadata, [PII_METADATA_KEY]: real!.metadata![PII_METADATA_KEY]! } };
-  expect(fromPayload((await codecFor(tenant).decode([forged]))[0]!)).toEqual({ comment: `please show ${token}` });
+  const refused = await codecFor(tenant).decode([forged]).catch((error: unknown) => error);
+  expect(isStewardError(refused, 'TOKENIZER_FAILED')).toBe(true);
+  expect(String(refused)).not.toContain(CANARIES.ssn);
   // And one encoded by the codec: the caller's token is text, not something the codec wrote.
   const reencoded = await codecFor(tenant).encode([toPayload({ comment: `please show ${token}`, mail: CANARIES.email })]);
   expect(fromPayload((await codecFor(tenant).decode(reencoded))[0]!)).toEqual({ comment: `please show ${token}`, mail: CANARIES.email });

@@ -1,8 +1,11 @@
 // The Postgres PII vault with the real keyring (Vault Transit): tokens are stable per tenant, values are sealed,
-// another tenant cannot restore them, and expiry and erasure shred them for good.
+// another tenant cannot restore them, use keeps them alive, and expiry and erasure shred them for good.
+import type { Payload } from '@temporalio/common';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { StewardClient } from '../../src/client';
 import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyring-factory';
+import { createPiiCodec, type PiiView } from '../../src/codec/pii-codec';
 import { loadTenantPiiHmacKey } from '../../src/codec/pii-master-key';
 import { createTenantPiiVault } from '../../src/codec/pii-tenant-vault';
 import { createPiiVault, purgeExpiredPii, type PiiVault } from '../../src/codec/pii-vault';
@@ -14,6 +17,7 @@ import { createTestTenant, testConfig } from '../support/stack';
 const config = testConfig();
 let tenant: TenantId;
 let other: TenantId;
+let retained: TenantId;
 let app: Pool;
 let owner: Pool;
 let keys: KeyringFactory;
@@ -25,7 +29,7 @@ const EMAIL = 'vault.canary@example.org';
 const freshVault = (forTenant: TenantId): PiiVault => createTenantPiiVault(config, app, keys.keyringFor(forTenant), { cacheTtlMs: 0 });
 
 beforeAll(async () => {
-  [tenant, other] = await Promise.all([createTestTenant('piivault'), createTestTenant('piivault-other')]);
+  [tenant, other, retained] = await Promise.all([createTestTenant('piivault'), createTestTenant('piivault-other'), createTestTenant('piivault-retained')]);
   app = createPool(config.appDatabaseUrl, { max: 4 });
   owner = createPool(config.databaseUrl, { max: 2 });
   keys = createKeyringFactory(config, app);
@@ -39,6 +43,29 @@ afterAll(async () => {
 async function rowsOf(forTenant: TenantId): Promise<Array<Record<string, unknown>>> {
   return (await owner.query('SELECT * FROM pii_vault WHERE tenant_id = $1', [forTenant])).rows;
 }
+
+const idOf = (token: string) => /tok_([^\]]+)/.exec(token)![1]!;
+
+/** What is left of a token's entry, as the table's owner sees it: seconds until it expires, or undefined once deleted. */
+async function secondsLeft(forTenant: TenantId, token: string): Promise<number | undefined> {
+  const { rows } = await owner.query(`SELECT extract(epoch FROM expires_at - now()) AS left FROM pii_vault WHERE tenant_id = $1 AND token = $2`, [forTenant, idOf(token)]);
+  return rows[0] ? Number(rows[0].left) : undefined;
+}
+
+/** Moves an entry's expiry to `seconds` from now, as if that much of its retention were left. */
+async function expireIn(forTenant: TenantId, token: string, seconds: number): Promise<void> {
+  await owner.query(`UPDATE pii_vault SET expires_at = now() + make_interval(secs => $3) WHERE tenant_id = $1 AND token = $2`, [forTenant, idOf(token), seconds]);
+}
+
+const DAY = 86_400;
+/** A vault with a one-day retention (`data_policy.retention_days: 1`), uncached. */
+const oneDayVault = (forTenant: TenantId): PiiVault =>
+  createPiiVault({ pool: app, keyring: keys.keyringFor(forTenant), hmacKey: loadTenantPiiHmacKey(config, forTenant), retentionDays: async () => 1, cacheTtlMs: 0 });
+const codecOf = (vault: PiiVault, view: PiiView = 'restore') => createPiiCodec({ vault, view });
+const toPayload = (value: unknown): Payload => defaultPayloadConverter.toPayload(value);
+const fromPayload = (payload: Payload): unknown => defaultPayloadConverter.fromPayload(payload);
+/** The token the codec wrote for the payload's `field`. */
+const tokenIn = (payload: Payload, field: string) => (JSON.parse(Buffer.from(payload.data!).toString()) as Record<string, string>)[field]!;
 
 test('a value becomes a token and comes back from Postgres; the table holds it sealed, never in clear', async () => {
   const vault = freshVault(tenant);
@@ -137,4 +164,70 @@ test('values are found only through the keyed HMAC: a vault holding another key 
   expect(await foreignKey.tokenize('email', 'keyed@example.org')).not.toBe(token);
   expect(await foreignKey.erase('keyed@example.org')).toMatchObject({ count: 1 });
   expect(await freshVault(tenant).detokenize(token)).toBe('keyed@example.org');
+});
+
+test('a value restored for a run lives a full retention from that use, so a run waiting days for an approval still finds it', async () => {
+  const vault = oneDayVault(retained);
+  const encoded = await codecOf(vault).encode([toPayload({ approver: 'waiting.approver@example.org' })]);
+  const token = tokenIn(encoded[0]!, 'approver');
+
+  // 23 hours later a replay decodes the run's input: the entry is renewed to a day from now.
+  await expireIn(retained, token, 3_600);
+  expect(fromPayload((await codecOf(vault).decode(encoded))[0]!)).toEqual({ approver: 'waiting.approver@example.org' });
+  expect((await secondsLeft(retained, token))! / DAY).toBeCloseTo(1, 2);
+
+  // Showing the value masked or as a token (the codec server, a viewer) is no use by a run: nothing is renewed.
+  await expireIn(retained, token, 3_600);
+  for (const view of ['mask', 'token'] as const) await codecOf(vault, view).decode(encoded);
+  expect(await secondsLeft(retained, token)).toBeLessThan(3_601);
+
+  // An entry renewed less than a tenth of its retention ago is not written again on every decode.
+  await expireIn(retained, token, 0.95 * DAY);
+  const before = (await owner.query(`SELECT expires_at FROM pii_vault WHERE tenant_id = $1 AND token = $2`, [retained, idOf(token)])).rows[0].expires_at;
+  await codecOf(vault).decode(encoded);
+  expect((await owner.query(`SELECT expires_at FROM pii_vault WHERE tenant_id = $1 AND token = $2`, [retained, idOf(token)])).rows[0].expires_at).toEqual(before);
+});
+
+test('restoring for a run neither revives an expired entry nor an erased one, and the purge still deletes what expired', async () => {
+  const vault = oneDayVault(retained);
+  const encoded = await codecOf(vault).encode([toPayload({ expired: 'lapsed@example.org', erased: 'forget.me@example.org' })]);
+  const [expired, erased] = [tokenIn(encoded[0]!, 'expired'), tokenIn(encoded[0]!, 'erased')];
+  await expireIn(retained, expired, -60);
+  expect(await freshVault(retained).erase('forget.me@example.org')).toEqual({ count: 1, types: ['email'] });
+
+  expect(fromPayload((await codecOf(vault).decode(encoded))[0]!)).toEqual({ expired, erased });
+  expect(await secondsLeft(retained, expired)).toBeLessThan(-59);
+  expect(await secondsLeft(retained, erased)).toBeUndefined();
+  expect(await purgeExpiredPii(app, retained)).toBe(1);
+  expect(await secondsLeft(retained, expired)).toBeUndefined();
+});
+
+test('after another process erases a value, a process that remembered its token tokenizes the value afresh', async () => {
+  const cached = createTenantPiiVault(config, app, keys.keyringFor(tenant)); // the worker's vault, cache and all
+  const erased = await cached.tokenize('email', 'erased.elsewhere@example.org');
+  expect(await freshVault(tenant).erase('erased.elsewhere@example.org')).toMatchObject({ count: 1 });
+
+  const again = await cached.tokenize('email', 'erased.elsewhere@example.org');
+  expect(again).not.toBe(erased);
+  expect(await freshVault(tenant).detokenize(again)).toBe('erased.elsewhere@example.org');
+  expect(await freshVault(tenant).detokenize(erased)).toBeUndefined();
+  // A remembered token whose entry lives is handed out again, as before.
+  expect(await cached.tokenize('email', 'erased.elsewhere@example.org')).toBe(again);
+});
+
+test('an entry that does not open fails only the decodes holding its token; runs decoded beside it get their values', async () => {
+  const vault = freshVault(tenant); // one vault: concurrent decodes share a restore batch
+  const [healthy] = await codecOf(vault).encode([toPayload({ to: 'healthy.run@example.org' })]);
+  const [broken] = await codecOf(vault).encode([toPayload({ to: 'broken.run@example.org' })]);
+  await owner.query(`UPDATE pii_vault SET sealed = set_byte(sealed, 20, get_byte(sealed, 20) # 1) WHERE tenant_id = $1 AND token = $2`, [tenant, idOf(tokenIn(broken!, 'to'))]);
+
+  const codec = codecOf(vault);
+  const [ok, failed] = await Promise.allSettled([codec.decode([healthy!]), codec.decode([broken!])]);
+  expect(ok.status === 'fulfilled' && fromPayload(ok.value[0]!)).toEqual({ to: 'healthy.run@example.org' });
+  const reason = failed.status === 'rejected' ? failed.reason : undefined;
+  expect(isStewardError(reason, 'TOKENIZER_FAILED')).toBe(true);
+  expect(String(reason)).toContain('the entry of a email token does not open');
+  expect(String(reason)).not.toContain('broken.run');
+  // One decode holding both is refused whole: a run never sees a payload list half restored.
+  await expect(codec.decode([healthy!, broken!])).rejects.toThrow('does not open');
 });
