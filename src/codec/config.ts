@@ -9,6 +9,16 @@ import type { VaultSessionOptions } from '../secrets/vault-session';
  *  costs more CPU than the encryption: below half the warning level it is not worth it. */
 export const DEFAULT_COMPRESS_ABOVE_BYTES = 256 * 1024;
 
+/** The largest payload the codec seals or opens, counted serialized (before deflating, after inflating). Encode
+ *  refuses a larger one, so everything it writes decodes again. Temporal stores at most 2 MiB per payload by
+ *  default, so only a payload that deflates 16-fold comes near; it bounds what one sealed payload inflates to. */
+export const MAX_PAYLOAD_BYTES = 32 * 1024 * 1024;
+
+/** What one codec-server request may carry in or decode to, all its payloads together: two of the largest
+ *  payloads. Without it, many small sealed payloads that inflate well would make the shared server allocate
+ *  gigabytes for one request. It must stay at least MAX_PAYLOAD_BYTES, or a stored payload could not be shown. */
+export const MAX_REQUEST_PAYLOAD_BYTES = 2 * MAX_PAYLOAD_BYTES;
+
 export const CodecEnv = z.object({
   /** The Vault Transit mount that holds one key-encryption key per tenant. */
   STEWARD_CODEC_TRANSIT_MOUNT: z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'a Vault mount path').default('transit'),
@@ -19,6 +29,12 @@ export const CodecEnv = z.object({
   STEWARD_CODEC_ACTIVE_KEY_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   /** Payloads larger than this many bytes are compressed (raw deflate) before they are encrypted. */
   STEWARD_CODEC_COMPRESS_ABOVE_BYTES: z.coerce.number().int().min(0).max(64 * 1024 * 1024).default(DEFAULT_COMPRESS_ABOVE_BYTES),
+  /** The path the codec server's routes live under (`/codec` serves `/codec/decode`), for a UI or a proxy that
+   *  puts the codec endpoint under a path; empty serves them at the root. */
+  STEWARD_CODEC_SERVER_PATH_PREFIX: z
+    .string()
+    .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'empty, or a path such as /codec (no trailing slash)')
+    .default(''),
 });
 
 export interface CodecConfig {
@@ -27,6 +43,7 @@ export interface CodecConfig {
   transitKeyPrefix: string;
   activeKeyTtlMs: number;
   compressAboveBytes: number;
+  serverPathPrefix: string;
 }
 
 /** Validates the codec settings, failing fast with the variable's name (never its value). */
@@ -58,5 +75,6 @@ function readCodecSettings(env: z.infer<typeof CodecEnv>): Omit<CodecConfig, 'va
     transitKeyPrefix: env.STEWARD_CODEC_TRANSIT_KEY_PREFIX,
     activeKeyTtlMs: env.STEWARD_CODEC_ACTIVE_KEY_TTL_MS,
     compressAboveBytes: env.STEWARD_CODEC_COMPRESS_ABOVE_BYTES,
+    serverPathPrefix: env.STEWARD_CODEC_SERVER_PATH_PREFIX,
   };
 }

@@ -1,16 +1,20 @@
 // The codec server: Temporal's remote codec protocol for the Web UI and the Temporal CLI.
 // POST …/encode, POST …/decode (only the last path segment counts), body {payloads:[{metadata, data}]} with base64
-// bytes, the namespace in X-Namespace (or the segment before the last, for the CLI's {namespace} template).
+// bytes, the namespace in X-Namespace (or the segment before the last, for the CLI's {namespace} template); the
+// routes live under STEWARD_CODEC_SERVER_PATH_PREFIX when one is set.
 // 401 no or bad token · 403 a token of another tenant than the namespace's (unknown namespaces included) or an
-// origin that is not the UI's · 400 a bad body or payloads that do not decode · 200 the payloads.
-// Decoded views show PII masked unless the token carries `pii:read`; every call is recorded in the tenant's audit
-// trail (who, the namespace, how many payloads — never the data). In development mode a request without a token,
-// from loopback to a loopback Host, is served a masked view.
+// origin that is not the UI's · 400 a bad body or payloads that do not decode · 413 payloads beyond the size limits ·
+// 200 the payloads. A refusal says what was wrong in fixed words; its detail goes to the server's log.
+// Decoded views show PII masked unless the token carries `pii:read`; every call, refused ones included once the
+// caller is known, is recorded in the tenant's audit trail (who, the namespace, how many payloads, the outcome —
+// never the data). In development mode a request without a token, from loopback to a loopback Host, is served a
+// masked view.
 import cors from '@fastify/cors';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { recordAuditEvent } from '../audit/audit-log';
+import { loadCodecConfig, MAX_REQUEST_PAYLOAD_BYTES } from '../codec/config';
 import { createTenantDataConverter } from '../codec/data-converter';
 import { createKeyringFactory } from '../codec/keyring-factory';
 import { createPiiCodec, type PiiView } from '../codec/pii-codec';
@@ -18,10 +22,11 @@ import { loadPiiMasterKey } from '../codec/pii-master-key';
 import { createTenantPiiVault } from '../codec/pii-tenant-vault';
 import type { RuntimeConfig } from '../config/runtime';
 import { createPool } from '../db/pool';
-import { isStewardError } from '../errors';
 import { TokenInvalidError, verifyUserToken } from '../identity';
+import { createLogger, type Logger } from '../log/logger';
 import { TenantId } from '../tenancy/tenant-id';
 import { findTenant } from '../tenancy/tenant-registry';
+import { NAMESPACE_NOT_PERMITTED, Refusal, refusalOfCodecError, refusalOfRequestError, type CodecOperation } from './codec-server-refusals';
 
 export interface CodecServerOptions {
   config: RuntimeConfig;
@@ -29,6 +34,8 @@ export interface CodecServerOptions {
   corsOrigins: readonly string[];
   /** Development mode: a request without a token, from loopback, sees a masked view. Never for a shared host. */
   devNoAuth?: boolean;
+  /** Where refusals and failures are logged with their detail (never payloads or tokens); default: JSON on stderr. */
+  logger?: Logger;
 }
 
 /** The scope that lets a caller see PII in decoded payloads. */
@@ -37,6 +44,11 @@ export const PII_READ_SCOPE = 'pii:read';
 export const DEV_ANONYMOUS_USER = 'anonymous (codec-server development mode)';
 
 const MAX_PAYLOADS = 10_000;
+/** Room for a request's payloads at their cap in base64 (4 characters per 3 bytes), plus JSON and metadata. */
+const BODY_LIMIT = Math.ceil(MAX_REQUEST_PAYLOAD_BYTES / 3) * 4 + 4 * 1024 * 1024;
+/** A body with many bad payloads is refused naming the first few, not all of them. */
+const MAX_ISSUES_NAMED = 3;
+const NOT_SERVED = 'only …/encode and …/decode are served';
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 const Base64 = z.string().regex(BASE64, 'base64 bytes');
 const JsonPayload = z.object({ metadata: z.record(z.string(), Base64).nullish(), data: Base64.nullish() });
@@ -48,17 +60,20 @@ const LOOPBACK_HOST = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?$/i;
 
 interface Caller {
   user: string;
+  /** The token's tenant; none for a development-mode request without a token. */
+  tenant?: TenantId;
   view: PiiView;
   auth: 'token' | 'none (development mode)';
 }
 
-class Refusal extends Error {
-  constructor(
-    readonly status: 400 | 401 | 403 | 503,
-    message: string,
-  ) {
-    super(message);
-  }
+/** What the handler had learnt about a request when it answered: for the log and the audit trail. */
+interface RequestFacts {
+  operation: CodecOperation;
+  namespace: string;
+  /** The tenant that owns the namespace, if any does. */
+  owner?: TenantId;
+  caller?: Caller;
+  payloads?: number;
 }
 
 const fromJson = (payload: JsonPayload): Payload => ({
@@ -71,9 +86,37 @@ const toJson = (payload: Payload) => ({
   data: Buffer.from(payload.data ?? []).toString('base64'),
 });
 
+/** What the log says about a request: who and where, never the token or the payloads. */
+function loggable(facts: RequestFacts | undefined) {
+  if (!facts) return {};
+  const { caller, ...known } = facts;
+  return { ...known, user: caller?.user, tokenTenant: caller?.tenant };
+}
+
+const bytesOf = (payload: Payload) =>
+  (payload.data?.length ?? 0) + Object.entries(payload.metadata ?? {}).reduce((sum, [key, value]) => sum + key.length + value.length, 0);
+
+/** The body's payloads; refused naming the field at fault, or when together they carry more than a request may. */
+function readPayloads(body: unknown): Payload[] {
+  const parsed = Body.safeParse(body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, MAX_ISSUES_NAMED);
+    throw new Refusal(400, issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '));
+  }
+  let carried = 0;
+  return parsed.data.payloads.map((json) => {
+    const payload = fromJson(json);
+    carried += bytesOf(payload);
+    if (carried > MAX_REQUEST_PAYLOAD_BYTES) throw new Refusal(413, `payloads exceed the limit of ${MAX_REQUEST_PAYLOAD_BYTES} bytes per request`);
+    return payload;
+  });
+}
+
 export function createCodecServer(options: CodecServerOptions): FastifyInstance {
   const { config } = options;
   loadPiiMasterKey(config); // fail at start-up, not at the first request, when the vault cannot be keyed
+  const { serverPathPrefix } = loadCodecConfig(config.secretsEnv);
+  const logger = options.logger ?? createLogger('steward-codec-server', config.env.STEWARD_LOG_LEVEL);
   const pool = createPool(config.appDatabaseUrl, { max: 4 });
   const keys = createKeyringFactory(config, pool);
   const codecs = new Map<string, PayloadCodec[]>();
@@ -84,13 +127,30 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
     if (!chain) {
       const keyring = keys.keyringFor(tenant);
       const piiCodec = createPiiCodec({ vault: createTenantPiiVault(config, pool, keyring, { cacheTtlMs: 0 }), view, namespace });
-      chain = createTenantDataConverter({ keyring, namespace, compressAboveBytes: keys.compressAboveBytes, piiCodec }).payloadCodecs ?? [];
+      const converter = createTenantDataConverter({
+        keyring,
+        namespace,
+        compressAboveBytes: keys.compressAboveBytes,
+        maxDecodedBytesPerCall: MAX_REQUEST_PAYLOAD_BYTES,
+        piiCodec,
+      });
+      chain = converter.payloadCodecs ?? [];
       codecs.set(key, chain);
     }
     return chain;
   };
 
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 });
+  /** Answers a refusal in its fixed words and logs it with what is known, the error behind it included. */
+  const refuse = (request: FastifyRequest, reply: FastifyReply, refusal: Refusal, facts?: RequestFacts) => {
+    const line = { method: request.method, url: request.url, status: refusal.status, reason: refusal.reason, ...loggable(facts), err: refusal.cause };
+    if (refusal.status >= 500) logger.error(line, 'codec request failed');
+    else logger.warn(line, 'codec request refused');
+    return reply.code(refusal.status).send({ error: refusal.reason });
+  };
+
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
+  app.setErrorHandler((error, request, reply) => refuse(request, reply, refusalOfRequestError(error, BODY_LIMIT)));
+  app.setNotFoundHandler((request, reply) => refuse(request, reply, new Refusal(404, NOT_SERVED)));
   const allowed = new Set(options.corsOrigins);
   void app.register(cors, {
     origin: [...allowed],
@@ -103,7 +163,7 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
   app.addHook('onRequest', async (request, reply) => {
     const origin = request.headers.origin;
     if (origin !== undefined && !allowed.has(origin) && request.method !== 'OPTIONS') {
-      return reply.code(403).send({ error: 'origin not allowed' });
+      return refuse(request, reply, new Refusal(403, 'origin not allowed'));
     }
   });
   app.addHook('onClose', async () => {
@@ -121,72 +181,101 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
     return tenant?.namespace === namespace ? tenant.id : undefined;
   };
 
-  const authenticate = async (request: FastifyRequest, tenant: TenantId | undefined): Promise<Caller> => {
+  const authenticate = async (request: FastifyRequest): Promise<Caller> => {
     const header = request.headers.authorization;
     if (header === undefined) {
       if (!options.devNoAuth) throw new Refusal(401, 'a bearer token is required');
       if (!LOOPBACK_ADDRESSES.has(request.socket.remoteAddress ?? '') || !LOOPBACK_HOST.test(request.headers.host ?? '')) {
         throw new Refusal(401, 'a bearer token is required (development mode serves loopback requests only)');
       }
-      if (!tenant) throw new Refusal(403, 'no tenant has this namespace');
       return { user: DEV_ANONYMOUS_USER, view: 'mask', auth: 'none (development mode)' };
     }
     const token = /^Bearer (\S+)$/i.exec(header)?.[1];
-    if (!token) throw new Refusal(401, 'the Authorization header must be "Bearer <token>"');
+    if (!token) throw new Refusal(401, 'Authorization: must be "Bearer <token>"');
     if (!config.identity) throw new Refusal(503, 'no identity provider is configured');
     try {
       const principal = await verifyUserToken(token, config.identity);
-      if (!tenant || principal.tenant !== tenant) throw new Refusal(403, "token refused: the namespace is not the token's tenant's");
-      return { user: principal.subject, view: principal.scopes.includes(PII_READ_SCOPE) ? 'restore' : 'mask', auth: 'token' };
+      const view = principal.scopes.includes(PII_READ_SCOPE) ? 'restore' : 'mask';
+      return { user: principal.subject, tenant: principal.tenant, view, auth: 'token' };
     } catch (error) {
-      if (error instanceof TokenInvalidError) throw new Refusal(error.reason === 'jwks_unavailable' ? 503 : 401, `token refused: ${error.reason}`);
+      // The reason is one of a fixed list (expired, signature_invalid, …), never the token or its claims.
+      if (error instanceof TokenInvalidError) {
+        throw new Refusal(error.reason === 'jwks_unavailable' ? 503 : 401, `token refused: ${error.reason}`, { cause: error });
+      }
       throw error;
     }
+  };
+
+  /** The namespace's tenant, when the caller may use it: the token's own, or any for development mode. */
+  const assertPermitted = (caller: Caller, owner: TenantId | undefined): TenantId => {
+    if (owner === undefined || (caller.auth === 'token' && caller.tenant !== owner)) {
+      throw new Refusal(403, caller.auth === 'token' ? NAMESPACE_NOT_PERMITTED : 'namespace not permitted');
+    }
+    return owner;
+  };
+
+  const recordCall = (tenant: TenantId, facts: RequestFacts & { caller: Caller }, outcome: Record<string, unknown>) =>
+    recordAuditEvent(pool, tenant, {
+      type: `codec.${facts.operation}`,
+      userId: facts.caller.user,
+      payload: {
+        namespace: facts.namespace,
+        ...(facts.payloads !== undefined ? { payloads: facts.payloads } : {}),
+        view: facts.caller.view === 'restore' ? 'pii revealed' : 'pii masked',
+        auth: facts.caller.auth,
+        ...(facts.caller.tenant !== undefined && facts.caller.tenant !== tenant ? { tokenTenant: facts.caller.tenant } : {}),
+        ...outcome,
+      },
+    });
+
+  /** A refusal reaches the trail of the namespace's tenant and of the token's, when that is another existing one.
+   *  Before the caller is known (no or a bad token) there is nobody to name: the log has it. */
+  const auditRefusal = async (facts: RequestFacts, refusal: Refusal) => {
+    const { caller } = facts;
+    if (!caller) return;
+    const trails = new Set<TenantId>(facts.owner ? [facts.owner] : []);
+    if (caller.tenant !== undefined && caller.tenant !== facts.owner && (await findTenant(pool, caller.tenant))) trails.add(caller.tenant);
+    const outcome = { outcome: refusal.status >= 500 ? 'failed' : 'refused', status: refusal.status, reason: refusal.reason };
+    for (const tenant of trails) await recordCall(tenant, { ...facts, caller }, outcome);
   };
 
   const handle = async (request: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) => {
     const segments = request.params['*'].split('/').filter((segment) => segment !== '');
     const operation = segments.at(-1);
-    if (operation !== 'encode' && operation !== 'decode') return reply.code(404).send({ error: 'only …/encode and …/decode are served' });
+    if (operation !== 'encode' && operation !== 'decode') return refuse(request, reply, new Refusal(404, NOT_SERVED));
     const fromHeader = request.headers['x-namespace'];
     const fromPath = segments.at(-2);
     const namespace = typeof fromHeader === 'string' && fromHeader !== '' ? fromHeader : fromPath;
-    if (!namespace) return reply.code(400).send({ error: 'X-Namespace: the namespace is required' });
+    if (!namespace) return refuse(request, reply, new Refusal(400, 'X-Namespace: the namespace is required'));
     if (fromPath !== undefined && typeof fromHeader === 'string' && fromHeader !== fromPath) {
-      return reply.code(400).send({ error: 'X-Namespace: differs from the namespace in the path' });
+      return refuse(request, reply, new Refusal(400, 'X-Namespace: differs from the namespace in the path'));
     }
+    const facts: RequestFacts = { operation, namespace };
     try {
-      const tenant = await tenantOfNamespace(namespace);
-      const caller = await authenticate(request, tenant);
-      const body = Body.safeParse(request.body);
-      if (!body.success) {
-        throw new Refusal(400, body.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '));
-      }
-      const chain = codecsFor(tenant!, namespace, caller.view);
-      const audit = (outcome: 'ok' | 'failed') =>
-        recordAuditEvent(pool, tenant!, {
-          type: `codec.${operation}`,
-          userId: caller.user,
-          payload: { namespace, payloads: body.data.payloads.length, view: caller.view === 'restore' ? 'pii revealed' : 'pii masked', auth: caller.auth, outcome },
-        });
-      let payloads = body.data.payloads.map(fromJson);
+      facts.owner = await tenantOfNamespace(namespace);
+      const caller = await authenticate(request);
+      facts.caller = caller;
+      const tenant = assertPermitted(caller, facts.owner);
+      let payloads = readPayloads(request.body);
+      facts.payloads = payloads.length;
+      const chain = codecsFor(tenant, namespace, caller.view);
       try {
         for (const codec of operation === 'encode' ? chain : [...chain].reverse()) {
           payloads = await (operation === 'encode' ? codec.encode(payloads) : codec.decode(payloads));
         }
       } catch (error) {
-        await audit('failed');
-        const reason = isStewardError(error) ? error.message : 'a payload is malformed';
-        return reply.code(400).send({ error: `the payloads could not be ${operation}d: ${reason}` });
+        throw refusalOfCodecError(error, operation);
       }
-      await audit('ok');
+      await recordCall(tenant, { ...facts, caller }, { outcome: 'ok' });
       return reply.code(200).send({ payloads: payloads.map(toJson) });
     } catch (error) {
-      if (error instanceof Refusal) return reply.code(error.status).send({ error: error.message });
-      throw error;
+      if (!(error instanceof Refusal)) throw error;
+      // The caller hears of the refusal even if the trail cannot be written; the log says so.
+      await auditRefusal(facts, error).catch((failure: unknown) => logger.error({ ...loggable(facts), err: failure }, 'codec refusal not audited'));
+      return refuse(request, reply, error, facts);
     }
   };
 
-  app.post('/*', handle);
+  app.post(`${serverPathPrefix}/*`, handle);
   return app;
 }

@@ -13,6 +13,7 @@ import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyri
 import { createPiiCodec } from '../../src/codec/pii-codec';
 import { createTenantPiiVault } from '../../src/codec/pii-tenant-vault';
 import { createPool } from '../../src/db/pool';
+import { createLogger } from '../../src/log/logger';
 import { createCodecServer, DEV_ANONYMOUS_USER } from '../../src/servers/codec-server';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 import { runCli } from '../support/cli';
@@ -20,6 +21,8 @@ import { createTestTenant, stsUrl, testConfig } from '../support/stack';
 
 const config = testConfig();
 const UI_ORIGIN = 'http://127.0.0.1:38233';
+/** Refusals are logged; these tests read answers and the audit trail, so the log is dropped. */
+const logger = createLogger('codec-server-test', 'silent');
 const INPUT = { applicant: 'Ada Lovelace', email: 'ada.canary@example.org', ssn: '078-05-1120', note: 'call +1 415 555 0142' };
 
 let tenant: TenantId;
@@ -79,7 +82,7 @@ beforeAll(async () => {
   stored = { payloads: payloads.map(toJson) };
   expect(JSON.stringify(stored)).not.toContain('ada.canary');
 
-  server = createCodecServer({ config, corsOrigins: [UI_ORIGIN] });
+  server = createCodecServer({ config, corsOrigins: [UI_ORIGIN], logger });
   base = await server.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
@@ -137,6 +140,22 @@ test('the CLI form works too: namespace in the path, payloads re-encoded through
   expect((await call(`/${other}/decode`, { namespace: tenant, bearer })).status).toBe(400);
 });
 
+test('under STEWARD_CODEC_SERVER_PATH_PREFIX the routes move: /codec/decode with X-Namespace, /codec/{namespace}/decode', async () => {
+  // At the root, /codec/decode reads "codec" as the namespace in the path, which X-Namespace contradicts.
+  const bearer = await token(tenant, ['pii:read']);
+  expect((await call('/codec/decode', { namespace: tenant, bearer })).status).toBe(400);
+
+  const prefixed = createCodecServer({ config: { ...config, secretsEnv: { ...config.secretsEnv, STEWARD_CODEC_SERVER_PATH_PREFIX: '/codec' } }, corsOrigins: [UI_ORIGIN], logger });
+  const url = await prefixed.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    expect(decodedValue((await call('/codec/decode', { url, namespace: tenant, bearer })).body)).toEqual(INPUT);
+    expect(decodedValue((await call(`/codec/${tenant}/decode`, { url, bearer })).body)).toEqual(INPUT);
+    expect(await call('/decode', { url, namespace: tenant, bearer })).toMatchObject({ status: 404, body: { error: 'only …/encode and …/decode are served' } });
+  } finally {
+    await prefixed.close();
+  }
+});
+
 test('a bad body → 400 naming the field', async () => {
   const response = await call('/decode', { namespace: tenant, bearer: await token(tenant), body: { payloads: [{ data: 'not base64!' }] } });
   expect(response).toMatchObject({ status: 400, body: { error: expect.stringContaining('payloads.0.data') } });
@@ -172,7 +191,7 @@ test('every decode is in the audit trail: who, the namespace, how many payloads 
 });
 
 test('development mode: no token from loopback → masked view only; a foreign Host (DNS rebinding) → 401', async () => {
-  const dev = createCodecServer({ config, corsOrigins: [UI_ORIGIN], devNoAuth: true });
+  const dev = createCodecServer({ config, corsOrigins: [UI_ORIGIN], devNoAuth: true, logger });
   const url = await dev.listen({ port: 0, host: '127.0.0.1' });
   try {
     const anonymous = await call('/decode', { url, namespace: tenant });
