@@ -5,6 +5,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { recordAuditEvent } from '../src/audit/audit-log';
+import { loadTenantPiiHmacKey } from '../src/codec/pii-master-key';
+import { loadStewardEnv } from '../src/config/env';
 import { renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import type { Limits, LlmNode } from '../src/ir/schema';
 import {
@@ -75,12 +77,17 @@ const HEARTBEAT_INTERVAL_MS = 1_000;
 const MAX_FINDINGS_AUDITED = 20;
 
 export function createCallLlm(deps: LlmDeps) {
+  // Prompt hashes are keyed with the tenant's PII HMAC key, derived from the worker's configuration as its PII codec
+  // derives it; a worker without the master key fails here, at start-up, as its codec would.
+  const promptHashKey = loadTenantPiiHmacKey({ env: loadStewardEnv() }, deps.tenant);
   return async function callLlm(call: LlmCallRequest): Promise<LlmCallResult> {
     const context = Context.current();
     const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
     try {
       // LLM errors first (they know whether retrying helps), then the other Steward errors (bad configuration).
-      return await withFailureMapping(() => withScrubbing(deps.scrubber, () => withLlmFailureMapping(call.nodeId, () => takeTurn(deps, call, context))));
+      return await withFailureMapping(() =>
+        withScrubbing(deps.scrubber, () => withLlmFailureMapping(call.nodeId, () => takeTurn(deps, promptHashKey, call, context))),
+      );
     } catch (error) {
       // A cancelled turn completes as cancelled (the SDK's CancelledFailure), not as a failed model call.
       if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
@@ -107,7 +114,7 @@ export function createRecordLlmEvent(deps: { pool: Pool; tenant: SecretDeps['ten
   };
 }
 
-async function takeTurn(deps: LlmDeps, call: LlmCallRequest, context: Context): Promise<LlmCallResult> {
+async function takeTurn(deps: LlmDeps, promptHashKey: Uint8Array, call: LlmCallRequest, context: Context): Promise<LlmCallResult> {
   const startedAt = Date.now();
   const { node } = call;
   const info = context.info;
@@ -139,7 +146,7 @@ async function takeTurn(deps: LlmDeps, call: LlmCallRequest, context: Context): 
   };
   const { table: prices } = await readTenantPriceTable(deps.pool, deps.tenant);
   const metered = createMeteredCall(
-    { pool: deps.pool, tenant: deps.tenant, call: where, limits: call.limits ?? {}, user: call.user, policy, prices },
+    { pool: deps.pool, tenant: deps.tenant, call: where, limits: call.limits ?? {}, user: call.user, policy, prices, promptHashKey },
     {
       provider: node.provider,
       baseUrl: node.base_url ?? deps.defaultBaseUrls?.[node.provider],

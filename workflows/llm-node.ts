@@ -10,6 +10,7 @@ import type { ExpressionScope } from '../src/ir/expressions';
 import type { Definition, LlmNode, ToolNode } from '../src/ir/schema';
 import {
   DEFAULT_MAX_ITERATIONS,
+  TRUNCATION_MARK,
   recordModelResponse,
   startToolLoop,
   type LlmProvider,
@@ -144,7 +145,7 @@ function asModelResponse(result: LlmCallResult): ModelResponse {
 
 function toContent(body: unknown): string {
   const text = typeof body === 'string' ? body : (JSON.stringify(body) ?? 'null');
-  return text.length > MAX_TOOL_RESULT_CHARS ? `${text.slice(0, MAX_TOOL_RESULT_CHARS)} [truncated]` : text;
+  return text.length > MAX_TOOL_RESULT_CHARS ? `${text.slice(0, MAX_TOOL_RESULT_CHARS)}${TRUNCATION_MARK}` : text;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,11 +1,14 @@
 // LLM tool checks: every tool an llm node offers its model has a name providers accept, is offered once, and, when
-// it names a node, names a tool node. Tool nodes offered to a model count as reached through that llm node.
-// Workflow-safe.
+// it names a node, names a tool node; the built-in http tool is offered only through a tool node, which holds its
+// request. Tool nodes offered to a model count as reached through that llm node. Workflow-safe.
 import type { PathIssue } from './issues';
 import type { Definition, LlmTool } from './schema';
 
 /** What OpenAI and Anthropic accept as a function/tool name. */
 const PROVIDER_TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The built-in tool: its request lives on a tool node, so a model cannot be offered it by name alone. */
+const HTTP_TOOL = 'http';
 
 export function llmToolName(tool: LlmTool): string {
   return typeof tool === 'string' ? tool : tool.name;
@@ -35,6 +38,8 @@ export function checkLlmTools(definition: Definition): PathIssue[] {
       const named = definition.nodes[name];
       if (named !== undefined && named.type !== 'tool') {
         issues.push({ segments, message: `node '${name}' is a ${named.type} node; a model can only call tool nodes or registered tools` });
+      } else if (named === undefined && name === HTTP_TOOL) {
+        issues.push({ segments, message: "the built-in http tool needs a request: offer a tool node with tool: http and a request, by the node's id" });
       }
     });
   }

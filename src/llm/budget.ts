@@ -1,5 +1,5 @@
 // Budget caps checked BEFORE each model call: the call is refused when it would exceed max_llm_calls, or when the
-// cost so far (plus an optional estimate) would pass max_cost_usd. Pure: safe in workflows.
+// cost so far plus the call's worst-case estimate would pass max_cost_usd. Pure: safe in workflows.
 import { LlmError } from './errors';
 import { usdToMicroUsd, type MicroUsd } from './prices';
 
@@ -9,11 +9,12 @@ export interface BudgetLimits {
 }
 
 export interface BudgetCheck {
-  /** Model calls already made in this scope. */
+  /** Model calls already made (or under way) in this scope. */
   callsSoFar: number;
+  /** Spent so far, with what calls under way may still cost (the ledger counts them at their estimate). */
   costSoFarMicroUsd: MicroUsd;
   limits: BudgetLimits;
-  /** Expected cost of the next call, when known (e.g. from max_tokens); refuses early rather than overshoot. */
+  /** Worst-case cost of the next call (its output allowance included); refuses early rather than overshoot. */
   estimatedCostMicroUsd?: MicroUsd;
   /** Which budget this is, for the message: `run` (default), `agent`, `tenant daily`. */
   scope?: string;

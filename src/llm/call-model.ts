@@ -30,8 +30,8 @@ export interface CallModelOptions {
   /** Cancels the call, including a retry wait; the call then fails with LLM_CANCELLED. */
   signal?: AbortSignal;
   retry?: Partial<RetryPolicy>;
-  /** Called before each retry wait (an activity heartbeats here). */
-  onRetry?: (notice: RetryNotice) => void;
+  /** Called, and awaited, before each retry wait (an activity heartbeats here, the ledger books the failed attempt). */
+  onRetry?: (notice: RetryNotice) => void | Promise<void>;
   /** Source of jitter; injectable for tests. */
   random?: () => number;
 }
@@ -78,7 +78,7 @@ export async function callModel(request: ModelRequest, options: CallModelOptions
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   for (let attempt = 1; ; attempt += 1) {
-    if (options.signal?.aborted) throw toLlmError(provider, { kind: 'cancelled' });
+    if (options.signal?.aborted) throw toLlmError(provider, { kind: 'cancelled', unsent: true });
     try {
       return await attemptOnce(adapter, provider, request, options, timeoutMs);
     } catch (error) {
@@ -86,11 +86,11 @@ export async function callModel(request: ModelRequest, options: CallModelOptions
       const delayMs = error.retryAfterMs ?? computeBackoffMs(attempt, policy, options.random ?? Math.random);
       // A long Retry-After is not slept out here: the caller (Temporal) can schedule the retry durably.
       if (delayMs > policy.maxRetryAfterMs) throw error;
-      options.onRetry?.({ attempt, delayMs, error });
+      await options.onRetry?.({ attempt, delayMs, error });
       try {
         await sleep(delayMs, undefined, { signal: options.signal });
       } catch {
-        throw toLlmError(provider, { kind: 'cancelled' });
+        throw toLlmError(provider, { kind: 'cancelled', unsent: true });
       }
     }
   }

@@ -10,6 +10,12 @@ export type LlmErrorCode = Extract<
 
 export interface LlmErrorDetails {
   retryable: boolean;
+  /**
+   * Whether the provider may have done (and charged for) the work although no answer came back: a timeout, a
+   * cancellation mid-request, a 5xx, a malformed answer. Not when the request never reached it or it refused the
+   * request (4xx). Absent means false.
+   */
+  billable?: boolean;
   provider?: LlmProvider;
   /** HTTP status of the provider's answer, when there was one. */
   status?: number;
@@ -19,6 +25,7 @@ export interface LlmErrorDetails {
 
 export class LlmError extends StewardError {
   readonly retryable: boolean;
+  readonly billable: boolean;
   readonly provider: LlmProvider | undefined;
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
@@ -26,6 +33,7 @@ export class LlmError extends StewardError {
   constructor(code: LlmErrorCode, message: string, details: LlmErrorDetails) {
     super(code, message);
     this.retryable = details.retryable;
+    this.billable = details.billable ?? false;
     this.provider = details.provider;
     this.status = details.status;
     this.retryAfterMs = details.retryAfterMs;

@@ -1,8 +1,10 @@
 // The LLM ledger in Postgres: the one module that reaches llm_ledger and tenants' daily budgets and prices. A call
-// is reserved before it is made, under a per-tenant lock, after checking the run's caps and the tenant's daily
-// budget, so the caps hold even while calls run concurrently; it is then settled with its tokens and exact cost, or
-// marked failed.
-// Failed calls count neither as calls nor as cost; a reservation never settled (a crashed worker) still counts.
+// is reserved before it is made, under a per-tenant lock, with its worst-case cost, after checking that the run's caps
+// and the tenant's daily budget hold what is spent, what calls still in flight may cost, and this call's worst case;
+// so the caps hold even while calls run concurrently. It is then settled with its tokens and exact cost, or closed as
+// `unanswered` (a timeout, a cancellation mid-request, a 5xx: the provider may have billed the work, so it keeps its
+// estimate and counts as a call), or as `failed` (the provider never took the request: no call, no cost).
+// A reservation never settled (a crashed worker) counts as a call at its estimate.
 import type { Pool } from 'pg';
 import { withTenant } from '../db/tenant-scope';
 import { StewardError } from '../errors';
@@ -64,19 +66,34 @@ function toCount(value: unknown): number {
   return number;
 }
 
-function refusalOf(runCalls: number, runCost: number, dayCost: number, dailyBudget: number | null, limits: BudgetLimits): BudgetRefusal | undefined {
-  const run = checkBudget({ callsSoFar: runCalls, costSoFarMicroUsd: runCost, limits, scope: 'run' });
+interface Committed {
+  runCalls: number;
+  /** Settled costs plus the estimates of calls not settled, of the run and of the tenant's day. */
+  runCost: MicroUsd;
+  dayCost: MicroUsd;
+}
+
+function refusalOf(committed: Committed, estimate: MicroUsd, dailyBudget: MicroUsd | null, limits: BudgetLimits): BudgetRefusal | undefined {
+  const run = checkBudget({ callsSoFar: committed.runCalls, costSoFarMicroUsd: committed.runCost, estimatedCostMicroUsd: estimate, limits, scope: 'run' });
   if (!run.allowed) return { scope: 'run', limit: run.limit, message: run.message };
-  if (dailyBudget !== null && dayCost >= dailyBudget) {
-    return { scope: 'tenant daily', limit: 'daily_budget_usd', message: `tenant daily budget (${microUsdToUsd(dailyBudget)} USD) is used up for today (UTC)` };
+  if (dailyBudget === null) return undefined;
+  const budget = `tenant daily budget (${microUsdToUsd(dailyBudget)} USD)`;
+  if (committed.dayCost >= dailyBudget) return { scope: 'tenant daily', limit: 'daily_budget_usd', message: `${budget} is used up for today (UTC)` };
+  if (committed.dayCost + estimate > dailyBudget) {
+    return { scope: 'tenant daily', limit: 'daily_budget_usd', message: `${budget} would be exceeded today (UTC) by this call's worst-case cost` };
   }
   return undefined;
 }
 
-/** Reserves one model call, or throws BudgetExceededError (nothing reserved) when a cap would be passed. */
-export async function reserveLlmCall(pool: Pool, tenant: TenantId, call: LedgerCall, limits: BudgetLimits): Promise<string> {
+/**
+ * Reserves one model call at its worst-case cost `estimate`, or throws BudgetExceededError (nothing reserved) when a
+ * cap would be passed by what is spent, what calls in flight may still cost, and this estimate.
+ */
+export async function reserveLlmCall(pool: Pool, tenant: TenantId, call: LedgerCall, limits: BudgetLimits, estimate: MicroUsd): Promise<string> {
+  if (!Number.isSafeInteger(estimate) || estimate < 0) throw new TypeError('estimate must be a non-negative integer of micro-USD');
   return withTenant(pool, tenant, async (db) => {
     await db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NAMESPACE, tenant]);
+    // Failed rows cost 0; reserved and unanswered rows cost their estimate; completed rows their exact cost.
     const totals = await db.query<{ run_calls: string; run_cost: string; day_cost: string }>(
       `SELECT count(*) FILTER (WHERE workflow_id = $2 AND status <> 'failed') AS run_calls,
               coalesce(sum(cost_micro_usd) FILTER (WHERE workflow_id = $2), 0) AS run_cost,
@@ -87,17 +104,19 @@ export async function reserveLlmCall(pool: Pool, tenant: TenantId, call: LedgerC
     const budget = await db.query<{ budget: string | null }>('SELECT llm_daily_budget_micro_usd AS budget FROM tenants WHERE id = $1', [tenant]);
     const row = totals.rows[0]!;
     const dailyBudget = budget.rows[0]?.budget == null ? null : toCount(budget.rows[0].budget);
-    const refusal = refusalOf(toCount(row.run_calls), toCount(row.run_cost), toCount(row.day_cost), dailyBudget, limits);
+    const committed = { runCalls: toCount(row.run_calls), runCost: toCount(row.run_cost), dayCost: toCount(row.day_cost) };
+    const refusal = refusalOf(committed, estimate, dailyBudget, limits);
     if (refusal) throw new BudgetExceededError(refusal);
     const inserted = await db.query<{ id: string }>(
-      `INSERT INTO llm_ledger (tenant_id, workflow_id, run_id, agent_id, node_id, attempt, provider, model)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-      [tenant, call.workflowId, call.runId, call.agent, call.node, call.attempt ?? null, call.provider, call.model],
+      `INSERT INTO llm_ledger (tenant_id, workflow_id, run_id, agent_id, node_id, attempt, provider, model, cost_micro_usd)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+      [tenant, call.workflowId, call.runId, call.agent, call.node, call.attempt ?? null, call.provider, call.model, estimate],
     );
     return String(inserted.rows[0]!.id);
   });
 }
 
+/** Settles a call the provider answered: its estimate gives way to the exact cost of the tokens it reported. */
 export async function settleLlmCall(pool: Pool, tenant: TenantId, id: string, settlement: Settlement): Promise<void> {
   await withTenant(pool, tenant, (db) =>
     db.query(
@@ -109,13 +128,25 @@ export async function settleLlmCall(pool: Pool, tenant: TenantId, id: string, se
   );
 }
 
-/** A call the provider did not answer: it no longer counts against the caps. */
-export async function failLlmCall(pool: Pool, tenant: TenantId, id: string, promptHash: string): Promise<void> {
+/** A call the provider may have worked on without answering: it keeps its estimate and counts as a call. */
+export async function closeUnansweredLlmCall(pool: Pool, tenant: TenantId, id: string, promptHash: string): Promise<void> {
   await withTenant(pool, tenant, (db) =>
-    db.query(`UPDATE llm_ledger SET status = 'failed', prompt_hash = $3, settled_at = now() WHERE tenant_id = $1 AND id = $2`, [tenant, id, promptHash]),
+    db.query(`UPDATE llm_ledger SET status = 'unanswered', prompt_hash = $3, settled_at = now() WHERE tenant_id = $1 AND id = $2`, [tenant, id, promptHash]),
   );
 }
 
+/** A call the provider never took (refused connection, 4xx): it no longer counts against the caps. */
+export async function failLlmCall(pool: Pool, tenant: TenantId, id: string, promptHash: string): Promise<void> {
+  await withTenant(pool, tenant, (db) =>
+    db.query(`UPDATE llm_ledger SET status = 'failed', cost_micro_usd = 0, prompt_hash = $3, settled_at = now() WHERE tenant_id = $1 AND id = $2`, [
+      tenant,
+      id,
+      promptHash,
+    ]),
+  );
+}
+
+// Calls not settled (reserved, unanswered) count at their estimate: what the provider may bill for them.
 const TOTALS = `count(*) FILTER (WHERE status <> 'failed') AS calls, coalesce(sum(prompt_tokens), 0) AS prompt_tokens,
                 coalesce(sum(completion_tokens), 0) AS completion_tokens, coalesce(sum(cost_micro_usd), 0) AS cost`;
 
@@ -164,9 +195,10 @@ export interface LedgerEntry {
   node: string;
   provider: LlmProvider;
   model: string;
-  status: 'reserved' | 'completed' | 'failed';
+  status: 'reserved' | 'completed' | 'unanswered' | 'failed';
   promptTokens: number;
   completionTokens: number;
+  /** The exact cost once completed; the worst-case estimate while reserved or when unanswered; 0 when failed. */
   costMicroUsd: MicroUsd;
   promptHash: string | null;
 }

@@ -1,7 +1,12 @@
-// One model call under the ledger: the run's caps and the tenant's daily budget are checked and the call reserved
-// BEFORE the provider is asked; afterwards the call is settled with its tokens and exact cost, and every call gets an
-// audit entry (prompt hash, provider, model, tokens, cost; the prompt text only when the policy retains prompts).
-// The API key never reaches the ledger or the audit trail.
+// One model call under the ledger: the run's caps and the tenant's daily budget are checked and the call reserved at
+// its worst-case cost BEFORE the provider is asked; afterwards the call is settled with its tokens and exact cost,
+// and every call gets an audit entry (keyed prompt hash, provider, model, tokens, cost; the prompt text only when the
+// policy retains prompts). The API key never reaches the ledger or the audit trail.
+//
+// callModel retries some failures itself (429, 5xx, timeouts). A failed attempt the provider may have billed (a
+// timeout, a 5xx) is a call of its own: its row is closed as unanswered, keeping its estimate, and the retry is
+// reserved anew under the caps, so it may be refused. Attempts the provider never took (a 429, a refused connection)
+// share the row of the attempt that follows them.
 import type { Pool } from 'pg';
 import { recordAuditEvent } from '../audit/audit-log';
 import { isStewardError, StewardError } from '../errors';
@@ -9,8 +14,10 @@ import type { DataPolicy } from '../pii/policy';
 import type { TenantId } from '../tenancy/tenant-id';
 import type { BudgetLimits } from './budget';
 import { callModel, type CallModelOptions } from './call-model';
-import { BudgetExceededError, failLlmCall, reserveLlmCall, settleLlmCall, type LedgerCall } from './ledger';
-import { DEFAULT_PRICE_TABLE, costOf, findPrice, microUsdToUsd, type PriceTable } from './prices';
+import { estimateCallCost } from './cost-estimate';
+import { LlmError } from './errors';
+import { BudgetExceededError, closeUnansweredLlmCall, failLlmCall, reserveLlmCall, settleLlmCall, type LedgerCall } from './ledger';
+import { DEFAULT_PRICE_TABLE, costOf, findPrice, microUsdToUsd, type MicroUsd, type PriceTable } from './prices';
 import { hashPrompt } from './prompt-hash';
 import { redactPromptForAudit } from './prompt-masking';
 import type { ModelRequest, ModelResponse } from './types';
@@ -25,10 +32,16 @@ export interface MeteredCallContext {
   user?: string;
   policy: DataPolicy;
   prices?: PriceTable;
+  /** The tenant's PII HMAC key: prompt hashes are keyed with it, so a hash cannot be reversed by trying values. */
+  promptHashKey: Uint8Array;
 }
 
 function promptText(request: ModelRequest): string {
   return JSON.stringify({ system: request.system, messages: request.messages });
+}
+
+function costFields(costMicroUsd: MicroUsd): { cost_micro_usd: MicroUsd; cost_usd: number } {
+  return { cost_micro_usd: costMicroUsd, cost_usd: microUsdToUsd(costMicroUsd) };
 }
 
 /** A `call` function for one step: each invocation is one metered model call. */
@@ -52,24 +65,57 @@ export function createMeteredCall(context: MeteredCallContext, options: CallMode
     if (!findPrice(request.model, prices)) {
       throw new StewardError('CONFIG_INVALID', `no price for model ${JSON.stringify(request.model)}: add it to the price table`);
     }
-    const promptHash = hashPrompt(request, provider);
+    const promptHash = hashPrompt(request, context.promptHashKey, provider);
+    const estimate = estimateCallCost(request, prices);
     const described = { provider, model: request.model, prompt_hash: promptHash };
-    let id: string;
-    try {
-      id = await reserveLlmCall(context.pool, context.tenant, { ...context.call, provider, model: request.model }, context.limits);
-    } catch (error) {
-      if (error instanceof BudgetExceededError) await audit('llm.budget_exceeded', { ...described, scope: error.refusal.scope, limit: error.refusal.limit });
-      throw error;
-    }
     const retained = context.policy.retain_prompts ? { prompt: redactPromptForAudit(promptText(request), context.policy) } : {};
+
+    const reserve = async (): Promise<string> => {
+      try {
+        return await reserveLlmCall(context.pool, context.tenant, { ...context.call, provider, model: request.model }, context.limits, estimate);
+      } catch (error) {
+        if (error instanceof BudgetExceededError) {
+          await audit('llm.budget_exceeded', { ...described, scope: error.refusal.scope, limit: error.refusal.limit, estimated_cost_micro_usd: estimate });
+        }
+        throw error;
+      }
+    };
+    const closeUnsettled = async (id: string, error: unknown): Promise<void> => {
+      const billable = error instanceof LlmError && error.billable;
+      if (billable) await closeUnansweredLlmCall(context.pool, context.tenant, id, promptHash);
+      else await failLlmCall(context.pool, context.tenant, id, promptHash);
+      await audit('llm.call', {
+        ...described,
+        ...retained,
+        ledger_id: id,
+        outcome: billable ? 'unanswered' : 'failed',
+        error_code: isStewardError(error) ? error.code : 'INTERNAL',
+        ...costFields(billable ? estimate : 0),
+        ...(billable ? { cost_estimated: true } : {}),
+      });
+    };
+
+    // The row of the attempt under way; undefined only between closing an attempt and reserving its retry.
+    let id: string | undefined = await reserve();
     let response: ModelResponse;
     try {
-      response = await callModel(request, options);
+      response = await callModel(request, {
+        ...options,
+        onRetry: async (notice) => {
+          if (notice.error.billable && id !== undefined) {
+            const attempted = id;
+            id = undefined;
+            await closeUnsettled(attempted, notice.error);
+            id = await reserve();
+          }
+          await options.onRetry?.(notice);
+        },
+      });
     } catch (error) {
-      await failLlmCall(context.pool, context.tenant, id, promptHash);
-      await audit('llm.call', { ...described, ...retained, ledger_id: id, outcome: 'failed', error_code: isStewardError(error) ? error.code : 'INTERNAL' });
+      if (id !== undefined) await closeUnsettled(id, error);
       throw error;
     }
+    if (id === undefined) throw new StewardError('INTERNAL', 'a model call was answered without a ledger row');
     // Priced as the model that answered (a dated snapshot prices as its base), else as the model asked for.
     const pricedAs = findPrice(response.model, prices) ? response.model : request.model;
     const costMicroUsd = costOf(response.usage, pricedAs, prices);
@@ -82,8 +128,7 @@ export function createMeteredCall(context: MeteredCallContext, options: CallMode
       outcome: 'completed',
       prompt_tokens: response.usage.inputTokens,
       completion_tokens: response.usage.outputTokens,
-      cost_micro_usd: costMicroUsd,
-      cost_usd: microUsdToUsd(costMicroUsd),
+      ...costFields(costMicroUsd),
       tool_calls: response.toolCalls.map((call) => call.name),
     });
     return response;

@@ -4,6 +4,7 @@ export * from './types';
 export { LlmError, isLlmError, isRetryableLlmError, type LlmErrorCode, type LlmErrorDetails } from './errors';
 export {
   DEFAULT_MAX_ITERATIONS,
+  TRUNCATION_MARK,
   addToolResults,
   nextModelRequest,
   recordModelResponse,

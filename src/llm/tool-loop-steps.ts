@@ -8,6 +8,9 @@ import { ZERO_USAGE, addUsage } from './types';
 
 export const DEFAULT_MAX_ITERATIONS = 5;
 
+/** Ends a tool result that was cut to the size the model is given. */
+export const TRUNCATION_MARK = ' [truncated]';
+
 export type OnExhausted = 'fail' | 'last_answer';
 
 export interface ToolLoopLimits {

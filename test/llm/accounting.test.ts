@@ -1,4 +1,5 @@
 // Cost and budget: exact integer micro-dollar costs, caps refused before the call, and prompt hashes for audit.
+import { createHash } from 'node:crypto';
 import {
   assertWithinBudget,
   callModel,
@@ -12,7 +13,10 @@ import {
   type ModelRequest,
   type ModelResponse,
 } from '../../src/llm';
+import { toCanonicalJson } from '../../src/common/canonical-json';
 import { isStewardError } from '../../src/errors';
+import { derivePiiHmacKey, parseMasterKey } from '../../src/tenancy/pii-keys';
+import { assertTenantId } from '../../src/tenancy/tenant-id';
 import { PROVIDERS, useModelServer, userPrompt } from './model-server-fixture';
 
 const fixture = useModelServer();
@@ -141,17 +145,26 @@ describe.each(PROVIDERS)('a budgeted run over %s', (provider) => {
 
 describe('hashPrompt', () => {
   const request = userPrompt('Classify: taxi', { system: 'be brief', temperature: 0 });
+  const acmeKey = derivePiiHmacKey(parseMasterKey('11'.repeat(32)), assertTenantId('acme'));
+  const globexKey = derivePiiHmacKey(parseMasterKey('11'.repeat(32)), assertTenantId('globex'));
 
-  it('is sha256 over what the model was sent, independent of key order and of sampling settings', () => {
+  it('is an HMAC over what the model was sent, independent of key order and of sampling settings', () => {
     const reordered = { temperature: 0, system: 'be brief', messages: [{ content: 'Classify: taxi', role: 'user' as const }], model: 'steward-local' };
-    expect(hashPrompt(request)).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(hashPrompt(reordered)).toBe(hashPrompt(request));
+    expect(hashPrompt(request, acmeKey)).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(hashPrompt(reordered, acmeKey)).toBe(hashPrompt(request, acmeKey));
   });
 
   it('changes with the prompt, the model or the provider', () => {
-    const hash = hashPrompt(request);
-    expect(hashPrompt({ ...request, messages: [{ role: 'user', content: 'Classify: hotel' }] })).not.toBe(hash);
-    expect(hashPrompt({ ...request, model: 'gpt-4o' })).not.toBe(hash);
-    expect(hashPrompt(request, 'anthropic')).not.toBe(hashPrompt(request, 'openai'));
+    const hash = hashPrompt(request, acmeKey);
+    expect(hashPrompt({ ...request, messages: [{ role: 'user', content: 'Classify: hotel' }] }, acmeKey)).not.toBe(hash);
+    expect(hashPrompt({ ...request, model: 'gpt-4o' }, acmeKey)).not.toBe(hash);
+    expect(hashPrompt(request, acmeKey, 'anthropic')).not.toBe(hashPrompt(request, acmeKey, 'openai'));
+  });
+
+  it('cannot be recomputed without the tenant key: another tenant, or a bare sha256, gives another hash', () => {
+    const bare = createHash('sha256').update(toCanonicalJson({ model: request.model, system: request.system, messages: request.messages })).digest('hex');
+    expect(hashPrompt(request, acmeKey)).not.toBe(hashPrompt(request, globexKey));
+    expect(hashPrompt(request, acmeKey)).not.toContain(bare);
+    expect(() => hashPrompt(request, new Uint8Array(4))).toThrow(TypeError);
   });
 });

@@ -1,4 +1,6 @@
-// callModel through both official SDKs against the local model server: answers, retries, timeouts, cancellation, auth.
+// callModel through both official SDKs against the local model server: answers, retries, timeouts, cancellation, auth,
+// and which failures the provider may have billed.
+import { createServer, type AddressInfo } from 'node:net';
 import { callModel, isLlmError, type LlmError, type RetryNotice } from '../../src/llm';
 import { isStewardError } from '../../src/errors';
 import { API_KEY, PROVIDERS, useModelServer, userPrompt } from './model-server-fixture';
@@ -28,7 +30,7 @@ describe.each(PROVIDERS)('callModel over %s', (provider) => {
   it('waits out a 429 for as long as Retry-After says, then succeeds', async () => {
     const notices: RetryNotice[] = [];
     const started = Date.now();
-    const response = await callModel(userPrompt('rate me !429=1'), fixture.options(provider, { onRetry: (notice) => notices.push(notice) }));
+    const response = await callModel(userPrompt('rate me !429=1'), fixture.options(provider, { onRetry: (notice) => void notices.push(notice) }));
     expect(response.text).toBe('echo: rate me !429=1');
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(notices).toHaveLength(1);
@@ -41,8 +43,10 @@ describe.each(PROVIDERS)('callModel over %s', (provider) => {
     expect(retried!.received_at - limited!.finished_at!).toBeGreaterThanOrEqual(950);
   });
 
-  it('retries a 5xx once and succeeds', async () => {
-    const response = await callModel(userPrompt('flaky !5xx=503'), fixture.options(provider));
+  it('retries a 5xx once and succeeds; the failed attempt is reported as one the provider may have billed', async () => {
+    const notices: RetryNotice[] = [];
+    const response = await callModel(userPrompt('flaky !5xx=503'), fixture.options(provider, { onRetry: (notice) => void notices.push(notice) }));
+    expect(notices.map((notice) => notice.error)).toEqual([expect.objectContaining({ status: 503, billable: true })]);
     expect(response.text).toContain('flaky');
     expect((await fixture.recorded()).map((request) => request.status)).toEqual([503, 200]);
   });
@@ -51,7 +55,7 @@ describe.each(PROVIDERS)('callModel over %s', (provider) => {
     const notices: RetryNotice[] = [];
     const response = await callModel(
       userPrompt('slow start !slow-once=2000'),
-      fixture.options(provider, { timeoutMs: 300, onRetry: (notice) => notices.push(notice) }),
+      fixture.options(provider, { timeoutMs: 300, onRetry: (notice) => void notices.push(notice) }),
     );
     expect(response.text).toContain('slow start');
     expect(notices.map((notice) => notice.error.code)).toEqual(['LLM_TIMEOUT']);
@@ -59,9 +63,9 @@ describe.each(PROVIDERS)('callModel over %s', (provider) => {
     expect(requests.map((request) => request.outcome)).toEqual(['aborted', 'answered']);
   });
 
-  it('gives up after maxAttempts with a retryable LLM_TIMEOUT', async () => {
+  it('gives up after maxAttempts with a retryable LLM_TIMEOUT, which the provider may have billed', async () => {
     const error = await failureOf(callModel(userPrompt('always slow !slow=1500'), fixture.options(provider, { timeoutMs: 200, retry: { maxAttempts: 2, baseDelayMs: 10 } })));
-    expect(error).toMatchObject({ code: 'LLM_TIMEOUT', retryable: true, provider });
+    expect(error).toMatchObject({ code: 'LLM_TIMEOUT', retryable: true, billable: true, provider });
     expect(await fixture.waitForRecorded((all) => all.length === 2)).toHaveLength(2);
   });
 
@@ -71,7 +75,7 @@ describe.each(PROVIDERS)('callModel over %s', (provider) => {
     await fixture.waitForRecorded((all) => all.length === 1);
     controller.abort();
     const error = await failureOf(call);
-    expect(error).toMatchObject({ code: 'LLM_CANCELLED', retryable: false });
+    expect(error).toMatchObject({ code: 'LLM_CANCELLED', retryable: false, billable: true });
     const requests = await fixture.waitForRecorded((all) => all[0]?.outcome === 'aborted');
     expect(requests).toHaveLength(1);
     expect(requests[0]!.outcome).toBe('aborted');
@@ -80,7 +84,7 @@ describe.each(PROVIDERS)('callModel over %s', (provider) => {
   it('refuses a wrong key with 401, does not retry, and never echoes the key', async () => {
     const wrongKey = 'sk-wrong-key-7d41e0';
     const error = await failureOf(callModel(userPrompt('who am i'), fixture.options(provider, { apiKey: wrongKey })));
-    expect(error).toMatchObject({ code: 'LLM_PROVIDER_ERROR', status: 401, retryable: false });
+    expect(error).toMatchObject({ code: 'LLM_PROVIDER_ERROR', status: 401, retryable: false, billable: false });
     expect(error.message).not.toContain(wrongKey);
     expect(error.message).not.toContain('who am i');
     const requests = await fixture.recorded();
@@ -105,10 +109,20 @@ describe('callModel options', () => {
     expect((error as Error).message).not.toContain('pw');
   });
 
-  it('fails fast with LLM_CANCELLED when the signal is already aborted', async () => {
+  it('fails fast with LLM_CANCELLED when the signal is already aborted, which nobody can have billed', async () => {
     const error = await failureOf(callModel(userPrompt('never sent'), { ...fixture.options('openai'), signal: AbortSignal.abort() }));
-    expect(error.code).toBe('LLM_CANCELLED');
+    expect(error).toMatchObject({ code: 'LLM_CANCELLED', billable: false });
     expect(await fixture.recorded()).toHaveLength(0);
+  });
+
+  it.each(PROVIDERS)('reports a refused connection over %s as never billed', async (provider) => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const baseUrl = provider === 'openai' ? `http://127.0.0.1:${port}/v1` : `http://127.0.0.1:${port}`;
+    const error = await failureOf(callModel(userPrompt('x'), { provider, baseUrl, apiKey: API_KEY, retry: { maxAttempts: 1 } }));
+    expect(error).toMatchObject({ code: 'LLM_PROVIDER_ERROR', retryable: true, billable: false });
   });
 
   it('keeps the API key out of recordings and errors even when the server is unreachable', async () => {

@@ -55,7 +55,7 @@ test('the provider receives the application with every PII value masked, and low
   expect(prompt).toContain('@example.com');
 
   const [call] = (await listAuditEvents(pool, tenant, { workflowId: run.workflowId })).filter((event) => event.type === 'llm.call');
-  expect(call?.payload).toMatchObject({ provider: 'openai', model: 'steward-local', outcome: 'completed', prompt_hash: expect.stringMatching(/^sha256:/) });
+  expect(call?.payload).toMatchObject({ provider: 'openai', model: 'steward-local', outcome: 'completed', prompt_hash: expect.stringMatching(/^hmac-sha256:[0-9a-f]{64}$/) });
   expect(call?.payload?.prompt).toBeUndefined();
   expect(await listRunLedger(pool, tenant, run.workflowId)).toEqual([expect.objectContaining({ node: 'screen', status: 'completed', promptHash: call?.payload?.prompt_hash })]);
 });

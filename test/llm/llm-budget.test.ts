@@ -1,6 +1,8 @@
-// Caps and accounting in real runs: limits.max_llm_calls and limits.max_cost_usd are checked before each call (also
-// when calls race in parallel branches), a tenant over its daily budget cannot start LLM steps, and the ledger's sums
+// Caps and accounting in real runs: limits.max_llm_calls and limits.max_cost_usd are checked before each call with the
+// call's worst-case cost reserved (so calls racing in parallel branches cannot overrun them), a tenant over its daily
+// budget cannot start LLM steps, calls the provider may have billed without answering count, and the ledger's sums
 // per run, per agent and per tenant per day add up exactly.
+import { createServer } from 'node:net';
 import { costOf, type LlmProvider } from '../../src/llm';
 import { sumAgentUsageByDay, sumRunUsage, sumTenantUsageForDay } from '../../src/llm/ledger';
 import { runCli } from '../support/cli';
@@ -38,17 +40,62 @@ it('a run capped at N calls stops at N: the next call is refused before it reach
   expect(refusals.map((event) => event.payload)).toEqual([expect.objectContaining({ scope: 'run', limit: 'max_llm_calls', provider: 'openai' })]);
 });
 
-it('max_cost_usd refuses the call after the one that reached the cap', async () => {
-  const run = await runs.start(definition('capped-cost', 'anthropic', POLLING, { max_cost_usd: 0.0003 }));
+it('max_cost_usd refuses the call whose worst case would pass the cap: the run never spends more than the cap', async () => {
+  const run = await runs.start(definition('capped-cost', 'anthropic', { ...POLLING, max_tokens: 64 }, { max_cost_usd: 0.001 }));
   const { error } = (await run.result()) as Outcome;
   expect(error?.type).toBe('BUDGET_EXCEEDED');
-  expect(error?.message).toBe('nodes.ask: run budget: max_cost_usd (0.0003) would be exceeded');
-  const costs = (await runs.ledger(run.workflowId)).map((entry) => entry.costMicroUsd);
-  const total = costs.reduce((sum, cost) => sum + cost, 0);
-  expect(costs.length).toBeGreaterThan(1);
-  expect(total).toBeGreaterThanOrEqual(300);
-  expect(total - costs.at(-1)!).toBeLessThan(300);
-  expect(await runs.models.recorded()).toHaveLength(costs.length);
+  expect(error?.message).toBe('nodes.ask: run budget: max_cost_usd (0.001) would be exceeded');
+  const ledger = await runs.ledger(run.workflowId);
+  const total = ledger.reduce((sum, entry) => sum + entry.costMicroUsd, 0);
+  expect(ledger.length).toBeGreaterThan(1);
+  expect(ledger.every((entry) => entry.status === 'completed')).toBe(true);
+  expect(total).toBeLessThanOrEqual(1_000);
+  expect(await runs.models.recorded()).toHaveLength(ledger.length);
+});
+
+it('a call whose worst case alone passes max_cost_usd is refused before it is sent', async () => {
+  // Without max_tokens an Anthropic call may answer 4096 tokens: $0.008 at steward-local's $2 per 1M output tokens.
+  const run = await runs.start(definition('capped-one-call', 'anthropic', { prompt: 'Write at length' }, { max_cost_usd: 0.001 }));
+  const { error } = (await run.result()) as Outcome;
+  expect(error).toEqual({ type: 'BUDGET_EXCEEDED', message: 'nodes.ask: run budget: max_cost_usd (0.001) would be exceeded' });
+  expect(await runs.models.recorded()).toEqual([]);
+  expect(await runs.ledger(run.workflowId)).toEqual([]);
+  const refusals = (await runs.audit(run.workflowId)).filter((event) => event.type === 'llm.budget_exceeded');
+  expect(refusals.map((event) => event.payload)).toEqual([expect.objectContaining({ scope: 'run', limit: 'max_cost_usd', estimated_cost_micro_usd: expect.any(Number) })]);
+});
+
+it('calls racing in parallel branches cannot overrun max_cost_usd: calls in flight count at their worst case', async () => {
+  // Each call: about 425 input tokens estimated (≈310 real) and max_tokens 400 (≈310 real), so about 1225 micro-dollars
+  // reserved and 930 spent. Two fit under the cap; three would spend more than it.
+  const prompt = (name: string) => `Branch ${name}: ${'lorem ipsum dolor sit amet '.repeat(45)}!slow=500`;
+  const branch = (name: string) => ({ ...runs.llmNode('openai', { prompt: prompt(name), max_tokens: 400 }), on_error: `refused_${name}` });
+  const refused = (name: string) => ({ type: 'set', values: { [`refused_${name}`]: 'true' } });
+  const run = await runs.start({
+    id: 'capped-parallel-cost',
+    version: 1,
+    secrets: runs.secrets(),
+    limits: { max_cost_usd: 0.0026 },
+    start: 'fan_out',
+    nodes: {
+      fan_out: { type: 'parallel', branches: [{ start: 'ask_a' }, { start: 'ask_b' }, { start: 'ask_c' }], next: 'done' },
+      ask_a: branch('a'),
+      ask_b: branch('b'),
+      ask_c: branch('c'),
+      refused_a: refused('a'),
+      refused_b: refused('b'),
+      refused_c: refused('c'),
+      done: { type: 'end', output: "{'a': nodes.ask_a, 'b': nodes.ask_b, 'c': nodes.ask_c}" },
+    },
+  });
+  const outcome = Object.values((await run.result()) as Record<string, { output?: string; error?: { type: string; message: string } }>);
+  expect(outcome.filter((node) => node.output !== undefined)).toHaveLength(2);
+  expect(outcome.filter((node) => node.error !== undefined).map((node) => node.error)).toEqual([
+    { type: 'BUDGET_EXCEEDED', message: expect.stringMatching(/^nodes\.ask_[abc]: run budget: max_cost_usd \(0\.0026\) would be exceeded$/) },
+  ]);
+  const ledger = await runs.ledger(run.workflowId);
+  expect(ledger.map((entry) => entry.status)).toEqual(['completed', 'completed']);
+  expect(ledger.reduce((sum, entry) => sum + entry.costMicroUsd, 0)).toBeLessThanOrEqual(2_600);
+  expect(await runs.models.recorded()).toHaveLength(2);
 });
 
 it('caps count the whole run, not a node: a later llm node is refused once earlier ones used the calls', async () => {
@@ -95,6 +142,47 @@ it('calls racing in parallel branches cannot overrun max_llm_calls', async () =>
   expect((await runs.ledger(run.workflowId)).map((entry) => entry.status)).toEqual(['completed', 'completed']);
 });
 
+describe('calls the provider may have billed without answering', () => {
+  it('a timed-out call counts toward max_llm_calls and keeps its estimated cost: the retry is refused', async () => {
+    const run = await runs.start(definition('timed-out-counts', 'openai', { prompt: 'Hello !slow-once=6000', timeout: '2s', max_tokens: 100 }, { max_llm_calls: 1 }));
+    const { error } = (await run.result()) as Outcome;
+    expect(error).toEqual({ type: 'BUDGET_EXCEEDED', message: 'nodes.ask: run budget: max_llm_calls (1) reached' });
+    const ledger = await runs.ledger(run.workflowId);
+    expect(ledger.map((entry) => entry.status)).toEqual(['unanswered']);
+    // At least the output allowance: 100 tokens at $2 per 1M.
+    expect(ledger[0]!.costMicroUsd).toBeGreaterThanOrEqual(200);
+    expect(await sumRunUsage(runs.pool(), runs.tenant(), run.workflowId)).toMatchObject({ calls: 1, costMicroUsd: ledger[0]!.costMicroUsd });
+    const calls = (await runs.audit(run.workflowId)).filter((event) => event.type === 'llm.call');
+    expect(calls.map((event) => event.payload)).toEqual([
+      expect.objectContaining({ outcome: 'unanswered', cost_micro_usd: ledger[0]!.costMicroUsd, cost_estimated: true, prompt_hash: ledger[0]!.promptHash }),
+    ]);
+  });
+
+  it('a provider that answers 5xx has a call of its own for that attempt; the retry is reserved anew', async () => {
+    const run = await runs.start(definition('server-error-counts', 'anthropic', { prompt: 'Hello !5xx=503', max_tokens: 100 }));
+    expect(await run.result()).toEqual({ answer: 'echo: Hello !5xx=503' });
+    expect((await runs.models.recorded()).map((request) => request.status)).toEqual([503, 200]);
+    const ledger = await runs.ledger(run.workflowId);
+    expect(ledger.map((entry) => entry.status)).toEqual(['unanswered', 'completed']);
+    expect(ledger[0]!.costMicroUsd).toBeGreaterThanOrEqual(200);
+  });
+
+  it('a provider that could not be reached costs nothing and counts for nothing', async () => {
+    const port = await closedPort();
+    const run = await runs.start(
+      definition('unreachable', 'openai', { prompt: 'Hello', base_url: `http://127.0.0.1:${port}/v1`, retry: { max_attempts: 2, initial_interval: '100ms' } }, { max_llm_calls: 1 }),
+    );
+    const { error } = (await run.result()) as Outcome;
+    expect(error?.message).toContain('openai provider could not be reached');
+    // Two activity attempts, both reserved and released: the second one was not refused by max_llm_calls (1).
+    const ledger = await runs.ledger(run.workflowId);
+    expect(ledger.map((entry) => [entry.status, entry.costMicroUsd])).toEqual([
+      ['failed', 0],
+      ['failed', 0],
+    ]);
+  });
+});
+
 describe('tenant daily budget', () => {
   const budget = (...args: string[]) => runCli(['tenant', 'budget', runs.tenant(), ...args]);
 
@@ -122,6 +210,19 @@ describe('tenant daily budget', () => {
     expect(JSON.parse(shown.stdout)).toMatchObject({ daily_usd: null });
     const allowed = await runs.start(definition('over-daily-budget', 'anthropic', { prompt: 'Anything at all' }));
     expect(await allowed.result()).toEqual({ answer: 'echo: Anything at all' });
+  });
+
+  it("a call whose worst case would pass what is left of the tenant's day is refused before it is sent", async () => {
+    const spent = await sumTenantUsageForDay(runs.pool(), runs.tenant());
+    // 100 micro-dollars left: less than a call that may answer 4096 tokens.
+    expect((await budget('--daily-usd', String((spent.costMicroUsd + 100) / 1_000_000))).code).toBe(0);
+    const refused = await runs.start(definition('near-daily-budget', 'anthropic', { prompt: 'Anything at all' }));
+    const { error } = (await refused.result()) as Outcome;
+    expect(error?.type).toBe('BUDGET_EXCEEDED');
+    expect(error?.message).toMatch(/^nodes\.ask: tenant daily budget \([\d.]+ USD\) would be exceeded today \(UTC\) by this call's worst-case cost$/);
+    expect(await runs.models.recorded()).toEqual([]);
+    expect(await runs.ledger(refused.workflowId)).toEqual([]);
+    expect((await budget('--clear')).code).toBe(0);
   });
 
   it('refuses a bad amount, both flags at once, or an unknown tenant, with exit code 2', async () => {
@@ -205,3 +306,12 @@ describe('tenant prices', () => {
     expect(tooDear.stderr).toContain('input_usd_per_1m');
   });
 });
+
+/** A local port nothing listens on: connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -75,7 +75,7 @@ describe.each(PROVIDERS)('llm node over %s', (provider) => {
       completion_tokens: entry!.completionTokens,
       cost_micro_usd: entry!.costMicroUsd,
     });
-    expect(calls[0]!.payload!.prompt_hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(calls[0]!.payload!.prompt_hash).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
     // retain_prompts is off by default: no prompt text, and never the key.
     expect(calls[0]!.payload!.prompt).toBeUndefined();
     expect(JSON.stringify(audit)).not.toContain(API_KEY);
@@ -163,8 +163,10 @@ describe.each(PROVIDERS)('llm node over %s', (provider) => {
     expect(await run.result()).toEqual({ answer: 'echo: Hello !slow-once=6000' });
     const ledger = await runs.ledger(run.workflowId);
     expect(ledger.at(-1)!.status).toBe('completed');
-    // The timed-out attempt is not counted as a call.
+    // The timed-out attempt may have been billed: it is a call of its own, kept at its estimated cost.
     expect(ledger.filter((entry) => entry.status === 'completed')).toHaveLength(1);
+    expect(ledger.filter((entry) => entry.status === 'unanswered')).toEqual([expect.objectContaining({ costMicroUsd: expect.any(Number) })]);
+    expect(ledger.find((entry) => entry.status === 'unanswered')!.costMicroUsd).toBeGreaterThan(0);
     expect((await runs.models.recorded()).length).toBeGreaterThanOrEqual(2);
   });
 
@@ -180,7 +182,7 @@ describe.each(PROVIDERS)('llm node over %s', (provider) => {
   });
 });
 
-test('cancellation reaches the provider call: the in-flight request is aborted and the ledger marks the call failed', async () => {
+test('cancellation reaches the provider call: the in-flight request is aborted, and the call counts at its estimate', async () => {
   const run = await runs.start(definition('cancel-abort', 'openai', { prompt: 'Think slowly !slow=60000' }));
   await runs.models.waitForRecorded((requests) => requests.length > 0);
   await runs.temporal().workflow.getHandle(run.workflowId).cancel();
@@ -188,11 +190,13 @@ test('cancellation reaches the provider call: the in-flight request is aborted a
   // The activity learns of the cancellation with its next heartbeat response (throttled by the SDK).
   const deadline = Date.now() + 45_000;
   let ledger = await runs.ledger(run.workflowId);
-  while (ledger[0]?.status !== 'failed' && Date.now() < deadline) {
+  while (ledger[0]?.status !== 'unanswered' && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     ledger = await runs.ledger(run.workflowId);
   }
-  expect(ledger.map((entry) => entry.status)).toEqual(['failed']);
+  // The provider may have worked on it until the abort: it stays a call, at its worst-case cost.
+  expect(ledger.map((entry) => entry.status)).toEqual(['unanswered']);
+  expect(ledger[0]!.costMicroUsd).toBeGreaterThan(0);
   expect((await runs.models.recorded())[0]!.outcome).toBe('aborted');
 }, 60_000);
 
@@ -206,4 +210,17 @@ test('with retain_prompts the audit entry keeps the prompt as sent, PII masked; 
   expect(call!.payload!.prompt).toBe(JSON.stringify({ system: 'Be brief', messages: [{ role: 'user', content: 'Check SSN ***-**-6789' }] }));
   expect(JSON.stringify(call)).not.toContain('123-45-6789');
   expect(JSON.stringify(call)).not.toContain(API_KEY);
+});
+
+test('offering the built-in http tool by name is refused at registration, naming the field', async () => {
+  const offered = definition('offers-http', 'openai', { prompt: 'Fetch something', tools: ['http'] });
+  const error = await runs
+    .client()
+    .register(JSON.stringify(offered))
+    .then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+  expect(error).toMatchObject({ code: 'DEFINITION_INVALID' });
+  expect((error as Error).message).toContain("nodes.ask.tools[0]: the built-in http tool needs a request: offer a tool node with tool: http and a request, by the node's id");
 });

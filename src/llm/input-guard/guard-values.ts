@@ -4,7 +4,7 @@ import { applyInputGuard, type InputGuardPolicy } from './apply-input-guard';
 import type { InjectionKind } from './rules';
 
 export interface ValueFinding {
-  /** Where the marker is, e.g. `input.comment` or `nodes.fetch.output.items[2]`. */
+  /** Where the marker is, e.g. `input.comment`, `nodes.fetch.output.items[2]` or `input.notes[*]`. */
   path: string;
   kind: InjectionKind;
   rule: string;
@@ -22,7 +22,9 @@ const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function childPath(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
-  return PLAIN_KEY.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+  // A key that is no identifier is data (an email, a name): paths go to the audit trail and error messages, so it
+  // shows only as `[*]`.
+  return PLAIN_KEY.test(key) ? `${path}.${key}` : `${path}[*]`;
 }
 
 export function guardValue<T>(value: T, policy: InputGuardPolicy, path: string): GuardedValue<T> {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { parseRetryAfter } from '../retry-policy';
 import { safeErrorType, type ProviderFailure } from '../provider-failure';
 import type { ChatMessage, ModelRequest, ModelResponse, StopReason, ToolCall } from '../types';
-import type { ProviderAdapter, ProviderAttempt } from './provider-call';
+import { isUnsentConnectionError, type ProviderAdapter, type ProviderAttempt } from './provider-call';
 
 /** Anthropic requires max_tokens; this is used when the node does not set one. */
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
@@ -119,7 +119,7 @@ async function send(request: ModelRequest, attempt: ProviderAttempt): Promise<Mo
 function classify(error: unknown): ProviderFailure {
   if (error instanceof APIUserAbortError) return { kind: 'cancelled' };
   if (error instanceof APIConnectionTimeoutError) return { kind: 'timeout' };
-  if (error instanceof APIConnectionError) return { kind: 'connection' };
+  if (error instanceof APIConnectionError) return isUnsentConnectionError(error) ? { kind: 'connection', unsent: true } : { kind: 'connection' };
   if (error instanceof APIError && typeof error.status === 'number') {
     return {
       kind: 'http',

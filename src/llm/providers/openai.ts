@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { parseRetryAfter } from '../retry-policy';
 import { safeErrorType, type ProviderFailure } from '../provider-failure';
 import type { ChatMessage, ModelRequest, ModelResponse, StopReason } from '../types';
-import { parseToolArguments, type ProviderAdapter, type ProviderAttempt } from './provider-call';
+import { isUnsentConnectionError, parseToolArguments, type ProviderAdapter, type ProviderAttempt } from './provider-call';
 
 const Completion = z.object({
   model: z.string(),
@@ -108,7 +108,7 @@ async function send(request: ModelRequest, attempt: ProviderAttempt): Promise<Mo
 function classify(error: unknown): ProviderFailure {
   if (error instanceof APIUserAbortError) return { kind: 'cancelled' };
   if (error instanceof APIConnectionTimeoutError) return { kind: 'timeout' };
-  if (error instanceof APIConnectionError) return { kind: 'connection' };
+  if (error instanceof APIConnectionError) return isUnsentConnectionError(error) ? { kind: 'connection', unsent: true } : { kind: 'connection' };
   if (error instanceof APIError && typeof error.status === 'number') {
     return {
       kind: 'http',

@@ -16,6 +16,21 @@ export interface ProviderAdapter {
   classify(error: unknown): ProviderFailure;
 }
 
+/** Socket failures that mean no connection was ever made, so the provider never saw the request. */
+const UNSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Whether an SDK's connection error was caused (somewhere down its `cause` chain) by a connection never made. */
+export function isUnsentConnectionError(error: unknown): boolean {
+  // Read as plain objects: the socket's error may come from another realm than this module's Error.
+  let cause: unknown = error;
+  for (let depth = 0; typeof cause === 'object' && cause !== null && depth < 8; depth += 1) {
+    const { code, cause: next } = cause as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string' && UNSENT_CODES.has(code)) return true;
+    cause = next;
+  }
+  return false;
+}
+
 /** Parses tool-call arguments the model sent as JSON text; anything but an object is flagged, never run. */
 export function parseToolArguments(text: string): { arguments: Record<string, unknown>; argumentsInvalid?: true } {
   try {

@@ -1,0 +1,30 @@
+// The worst-case cost of a model call, reserved in the ledger before the call is made so that caps hold while calls
+// run concurrently. Output is bounded by max_tokens; input is estimated from the size of what is sent.
+import { toCanonicalJson } from '../common/canonical-json';
+import { costOf, type MicroUsd, type PriceTable } from './prices';
+import { DEFAULT_ANTHROPIC_MAX_TOKENS } from './providers/anthropic';
+import type { ModelRequest } from './types';
+
+/**
+ * Bytes of the request per input token assumed. Tokenizers make about four bytes of English a token, and about one
+ * token of three bytes of CJK text; three keeps the estimate at or above the real count for most text.
+ */
+const BYTES_PER_INPUT_TOKEN = 3;
+
+/**
+ * Output assumed for a call without max_tokens: what the Anthropic adapter then sends as max_tokens. An OpenAI call
+ * without max_tokens has no bound; set max_tokens on the node where a cost cap must be a hard one.
+ */
+const UNBOUNDED_OUTPUT_TOKENS = DEFAULT_ANTHROPIC_MAX_TOKENS;
+
+function estimateInputTokens(request: ModelRequest): number {
+  const { system, messages, tools, outputSchema } = request;
+  const bytes = Buffer.byteLength(toCanonicalJson({ system, messages, tools, outputSchema }), 'utf8');
+  return Math.ceil(bytes / BYTES_PER_INPUT_TOKEN);
+}
+
+/** The call's cost if it used its whole output allowance, in micro-USD, priced as the model asked for. */
+export function estimateCallCost(request: ModelRequest, prices: PriceTable): MicroUsd {
+  const usage = { inputTokens: estimateInputTokens(request), outputTokens: request.maxTokens ?? UNBOUNDED_OUTPUT_TOKENS };
+  return costOf(usage, request.model, prices);
+}
