@@ -167,7 +167,7 @@ test('the model reviews the description with its contact masked; the expense API
   expect(accepted?.expense).toEqual({ amount: expect.anything(), description: contact.description, category: expect.stringMatching(/^(travel|meals|venue|equipment|other)$/) });
 
   const calls = (await client.listAuditEvents({ workflowId: run.workflowId })).filter((event) => event.type === 'llm.call');
-  expect(calls).toEqual([expect.objectContaining({ step: 'review', payload: expect.objectContaining({ outcome: 'completed', prompt_hash: expect.stringMatching(/^sha256:/) }) })]);
+  expect(calls).toEqual([expect.objectContaining({ step: 'review', payload: expect.objectContaining({ outcome: 'completed', prompt_hash: expect.stringMatching(/^hmac-sha256:/) }) })]);
   expect(calls[0]?.payload?.prompt).toBeUndefined();
 });
 
