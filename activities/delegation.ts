@@ -1,12 +1,15 @@
-// Delegated access for one tool step: the run's user token is read from its sealed handle, narrowed and exchanged
-// (RFC 8693) for a token scoped to exactly what the step needs, and handed back as an Authorization header. Both
-// tokens live only inside the activity: the scrubber learns them, so no result or error can carry them out, and
-// every verification, exchange, use and refusal is written to the audit trail without them.
+// Delegated access for one tool step: the run's user token is read from its sealed handle (only in the run it was
+// sealed for), narrowed and exchanged (RFC 8693) for a token scoped to exactly what the step needs, and handed back
+// as an Authorization header. Both tokens live only inside the activity: the scrubber learns them, so no result or
+// error can carry them out, and every verification, exchange, use and refusal is written to the audit trail
+// without them.
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { recordAuditEvent } from '../src/audit/audit-log';
 import type { TenantKeyring } from '../src/codec/keyring';
 import { acquireStepToken, createTokenCache, type ClientAuth, OAuthError, TokenInvalidError, verifyUserToken, type OAuthEvent, type TokenCache } from '../src/identity';
+import { recordOAuthEvent } from '../src/identity/oauth-audit';
+import { isSealedForRun } from '../src/identity/user-token-binding';
 import { loadUserToken, type UserTokenHandle } from '../src/identity/user-token-store';
 import { renderTemplate } from '../src/ir/expressions';
 import type { OAuthClient, OAuthScopes } from '../src/ir/schema';
@@ -25,62 +28,99 @@ export interface DelegatedStep {
   /** The definition acting (the agent). */
   agent: string;
   user?: UserTokenHandle | undefined;
+  /** Temporal's root of this run when it is a child run: a token sealed for the root (or an ancestor) serves it too. */
+  rootWorkflowId?: string | undefined;
   oauth: OAuthClient;
   scopes: OAuthScopes;
   secretReferences: Record<string, string>;
 }
 
+export interface StepAuthorization {
+  /** The Authorization header for the call. */
+  header: string;
+  /**
+   * The target refused the token (HTTP 401): the user's grant may be revoked, which a cached token cannot show.
+   * Drops the run's cached tokens, audits the refusal and returns the user-side refusal to throw.
+   */
+  refusedByTarget(where: string): Promise<OAuthError>;
+}
+
 /** One cache per worker process: exchanged tokens are reused within a run until shortly before they expire. */
 const sharedTokenCache = createTokenCache();
 
-export async function authorizeStep(deps: DelegationDeps, step: DelegatedStep): Promise<string> {
+export async function authorizeStep(deps: DelegationDeps, step: DelegatedStep): Promise<StepAuthorization> {
   const info = Context.current().info;
-  const { workflowId, runId } = info.workflowExecution ?? {};
+  const { workflowId = '', runId = 'unknown' } = info.workflowExecution ?? {};
   const audit = (event: OAuthEvent) =>
-    recordAuditEvent(deps.pool, deps.tenant, {
-      type: `oauth.${event.operation}`,
+    recordOAuthEvent(deps.pool, deps.tenant, event, {
       workflowId,
       runId,
       step: step.nodeId,
       attempt: info.attempt,
-      userId: event.user ?? step.user?.subject,
+      userId: step.user?.subject,
       agentId: step.agent,
-      payload: {
-        outcome: event.outcome,
-        client_id: step.oauth.client_id,
-        audience: event.audience,
-        scopes_requested: event.scopesRequested,
-        scopes_granted: event.scopesGranted,
-        ...(event.errorCode ? { error_code: event.errorCode } : {}),
-        ...(event.reason ? { reason: event.reason } : {}),
-      },
+      payload: { client_id: step.oauth.client_id },
     });
+  const audience = step.scopes.audience ?? step.oauth.audience;
+  const refuse = async (error: OAuthError, scopesRequested = step.scopes.required_scopes): Promise<OAuthError> => {
+    await audit({ operation: 'refusal', outcome: 'denied', audience, scopesRequested, scopesGranted: [], errorCode: error.oauthCode });
+    return error;
+  };
 
-  const userToken = await readUserToken(deps, step);
-  if (!userToken) {
-    const error = new OAuthError('invalid_token', `nodes.${step.nodeId}: the run has no usable user token (none given at start, or it has expired)`);
-    await audit({ operation: 'refusal', outcome: 'denied', user: step.user?.subject, scopesRequested: step.scopes.required_scopes, scopesGranted: [], errorCode: 'invalid_token' });
-    throw error;
-  }
-  deps.scrubber?.remember('user_token', userToken, deps.tenant);
-  if (!deps.identity) throw new OAuthError('invalid_request', `nodes.${step.nodeId}: this worker has no identity provider configured to verify the user token`);
-
+  // A worker that cannot delegate fails the step at once: no fresh user token can fix it.
+  const { keyring, identity } = deps;
+  if (!keyring) throw await refuse(new OAuthError('invalid_request', `nodes.${step.nodeId}: this worker has no tenant keys to open user tokens, so it cannot act for a user`));
+  if (!identity) throw await refuse(new OAuthError('invalid_request', `nodes.${step.nodeId}: this worker has no identity provider configured to verify the user token`));
+  const userToken = await readUserToken(deps, keyring, step, workflowId, refuse);
+  const cache = deps.tokenCache ?? sharedTokenCache;
   const acquired = await acquireStepToken({
-    run: runId ?? 'unknown',
+    run: runId,
     step: `${step.nodeId}#${info.attempt}`,
     userToken,
-    verify: { ...deps.identity, tenant: deps.tenant },
+    verify: { ...identity, tenant: deps.tenant },
     scopes: { required_scopes: step.scopes.required_scopes, requested_scopes: step.oauth.requested_scopes },
     tokenEndpoint: step.oauth.token_endpoint,
     clientAuth: await agentCredential(deps, step),
-    audience: step.scopes.audience ?? step.oauth.audience,
+    audience,
     resource: step.oauth.resource,
     introspectionEndpoint: step.oauth.introspection_endpoint,
-    cache: deps.tokenCache ?? sharedTokenCache,
+    cache,
     onOAuthEvent: audit,
   });
   deps.scrubber?.remember('exchanged_token', acquired.token.accessToken, deps.tenant);
-  return `Bearer ${acquired.token.accessToken}`;
+  return {
+    header: `Bearer ${acquired.token.accessToken}`,
+    refusedByTarget(where) {
+      cache.deleteRun(runId);
+      const error = new OAuthError('invalid_token', `nodes.${step.nodeId}: ${where} refused the user's delegated token (401); a fresh user token is needed`, { status: 401 });
+      return refuse(error, acquired.token.scopes);
+    },
+  };
+}
+
+/**
+ * The run's user token, opened only for the run it was sealed for. A run started for no user fails the step at
+ * once (no fresh token can fix it); a token that is gone (expired) is the user's to renew; a handle sealed for
+ * another run or user is refused for good.
+ */
+async function readUserToken(
+  deps: DelegationDeps,
+  keyring: TenantKeyring,
+  step: DelegatedStep,
+  workflowId: string,
+  refuse: (error: OAuthError) => Promise<OAuthError>,
+): Promise<string> {
+  const where = `nodes.${step.nodeId}`;
+  if (!step.user) {
+    throw await refuse(new OAuthError('no_user_token', `${where} acts for a user, but the run was started without a user token (steward run --user-token, or userToken in client.start)`));
+  }
+  const stored = await loadUserToken(deps.pool, keyring, step.user.handle);
+  if (!stored) throw await refuse(new OAuthError('invalid_token', `${where}: the run's user token has expired or is gone; a fresh user token is needed`));
+  deps.scrubber?.remember('user_token', stored.token, deps.tenant);
+  if (stored.subject !== step.user.subject || !isSealedForRun(stored.workflowId, { workflowId, rootWorkflowId: step.rootWorkflowId })) {
+    throw await refuse(new OAuthError('run_mismatch', `${where}: the run's user token handle was sealed for another run or user; it is not used here`));
+  }
+  return stored.token;
 }
 
 /** The agent's own credential, from the tenant's secrets: a client secret, or a private key for private_key_jwt. */
@@ -92,19 +132,14 @@ async function agentCredential(deps: DelegationDeps, step: DelegatedStep): Promi
   return keyTemplate === undefined ? { clientId, clientSecret: value } : { clientId, privateKey: value };
 }
 
-async function readUserToken(deps: DelegationDeps, step: DelegatedStep): Promise<string | undefined> {
-  if (!step.user || !deps.keyring) return undefined;
-  const stored = await loadUserToken(deps.pool, deps.keyring, step.user.handle);
-  // A handle whose token belongs to someone else than the run's user is not this run's delegation.
-  return stored && stored.subject === step.user.subject ? stored.token : undefined;
-}
-
 export interface AdoptUserTokenRequest {
   nodeId: string;
   /** The handle from the `user_token` signal: unverified until checked here. */
   handle: unknown;
   /** The run's user: only their own fresh token may resume their delegation. */
   subject: string | undefined;
+  /** Temporal's root of this run when it is a child run (see `DelegatedStep.rootWorkflowId`). */
+  rootWorkflowId?: string | undefined;
   agent: string;
 }
 
@@ -113,8 +148,8 @@ export type AdoptUserTokenVerdict = { accepted: true; handle: string } | { accep
 /** Checks a fresh user token sent to a run waiting on a failed delegation; every verdict is audited. */
 export function createAdoptUserToken(deps: DelegationDeps) {
   return async function adoptUserToken(request: AdoptUserTokenRequest): Promise<AdoptUserTokenVerdict> {
-    const verdict = await judgeFreshToken(deps, request);
     const info = Context.current().info;
+    const verdict = await judgeFreshToken(deps, request, info.workflowExecution?.workflowId ?? '');
     await recordAuditEvent(deps.pool, deps.tenant, {
       type: verdict.accepted ? 'oauth.token_renewed' : 'oauth.token_refused',
       workflowId: info.workflowExecution?.workflowId,
@@ -129,12 +164,13 @@ export function createAdoptUserToken(deps: DelegationDeps) {
   };
 }
 
-async function judgeFreshToken(deps: DelegationDeps, request: AdoptUserTokenRequest): Promise<AdoptUserTokenVerdict> {
+async function judgeFreshToken(deps: DelegationDeps, request: AdoptUserTokenRequest, workflowId: string): Promise<AdoptUserTokenVerdict> {
   if (request.subject === undefined) return { accepted: false, reason: 'the run was started without a user token, so no user can be delegated now' };
   if (typeof request.handle !== 'string' || !deps.keyring) return { accepted: false, reason: 'no user token handle' };
   const stored = await loadUserToken(deps.pool, deps.keyring, request.handle);
   if (!stored) return { accepted: false, reason: 'no user token under that handle (unknown, expired, or of another tenant)' };
   if (stored.subject !== request.subject) return { accepted: false, reason: 'the token is not of the user the run acts for' };
+  if (!isSealedForRun(stored.workflowId, { workflowId, rootWorkflowId: request.rootWorkflowId })) return { accepted: false, reason: 'the token was sealed for another run' };
   if (!deps.identity) return { accepted: false, reason: 'no identity provider is configured to verify the token' };
   try {
     await verifyUserToken(stored.token, { ...deps.identity, tenant: deps.tenant });

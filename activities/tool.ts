@@ -1,11 +1,12 @@
 // The `tool` node: an HTTP call (or a tool registered on the worker), rendered here so that secret templates
-// are filled in only inside the activity. 5xx and 429 are retried by Temporal; other 4xx are final.
+// are filled in only inside the activity. 5xx and 429 are retried by Temporal; other 4xx are final, except a 401
+// to a call made for a user, which is a refused delegation the user can fix with a fresh token.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import { OAuthError } from '../src/identity';
 import type { UserTokenHandle } from '../src/identity/user-token-store';
 import type { HttpRequest, OAuthClient, ToolNode } from '../src/ir/schema';
-import { authorizeStep, type DelegationDeps } from './delegation';
+import { authorizeStep, type DelegationDeps, type StepAuthorization } from './delegation';
 import { resolveSecretsFor, withScrubbing } from './secrets';
 import { withFailureMapping } from './failures';
 
@@ -21,6 +22,8 @@ export interface ToolCallRequest {
   agent?: string;
   /** The run's user, for steps with `oauth_scopes`: their token is read from the handle inside this activity. */
   user?: UserTokenHandle | undefined;
+  /** Temporal's root of the run when it is a child run, for steps with `oauth_scopes` (see `DelegatedStep`). */
+  rootWorkflowId?: string | undefined;
   /** The definition's OAuth client, for steps with `oauth_scopes`. */
   oauth?: OAuthClient | undefined;
 }
@@ -44,27 +47,40 @@ export function createRunTool(deps: ToolDeps) {
         if (call.node.tool !== 'http') return runRegisteredTool(deps, call);
         const secrets = await resolveSecretsFor(deps, call.node.request, call.secretReferences);
         const request = renderTemplate(call.node.request, { ...call.scope, secrets }) as HttpRequest;
-        const authorization = await delegatedAuthorization(deps, call);
-        if (authorization) request.headers = { ...request.headers, Authorization: authorization };
-        return sendHttp(call, request, deps.httpTimeoutMs ?? 30_000);
+        const delegation = await delegatedAuthorization(deps, call);
+        if (delegation) request.headers = { ...request.headers, Authorization: delegation.header };
+        return sendHttp(call, request, deps.httpTimeoutMs ?? 30_000, delegation);
       }),
     );
   };
 }
 
 /** The exchanged token for a step with `oauth_scopes`; a refused delegation fails the step for good, typed. */
-async function delegatedAuthorization(deps: ToolDeps, call: ToolCallRequest): Promise<string | undefined> {
+async function delegatedAuthorization(deps: ToolDeps, call: ToolCallRequest): Promise<StepAuthorization | undefined> {
   const scopes = call.node.oauth_scopes;
   if (!scopes) return undefined;
   if (!call.oauth) {
     throw ApplicationFailure.create({ type: 'DEFINITION_INVALID', message: `nodes.${call.nodeId}: oauth_scopes needs the definition's oauth client`, nonRetryable: true });
   }
   try {
-    return await authorizeStep(deps, { nodeId: call.nodeId, agent: call.agent ?? 'unknown', user: call.user, oauth: call.oauth, scopes, secretReferences: call.secretReferences });
+    return await authorizeStep(deps, {
+      nodeId: call.nodeId,
+      agent: call.agent ?? 'unknown',
+      user: call.user,
+      rootWorkflowId: call.rootWorkflowId,
+      oauth: call.oauth,
+      scopes,
+      secretReferences: call.secretReferences,
+    });
   } catch (error) {
     if (!(error instanceof OAuthError) || error.retryable) throw error;
-    throw ApplicationFailure.create({ type: 'OAUTH_ERROR', message: error.message, nonRetryable: true, details: [{ oauth_error: error.oauthCode }] });
+    throw oauthFailure(error);
   }
+}
+
+/** The workflow reads `oauth_error` to tell a refusal the user can fix (it escalates) from one they cannot. */
+function oauthFailure(error: OAuthError): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'OAUTH_ERROR', message: error.message, nonRetryable: true, details: [{ oauth_error: error.oauthCode }] });
 }
 
 async function runRegisteredTool(deps: ToolDeps, call: ToolCallRequest): Promise<ToolCallResult> {
@@ -75,7 +91,7 @@ async function runRegisteredTool(deps: ToolDeps, call: ToolCallRequest): Promise
   return { status: 200, body: await tool(renderTemplate(call.node.input ?? null, call.scope)) };
 }
 
-async function sendHttp(call: ToolCallRequest, request: HttpRequest, timeoutMs: number): Promise<ToolCallResult> {
+async function sendHttp(call: ToolCallRequest, request: HttpRequest, timeoutMs: number, delegation: StepAuthorization | undefined): Promise<ToolCallResult> {
   const url = new URL(request.url);
   const headers: Record<string, string> = { ...request.headers };
   if (call.idempotencyKey) headers['Idempotency-Key'] = call.idempotencyKey;
@@ -98,6 +114,8 @@ async function sendHttp(call: ToolCallRequest, request: HttpRequest, timeoutMs: 
   const text = await response.text();
   const parsed = (response.headers.get('content-type') ?? '').includes('json') ? safeJson(text) : text;
   if (response.status >= 500 || response.status === 429) throw new Error(`${where} answered ${response.status}`);
+  // Without introspection a revoked grant shows only here, as the target's 401 to the token made for the user.
+  if (response.status === 401 && delegation) throw oauthFailure(await delegation.refusedByTarget(`${request.method} ${url.host}`));
   if (response.status >= 400) {
     throw ApplicationFailure.create({ type: 'TOOL_HTTP_ERROR', message: `${where} answered ${response.status}`, nonRetryable: true, details: [{ status: response.status }] });
   }

@@ -2,9 +2,11 @@
 // run pauses in an approval-style wait instead of failing silently or retrying forever. It resumes when the run's
 // own user sends a fresh token (signal `user_token` with the handle the client sealed it under) or when a human
 // decides: `approve` tries the step again, `reject` ends the run. No decision within the escalation timeout ends
-// the run with the original refusal.
-import { ApplicationFailure, condition, proxyLocalActivities } from '@temporalio/workflow';
+// the run with the original refusal. A check that fails during a brief outage does not end the wait.
+import { ApplicationFailure, condition, isCancellation, patched, proxyLocalActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { ApprovalVerdict } from '../activities/approval';
+import type { AdoptUserTokenVerdict } from '../activities/delegation';
 import { parseDuration } from '../src/ir/duration';
 import type { Approvers } from '../src/ir/schema';
 import type { Interpreter } from './interpreter';
@@ -12,6 +14,29 @@ import type { Interpreter } from './interpreter';
 const { adoptUserToken, verifyApproval, recordApproval } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
 
 type Resolution = { kind: 'renewed' } | { kind: 'retry'; by: string } | { kind: 'rejected'; by: string } | { kind: 'timeout' };
+
+/** Runs from before these changes replay as they ran: no root sent with the handle, and a failed check ends the wait. */
+const ROOT_BINDING_PATCH = 'delegation-root-binding';
+const OUTLAST_OUTAGE_PATCH = 'delegation-wait-outlasts-outage';
+
+/**
+ * Temporal's root of this run when it is a child run, for the activities that open the user's token: a token
+ * sealed for the root serves its children. Taken from Temporal, never from the run's input, which its starter chose.
+ */
+export function delegationRoot(): { rootWorkflowId?: string } {
+  const { root, workflowId } = workflowInfo();
+  if (!root || root.workflowId === workflowId || !patched(ROOT_BINDING_PATCH)) return {};
+  return { rootWorkflowId: root.workflowId };
+}
+
+/**
+ * True when a local check failed for good (after its retries) and the wait may go on: the outage may be brief.
+ * A local activity's failure reaches the workflow as its own failure (an ApplicationFailure, a timeout), not
+ * wrapped in an ActivityFailure.
+ */
+function isOutage(error: unknown): boolean {
+  return error instanceof TemporalFailure && !isCancellation(error) && patched(OUTLAST_OUTAGE_PATCH);
+}
 
 export async function awaitFreshDelegation(interpreter: Interpreter, id: string, refusal: ApplicationFailure): Promise<void> {
   const oauth = interpreter.prepared.definition.oauth;
@@ -59,7 +84,14 @@ async function resolve(
 
     const fresh = interpreter.inbox.takeUserToken();
     if (fresh) {
-      const verdict = await adoptUserToken({ nodeId: id, handle: fresh.handle, subject: user, agent });
+      let verdict: AdoptUserTokenVerdict;
+      try {
+        verdict = await adoptUserToken({ nodeId: id, handle: fresh.handle, subject: user, agent, ...delegationRoot() });
+      } catch (error) {
+        // The token could not be checked: the user sends it again (or a human decides) once the outage is over.
+        if (isOutage(error)) continue;
+        throw error;
+      }
       if (verdict.accepted && user !== undefined) {
         interpreter.state.delegation = { subject: user, handle: verdict.handle };
         return { kind: 'renewed' };
@@ -70,7 +102,14 @@ async function resolve(
     const signal = interpreter.inbox.takeApproval(id, onlyWaiting());
     if (!signal) continue;
     // The run's own user may end (or retry) their own run: this is not an approval of someone else's action.
-    const verdict = await verifyApproval({ nodeId: id, decision: signal.decision, token: signal.token, comment: signal.comment, approvers, counted: [], allowSelfApproval: true, agent });
+    let verdict: ApprovalVerdict;
+    try {
+      verdict = await verifyApproval({ nodeId: id, decision: signal.decision, token: signal.token, comment: signal.comment, approvers, counted: [], allowSelfApproval: true, agent });
+    } catch (error) {
+      if (!isOutage(error)) throw error;
+      interpreter.inbox.answer(signal, { accepted: false, reason: 'the decision could not be checked just now; send it again' });
+      continue;
+    }
     interpreter.inbox.answer(signal, verdict.accepted ? { accepted: true, approver: verdict.approver, decision: verdict.decision } : { accepted: false, reason: verdict.reason });
     if (!verdict.accepted) continue;
     return verdict.decision === 'reject' ? { kind: 'rejected', by: verdict.approver } : { kind: 'retry', by: verdict.approver };

@@ -7,7 +7,7 @@ import { ActivityFailure, ApplicationFailure, workflowInfo } from '@temporalio/w
 import type { ToolCallResult } from '../activities/tool';
 import { renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import type { ToolNode } from '../src/ir/schema';
-import { awaitFreshDelegation } from './delegation-escalation';
+import { awaitFreshDelegation, delegationRoot } from './delegation-escalation';
 import type { Interpreter } from './interpreter';
 
 export async function runToolStep(interpreter: Interpreter, id: string, node: ToolNode, scope: ExpressionScope): Promise<ToolCallResult> {
@@ -27,7 +27,7 @@ export async function runToolStep(interpreter: Interpreter, id: string, node: To
         secretReferences: definition.secrets ?? {},
         idempotencyKey,
         agent: definition.id,
-        ...(node.oauth_scopes ? { user: interpreter.state.delegation, oauth: definition.oauth } : {}),
+        ...(node.oauth_scopes ? { user: interpreter.state.delegation, oauth: definition.oauth, ...delegationRoot() } : {}),
       });
     } catch (error) {
       const refusal = delegationRefusal(error);

@@ -15,6 +15,7 @@ import { assertWorkflowIdIsSafe } from '../codec/workflow-id-guard';
 import type { Scrubber } from '../secrets/scrubber';
 import { StewardError } from '../errors';
 import { verifyUserToken } from '../identity';
+import { recordOAuthEvent } from '../identity/oauth-audit';
 import type { UserTokenHandle } from '../identity/user-token-handle';
 import { storeUserToken } from '../identity/user-token-store';
 import { formatIssue, parseDefinition } from '../ir/parse';
@@ -41,7 +42,8 @@ export interface StartRunRequest<TInput> {
   workflowId?: string;
   /**
    * The access token of the user the run acts for. It is verified (issuer, audience, expiry, tenant), sealed
-   * with the tenant's key under a short-lived handle, and only the handle goes to the run: never the token.
+   * with the tenant's key under a short-lived handle for this run's workflow id alone, and only the handle goes to
+   * the run: never the token.
    */
   userToken?: string;
 }
@@ -108,24 +110,34 @@ export class StewardClient {
   async start<TOutput = unknown, TInput = unknown>(request: StartRunRequest<TInput>): Promise<RunHandle<TOutput>> {
     await assertTenantCanStartRuns(this.pool, this.tenant);
     if (request.workflowId !== undefined) assertWorkflowIdIsSafe(request.workflowId, { scrubber: this.scrubber });
-    const user = request.userToken === undefined ? undefined : await this.sealUserToken(request.userToken);
+    // The id is chosen first: the user's token is sealed for this run and no other.
+    const workflowId = request.workflowId ?? `${request.workflow}-${randomUUID()}`;
+    const user = request.userToken === undefined ? undefined : await this.sealUserToken(request.userToken, workflowId, 'start');
     const handle = await this.temporal.workflow.start(AGENT_WORKFLOW_TYPE, {
       taskQueue: TASK_QUEUE,
-      workflowId: request.workflowId ?? `${request.workflow}-${randomUUID()}`,
+      workflowId,
       args: [{ workflow: request.workflow, version: request.version, input: request.input, ...(user ? { user } : {}) }],
     });
     return this.handleOf<TOutput>(handle, handle.firstExecutionRunId);
   }
 
-  /** Verifies a user token for this tenant and seals it; what comes back is safe to put in a run. */
-  private async sealUserToken(token: string): Promise<UserTokenHandle> {
+  /**
+   * Verifies a user token for this tenant and seals it for the run `workflowId` only; what comes back is safe to
+   * put in that run. The verification, granted or refused, goes to the tenant's audit trail under that run.
+   */
+  private async sealUserToken(token: string, workflowId: string, stage: 'start' | 'renew'): Promise<UserTokenHandle> {
     if (!this.config.identity) throw new StewardError('CONFIG_INVALID', 'a user token needs an identity provider (STEWARD_OIDC_ISSUER)');
-    const principal = await verifyUserToken(token, { ...this.config.identity, tenant: this.tenant });
-    return storeUserToken(this.pool, this.keyring, principal, token);
+    const principal = await verifyUserToken(token, {
+      ...this.config.identity,
+      tenant: this.tenant,
+      onOAuthEvent: (event) => recordOAuthEvent(this.pool, this.tenant, event, { workflowId, payload: { stage } }),
+    });
+    return storeUserToken(this.pool, this.keyring, { principal, token, workflowId });
   }
 
   private handleOf<TOutput>(handle: WorkflowHandle, runId: string): RunHandle<TOutput> {
-    return new RunHandle<TOutput>(handle, this.namespace, runId, this.config.uiUrl, (token) => this.sealUserToken(token));
+    // A renewal is sealed for the run it is sent to, so it cannot be replayed into another.
+    return new RunHandle<TOutput>(handle, this.namespace, runId, this.config.uiUrl, (token) => this.sealUserToken(token, handle.workflowId, 'renew'));
   }
 
   /** A handle on an existing run of this tenant. */

@@ -4,9 +4,11 @@ import { StewardError } from '../errors';
 
 /**
  * RFC 6749 / 8693 / 6750 error codes, plus Steward's own:
- * `scope_denied` (the user lacks a scope the step needs), `scope_escalation` (the server granted more than asked),
- * `token_inactive` (introspection says revoked or expired), `invalid_response` (the server's answer is malformed),
- * `network_error` (no answer within the timeout).
+ * `scope_denied` (the user lacks a scope the step needs), `scope_not_declared` (the step needs a scope the agent's
+ * `oauth.requested_scopes` does not declare), `scope_escalation` (the server granted more than asked),
+ * `token_inactive` (introspection says revoked or expired), `no_user_token` (the run was started for no user),
+ * `run_mismatch` (the run's handle names a token sealed for another run or user), `invalid_response` (the server's
+ * answer is malformed), `network_error` (no answer within the timeout).
  */
 export const OAUTH_ERROR_CODES = [
   'invalid_request',
@@ -20,8 +22,11 @@ export const OAUTH_ERROR_CODES = [
   'server_error',
   'temporarily_unavailable',
   'scope_denied',
+  'scope_not_declared',
   'scope_escalation',
   'token_inactive',
+  'no_user_token',
+  'run_mismatch',
   'invalid_response',
   'network_error',
 ] as const;

@@ -6,7 +6,8 @@ import type { ClientAuth } from './client-auth';
 import { OAuthError } from './errors';
 import { emitOAuthEvent, type OAuthAuditOptions } from './oauth-event';
 import { postForm } from './post-form';
-import { dedupeScopes, formatScope, missingScopes, parseScope, SCOPE_TOKEN } from './scopes';
+import { ScopeClaims, scopesFromClaims } from './principal';
+import { dedupeScopes, formatScope, isScopeToken, missingScopes, parseScope, SCOPE_TOKEN } from './scopes';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -111,10 +112,13 @@ async function requestExchange(options: ExchangeTokenOptions, requested: string[
     throw new OAuthError('invalid_response', `token exchange issued a ${answer.token_type.slice(0, 20)} token; only Bearer tokens can be used`);
   }
   const claims = readClaims(answer.access_token);
-  // RFC 6749 §5.1: an omitted scope means "as requested"; a JWT's own scope claim is checked too, as it is what gets enforced.
-  const granted = answer.scope !== undefined ? parseScope(answer.scope) : requested;
-  assertNoEscalation(granted, requested);
-  if (claims?.scope !== undefined) assertNoEscalation(parseScope(claims.scope), requested);
+  // A JWT's own scopes are what the resource server enforces, so they are checked, and they are the grant. Only a
+  // token that states no scope of its own is taken at the answer's word, and an answer without `scope` means "as
+  // requested" (RFC 6749 §5.1).
+  const stated = answer.scope !== undefined ? parseScope(answer.scope) : undefined;
+  if (stated) assertNoEscalation(stated, requested);
+  if (claims?.scopes) assertNoEscalation(claims.scopes, requested);
+  const granted = claims?.scopes ?? stated ?? requested;
   if (options.requireAllScopes !== false) {
     const missing = missingScopes(requested, granted);
     if (missing.length > 0) throw new OAuthError('scope_denied', `the authorization server withheld scope(s) the step requires: ${missing.join(', ')}`);
@@ -148,15 +152,25 @@ function assertNoEscalation(granted: readonly string[], requested: readonly stri
   }
 }
 
-/** The issued token's scope and expiry when it is a JWT; read without verification, only to refuse, never to trust. */
-function readClaims(token: string): { scope?: string; exp?: number } | undefined {
+/**
+ * The issued token's scopes and expiry when it is a JWT; read without verification, only to refuse, never to trust.
+ * Every scope it claims counts, under `scope` or `scp` (some resource servers read one, some the other); a claim
+ * that is not a scope list is refused rather than skipped, as it might be read as one downstream.
+ */
+function readClaims(token: string): { scopes?: string[]; exp?: number } | undefined {
+  let claims: Record<string, unknown>;
   try {
-    const claims = decodeJwt(token);
-    return {
-      ...(typeof claims.scope === 'string' ? { scope: claims.scope } : {}),
-      ...(typeof claims.exp === 'number' ? { exp: claims.exp } : {}),
-    };
+    claims = decodeJwt(token);
   } catch {
     return undefined;
   }
+  const parsed = ScopeClaims.safeParse(claims);
+  if (!parsed.success || (Array.isArray(parsed.data.scp) && !parsed.data.scp.every(isScopeToken))) {
+    throw new OAuthError('invalid_response', 'the issued token has a scope or scp claim that is not a list of scopes; the token is refused');
+  }
+  const { scope, scp } = parsed.data;
+  return {
+    ...(scope !== undefined || scp !== undefined ? { scopes: dedupeScopes([...scopesFromClaims({ scope }), ...scopesFromClaims({ scp })]) } : {}),
+    ...(typeof claims.exp === 'number' ? { exp: claims.exp } : {}),
+  };
 }

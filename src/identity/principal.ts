@@ -29,7 +29,10 @@ export const PrincipalClaims = z.object({
   azp: z.string().optional(),
 });
 
-export function scopesFromClaims(claims: z.infer<typeof PrincipalClaims>): string[] {
+/** The claims a token states its scopes in, for readers that need nothing else of it. */
+export const ScopeClaims = PrincipalClaims.pick({ scope: true, scp: true });
+
+export function scopesFromClaims(claims: z.infer<typeof ScopeClaims>): string[] {
   if (claims.scope !== undefined) return parseScope(claims.scope);
   if (typeof claims.scp === 'string') return parseScope(claims.scp);
   return dedupeScopes((claims.scp ?? []).filter(isScopeToken));

@@ -31,16 +31,9 @@ export interface VerifyUserTokenOptions extends OAuthAuditOptions {
 /** Returns the verified principal, or throws a `TokenInvalidError` whose `reason` says what was wrong. */
 export async function verifyUserToken(token: unknown, options: VerifyUserTokenOptions): Promise<Principal> {
   const algorithms = assertAsymmetric(options.algorithms ?? DEFAULT_ALGORITHMS);
+  let principal: Principal;
   try {
-    const principal = await verify(token, options, algorithms);
-    await emitOAuthEvent(options, {
-      operation: 'verify',
-      outcome: 'granted',
-      user: principal.subject,
-      scopesRequested: [],
-      scopesGranted: principal.scopes,
-    });
-    return principal;
+    principal = await verify(token, options, algorithms);
   } catch (error) {
     const refused = error instanceof TokenInvalidError ? error : toTokenInvalidError(error);
     await emitOAuthEvent(options, {
@@ -53,6 +46,15 @@ export async function verifyUserToken(token: unknown, options: VerifyUserTokenOp
     });
     throw refused;
   }
+  // Outside the try: a failing audit sink is its own error, not a refusal of the token.
+  await emitOAuthEvent(options, {
+    operation: 'verify',
+    outcome: 'granted',
+    user: principal.subject,
+    scopesRequested: [],
+    scopesGranted: principal.scopes,
+  });
+  return principal;
 }
 
 async function verify(token: unknown, options: VerifyUserTokenOptions, algorithms: string[]): Promise<Principal> {

@@ -249,7 +249,45 @@ describe('exchangeToken against a misbehaving server', () => {
     expect((await failure(exchangeToken(options(rogue.url)))).oauthCode).toBe('scope_escalation');
   });
 
-  it('treats an omitted scope as the requested one (RFC 6749 §5.1)', async () => {
+  const jwtWith = async (claims: Record<string, unknown>) => {
+    const { privateKey } = await generateKeyPair('ES256');
+    return new SignJWT(claims).setProtectedHeader({ alg: 'ES256' }).setExpirationTime('1m').sign(privateKey);
+  };
+
+  it('refuses a JWT whose scp array is broader than asked, though its scope claim is not', async () => {
+    const jwt = await jwtWith({ scope: 'expenses:write', scp: ['expenses:write', 'expenses:admin'] });
+    rogue = await answer({ ...ok, access_token: jwt, scope: 'expenses:write' });
+    const error = await failure(exchangeToken(options(rogue.url)));
+    expect(error).toMatchObject({ oauthCode: 'scope_escalation', retryable: false });
+    expect(error.message).toContain('expenses:admin');
+  });
+
+  it('refuses a JWT with only an scp array broader than asked when the answer omits scope', async () => {
+    rogue = await answer({ ...ok, access_token: await jwtWith({ scp: ['expenses:write', 'expenses:delete'] }) });
+    expect((await failure(exchangeToken(options(rogue.url)))).oauthCode).toBe('scope_escalation');
+  });
+
+  it('refuses a JWT whose scope claim is broader than asked when the answer omits scope', async () => {
+    rogue = await answer({ ...ok, access_token: await jwtWith({ scope: 'expenses:write expenses:delete' }) });
+    expect((await failure(exchangeToken(options(rogue.url)))).oauthCode).toBe('scope_escalation');
+  });
+
+  it('takes the grant from the JWT, not the request, when the answer omits scope: a narrower token is refused', async () => {
+    rogue = await answer({ ...ok, access_token: await jwtWith({ scp: 'expenses:read' }) });
+    const error = await failure(exchangeToken({ ...options(rogue.url), scopes: ['expenses:read', 'expenses:write'] }));
+    expect(error.oauthCode).toBe('scope_denied');
+    expect(error.message).toContain('expenses:write');
+  });
+
+  it('refuses a JWT whose scope claims are not scope lists', async () => {
+    rogue = await answer({ ...ok, access_token: await jwtWith({ scp: ['expenses:write', 'expenses:admin everything'] }) });
+    expect((await failure(exchangeToken(options(rogue.url)))).oauthCode).toBe('invalid_response');
+    await rogue.stop();
+    rogue = await answer({ ...ok, access_token: await jwtWith({ scope: 42 }) });
+    expect((await failure(exchangeToken(options(rogue.url)))).oauthCode).toBe('invalid_response');
+  });
+
+  it('treats an omitted scope as the requested one (RFC 6749 §5.1) only for a token that states no scope of its own', async () => {
     rogue = await answer(ok);
     expect((await exchangeToken(options(rogue.url))).scopes).toEqual(['expenses:write']);
   });

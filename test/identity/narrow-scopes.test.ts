@@ -27,6 +27,26 @@ describe('narrowScopes', () => {
     ['a user with no scope at all (workflow)', { requested_scopes: ['expenses:read'] }, [], /none of the requested scopes/],
     ['nothing requested anywhere', {}, ALICE, /no scope is requested/],
   ];
+  const undeclared: Array<[string, ScopeRequirement]> = [
+    ['a required scope the agent does not declare, though the user holds it', { required_scopes: ['expenses:write'], requested_scopes: ['expenses:read'] }],
+    ['one undeclared scope among declared ones', { required_scopes: ['expenses:read', 'expenses:delete'], requested_scopes: ALICE }],
+  ];
+  it.each(undeclared)('refuses %s with a non-retryable scope_not_declared (the agent’s fault, not the user’s)', (_name, requirement) => {
+    let caught: unknown;
+    try {
+      narrowScopes(requirement, [...ALICE, 'expenses:delete']);
+    } catch (error) {
+      caught = error;
+    }
+    expect(isOAuthError(caught, 'scope_not_declared')).toBe(true);
+    expect((caught as { retryable: boolean }).retryable).toBe(false);
+    expect((caught as Error).message).toMatch(/oauth\.requested_scopes: expenses:(write|delete)$/);
+  });
+
+  it('lets an agent that declares no scopes ask for any scope the step requires', () => {
+    expect(narrowScopes({ required_scopes: ['expenses:write'], requested_scopes: [] }, ALICE)).toEqual(['expenses:write']);
+  });
+
   it.each(denied)('refuses %s with a non-retryable scope_denied', (_name, requirement, userScopes, message) => {
     let caught: unknown;
     try {
@@ -48,12 +68,12 @@ describe('narrowScopes properties', () => {
     try {
       return { ok: narrowScopes(requirement, user) };
     } catch (error) {
-      if (!isOAuthError(error, 'scope_denied')) throw error;
+      if (!isOAuthError(error, 'scope_denied') && !isOAuthError(error, 'scope_not_declared')) throw error;
       return { denied: true };
     }
   };
 
-  it('never grants a scope the user lacks or that was not asked', () => {
+  it('never grants a scope the user lacks, that was not asked, or that the agent did not declare', () => {
     fc.assert(
       fc.property(scopes, scopes, scopes, (required, requested, user) => {
         const result = outcome({ required_scopes: required, requested_scopes: requested }, user);
@@ -62,6 +82,7 @@ describe('narrowScopes properties', () => {
         for (const s of result.ok) {
           expect(user).toContain(s);
           expect(asked).toContain(s);
+          if (requested.length > 0) expect(requested).toContain(s);
         }
         expect(result.ok.length).toBeGreaterThan(0);
       }),

@@ -176,6 +176,18 @@ describe('verifyUserToken', () => {
     expect(error.retryable).toBe(true);
   });
 
+  it('lets a failing audit sink surface as itself, not as an unavailable JWKS, and records no refusal for it', async () => {
+    const token = await fixture.mint({ user: 'alice' });
+    const sinkDown = new Error('audit trail unavailable');
+    const events: OAuthEvent[] = [];
+    const onOAuthEvent = (event: OAuthEvent) => {
+      events.push(event);
+      if (event.operation === 'verify') throw sinkDown;
+    };
+    await expect(verifyUserToken(token, { ...fixture.verifyOptions(), onOAuthEvent })).rejects.toBe(sinkDown);
+    expect(events.map((event) => event.operation)).toEqual(['verify']);
+  });
+
   it('will not be configured with a symmetric or empty algorithm list', async () => {
     const token = await fixture.mint({ user: 'alice' });
     await expect(verifyUserToken(token, { ...fixture.verifyOptions(), algorithms: ['HS256' as 'ES256'] })).rejects.toThrow(TypeError);
