@@ -8,6 +8,7 @@ import {
   condition,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   sleep,
   workflowInfo,
@@ -15,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PreparedRun } from '../activities/prepare-run';
+import type { UserTokenHandle } from '../src/identity/user-token-handle';
 import { parseDuration } from '../src/ir/duration';
 import { evaluateExpression, renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import type { Node, ParallelNode, Retry, WaitNode } from '../src/ir/schema';
@@ -23,6 +25,8 @@ import { runLlmNode } from './llm-node';
 import { runToolStep } from './tool-step';
 import type { Inbox } from './inbox';
 import { PATH_KEPT, scopeOf, type PendingWait, type RunState } from './run-state';
+
+const CHILD_USER_PATCH = 'subworkflow-acts-for-user';
 
 /** Continue-as-new once history holds this many events, well before Temporal's limits. */
 export const DEFAULT_CONTINUE_AFTER_EVENTS = 2_000;
@@ -119,7 +123,7 @@ export class Interpreter {
       case 'subworkflow': {
         const output = await executeChild('agentWorkflow', {
           workflowId: `${workflowInfo().workflowId}/${id}/${this.state.visits[id] ?? 1}`,
-          args: [{ workflow: node.workflow, version: node.version, input: node.input === undefined ? {} : renderTemplate(node.input, scope) }],
+          args: [{ workflow: node.workflow, version: node.version, input: node.input === undefined ? {} : renderTemplate(node.input, scope), ...this.childUser() }],
           ...(node.timeout ? { workflowExecutionTimeout: parseDuration(node.timeout) } : {}),
         });
         return done(output, node.next);
@@ -179,6 +183,15 @@ export class Interpreter {
       this.pending.splice(this.pending.indexOf(wait), 1);
       if (this.pending.length === 0) this.options.setStatus('running');
     }
+  }
+
+  /**
+   * A child run acts for the same user: it gets the handle of the user's token, which the worker honours because
+   * Temporal names this run as the child's root. Runs from before this replay without it.
+   */
+  private childUser(): { user?: UserTokenHandle } {
+    const user = this.state.delegation;
+    return user && patched(CHILD_USER_PATCH) ? { user } : {};
   }
 
   /** A failed step goes to its `on_error` node when it has one; the error is kept as the node's `error`. */

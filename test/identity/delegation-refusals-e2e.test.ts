@@ -167,6 +167,24 @@ test("a run started with another run's user handle is refused at the step (run_m
   expect(await alice.run.result()).toMatchObject({ status: 'submitted', submitted_by: 'alice' });
 });
 
+test("a child run acts for its parent's user: the token sealed for the root serves the child's delegated step", async () => {
+  // the child submits at once: no wait for a signal it could not be sent
+  await client.register(definition('child-submit').replace('start: hold', 'start: submit').replace(/^ {2}hold: .*\n/m, ''));
+  await client.register(`
+id: parent-submit
+version: 1
+input: { type: object, required: [tag], properties: { tag: { type: string } } }
+start: child
+nodes:
+  child: { type: subworkflow, workflow: child-submit, input: { tag: "{{ input.tag }}" }, next: done }
+  done: { type: end, output: nodes.child.output }
+`);
+  const { run, tag } = await start('parent-submit', 'alice');
+  expect(await run.result()).toMatchObject({ status: 'submitted', submitted_by: 'alice' });
+  const accepted = api.accepted.find((entry) => JSON.stringify(entry.expense).includes(tag));
+  expect(accepted).toMatchObject({ subject: 'alice', scope: 'expenses:write' });
+});
+
 test('a fresh token is sealed for the run it is sent to: replayed into another run of the same user, it is refused', async () => {
   const alice = await start('bound-delegation', 'alice');
   // A run of "alice" whose handle names no token waits for a fresh one at its step.
