@@ -181,7 +181,8 @@ test('the activities use the real values; history, every other table and the wor
   const vault = new PgClient({ connectionString: config.databaseUrl });
   await vault.connect();
   const entries = await vault.query(`SELECT type FROM pii_vault WHERE tenant_id = $1`, [tenant]).finally(() => vault.end());
-  expect(new Set(entries.rows.map((row) => row.type))).toEqual(new Set(['email', 'ssn', 'credit_card', 'phone']));
+  // Every planted type was tokenized. Other values may be too (an IP address, say): the detectors scan every payload.
+  expect([...new Set(entries.rows.map((row) => row.type))]).toEqual(expect.arrayContaining(['email', 'ssn', 'credit_card', 'phone']));
 
   expect(workerLogs).toContain('worker started');
   expectNoCanary(workerLogs, 'the worker logs');
