@@ -64,29 +64,24 @@ it('a call whose worst case alone passes max_cost_usd is refused before it is se
   expect(refusals.map((event) => event.payload)).toEqual([expect.objectContaining({ scope: 'run', limit: 'max_cost_usd', estimated_cost_micro_usd: expect.any(Number) })]);
 });
 
+/** Three llm branches a, b and c in parallel under `limits`; a refused branch records its error and ends. */
+function startFanOut(id: string, limits: Record<string, number>, ask: (name: string) => Record<string, unknown>) {
+  const nodes: Record<string, unknown> = {
+    fan_out: { type: 'parallel', branches: [{ start: 'ask_a' }, { start: 'ask_b' }, { start: 'ask_c' }], next: 'done' },
+    done: { type: 'end', output: "{'a': nodes.ask_a, 'b': nodes.ask_b, 'c': nodes.ask_c}" },
+  };
+  for (const name of ['a', 'b', 'c']) {
+    nodes[`ask_${name}`] = { ...ask(name), on_error: `refused_${name}` };
+    nodes[`refused_${name}`] = { type: 'set', values: { [`refused_${name}`]: 'true' } };
+  }
+  return runs.start({ id, version: 1, secrets: runs.secrets(), limits, start: 'fan_out', nodes });
+}
+
 it('calls racing in parallel branches cannot overrun max_cost_usd: calls in flight count at their worst case', async () => {
   // Each call: about 425 input tokens estimated (≈310 real) and max_tokens 400 (≈310 real), so about 1225 micro-dollars
   // reserved and 930 spent. Two fit under the cap; three would spend more than it.
   const prompt = (name: string) => `Branch ${name}: ${'lorem ipsum dolor sit amet '.repeat(45)}!slow=500`;
-  const branch = (name: string) => ({ ...runs.llmNode('openai', { prompt: prompt(name), max_tokens: 400 }), on_error: `refused_${name}` });
-  const refused = (name: string) => ({ type: 'set', values: { [`refused_${name}`]: 'true' } });
-  const run = await runs.start({
-    id: 'capped-parallel-cost',
-    version: 1,
-    secrets: runs.secrets(),
-    limits: { max_cost_usd: 0.0026 },
-    start: 'fan_out',
-    nodes: {
-      fan_out: { type: 'parallel', branches: [{ start: 'ask_a' }, { start: 'ask_b' }, { start: 'ask_c' }], next: 'done' },
-      ask_a: branch('a'),
-      ask_b: branch('b'),
-      ask_c: branch('c'),
-      refused_a: refused('a'),
-      refused_b: refused('b'),
-      refused_c: refused('c'),
-      done: { type: 'end', output: "{'a': nodes.ask_a, 'b': nodes.ask_b, 'c': nodes.ask_c}" },
-    },
-  });
+  const run = await startFanOut('capped-parallel-cost', { max_cost_usd: 0.0026 }, (name) => runs.llmNode('openai', { prompt: prompt(name), max_tokens: 400 }));
   const outcome = Object.values((await run.result()) as Record<string, { output?: string; error?: { type: string; message: string } }>);
   expect(outcome.filter((node) => node.output !== undefined)).toHaveLength(2);
   expect(outcome.filter((node) => node.error !== undefined).map((node) => node.error)).toEqual([
@@ -117,25 +112,7 @@ it('caps count the whole run, not a node: a later llm node is refused once earli
 });
 
 it('calls racing in parallel branches cannot overrun max_llm_calls', async () => {
-  const branch = (name: string) => ({ ...runs.llmNode('openai', { prompt: `Branch ${name} !slow=300` }), on_error: `refused_${name}` });
-  const refused = (name: string) => ({ type: 'set', values: { [`refused_${name}`]: 'true' } });
-  const run = await runs.start({
-    id: 'capped-parallel',
-    version: 1,
-    secrets: runs.secrets(),
-    limits: { max_llm_calls: 2 },
-    start: 'fan_out',
-    nodes: {
-      fan_out: { type: 'parallel', branches: [{ start: 'ask_a' }, { start: 'ask_b' }, { start: 'ask_c' }], next: 'done' },
-      ask_a: branch('a'),
-      ask_b: branch('b'),
-      ask_c: branch('c'),
-      refused_a: refused('a'),
-      refused_b: refused('b'),
-      refused_c: refused('c'),
-      done: { type: 'end', output: "{'a': nodes.ask_a, 'b': nodes.ask_b, 'c': nodes.ask_c}" },
-    },
-  });
+  const run = await startFanOut('capped-parallel', { max_llm_calls: 2 }, (name) => runs.llmNode('openai', { prompt: `Branch ${name} !slow=300` }));
   const outcome = Object.values((await run.result()) as Record<string, { output?: string; error?: { type: string } }>);
   expect(outcome.filter((node) => node.output !== undefined)).toHaveLength(2);
   expect(outcome.filter((node) => node.error?.type === 'BUDGET_EXCEEDED')).toHaveLength(1);
