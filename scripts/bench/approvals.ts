@@ -10,11 +10,11 @@ import { createPool } from '../../src/db/pool';
 import { StewardClient } from '../../src/client';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import { assertTenantId, namespaceForTenant } from '../../src/tenancy/tenant-id';
-import { createTenant, deleteTenant } from '../../src/tenancy/tenant-service';
 import { createWorkflowBundle } from '../../src/worker/bundle';
 import { createSharedActivityDeps } from '../../src/worker/shared-deps';
 import { createTenantWorker } from '../../src/worker/tenant-worker';
 import { integerArgument } from './support/arguments';
+import { withBenchTenant } from './support/bench-tenant';
 import { startNoopTarget } from './support/noop-http-target';
 
 const BARE_QUEUE = 'steward-bench-bare-signal';
@@ -34,18 +34,7 @@ async function main(): Promise<void> {
   const count = integerArgument('--approvals', 200);
   const config = loadRuntimeConfig();
   if (!config.identity) throw new Error('no identity provider: start the local stack (`steward dev --detach`)');
-  const tenant = assertTenantId(`bench-appr-${Date.now().toString(36)}`);
-  const admin = createPool(config.databaseUrl, { max: 1 });
-  const adminConnection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
-  const deps = { admin, connection: adminConnection, env: config.env };
-  await createTenant(deps, tenant);
-  try {
-    await bench(config, tenant, count);
-  } finally {
-    await deleteTenant(deps, tenant, { force: true });
-    await adminConnection.close();
-    await admin.end();
-  }
+  await withBenchTenant(config, 'bench-appr', (tenant) => bench(config, tenant, count));
 }
 
 async function bench(config: RuntimeConfig, tenant: ReturnType<typeof assertTenantId>, count: number): Promise<void> {

@@ -10,7 +10,6 @@
 // Run: npx tsc -p . ; node bin/steward.js dev --detach ; node dist/scripts/bench/codec.js [--rounds 15] [--mb 2]
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { createKeyringFactory, createTenantDataConverter, type KeyringFactory } from '../../src/codec';
 import { COMPRESSION_METADATA } from '../../src/codec/encryption-codec';
@@ -18,10 +17,9 @@ import { createPiiCodec } from '../../src/codec/pii-codec';
 import { createTenantPiiVault } from '../../src/codec/pii-tenant-vault';
 import { loadRuntimeConfig, type RuntimeConfig } from '../../src/config/runtime';
 import { createPool } from '../../src/db/pool';
-import { loadConnectionOptions } from '../../src/temporal/connection';
-import { assertTenantId, type TenantId } from '../../src/tenancy/tenant-id';
-import { createTenant, deleteTenant } from '../../src/tenancy/tenant-service';
+import type { TenantId } from '../../src/tenancy/tenant-id';
 import { integerArgument } from './support/arguments';
+import { withBenchTenant } from './support/bench-tenant';
 
 const SIZES = [{ label: '1 KB', bytes: 1024 }, { label: '64 KB', bytes: 64 * 1024 }, { label: '1 MB', bytes: 1024 * 1024 }];
 const TARGET_RATIO = 0.5;
@@ -156,28 +154,12 @@ async function bench(config: RuntimeConfig, tenant: TenantId, rounds: number, to
   }
 }
 
-async function withTenantAdmin<T>(config: RuntimeConfig, work: (deps: Parameters<typeof createTenant>[0]) => Promise<T>): Promise<T> {
-  const admin = createPool(config.databaseUrl, { max: 1 });
-  const connection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
-  try {
-    return await work({ admin, connection, env: config.env });
-  } finally {
-    await connection.close();
-    await admin.end();
-  }
-}
 
 async function main(): Promise<void> {
   const rounds = integerArgument('--rounds', 15);
   const totalBytes = integerArgument('--mb', 2) * 1e6;
   const config = loadRuntimeConfig();
-  const tenant = assertTenantId(`bench-codec-${Date.now().toString(36)}`);
-  await withTenantAdmin(config, (deps) => createTenant(deps, tenant));
-  try {
-    await bench(config, tenant, rounds, totalBytes);
-  } finally {
-    await withTenantAdmin(config, (deps) => deleteTenant(deps, tenant, { force: true }));
-  }
+  await withBenchTenant(config, 'bench-codec', (tenant) => bench(config, tenant, rounds, totalBytes));
 }
 
 main().then(

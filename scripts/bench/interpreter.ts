@@ -10,13 +10,13 @@ import { loadRuntimeConfig, type RuntimeConfig } from '../../src/config/runtime'
 import { readStackFile } from '../../src/config/stack-file';
 import { createPool } from '../../src/db/pool';
 import { loadConnectionOptions } from '../../src/temporal/connection';
-import { assertTenantId, namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
-import { createTenant, deleteTenant } from '../../src/tenancy/tenant-service';
+import { namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
 import { createWorkflowBundle } from '../../src/worker/bundle';
 import { createSharedActivityDeps } from '../../src/worker/shared-deps';
 import { cpuBetween, sampleCpu, type CpuSample } from './support/cpu-meter';
 import { formatProfile, profileRuns } from './support/history-profile';
 import { integerArgument } from './support/arguments';
+import { withBenchTenant } from './support/bench-tenant';
 import { startNoopTarget } from './support/noop-http-target';
 import { runBatch, type BatchResult } from './support/run-batch';
 
@@ -55,13 +55,7 @@ const TASK_QUEUES = { interpreter: 'steward-bench-interpreter', handwritten: 'st
 async function main(): Promise<void> {
   const settings: Settings = { runs: integerArgument('--runs', 200), concurrency: integerArgument('--concurrency', 20), warmup: integerArgument('--warmup', 30), rounds: integerArgument('--rounds', 4) };
   const config = loadRuntimeConfig();
-  const tenant = assertTenantId(`bench-${Date.now().toString(36)}`);
-  await withTenantAdmin(config, (deps) => createTenant(deps, tenant));
-  try {
-    await bench(config, tenant, settings);
-  } finally {
-    await withTenantAdmin(config, (deps) => deleteTenant(deps, tenant, { force: true }));
-  }
+  await withBenchTenant(config, 'bench', (tenant) => bench(config, tenant, settings));
 }
 
 async function bench(config: RuntimeConfig, tenant: TenantId, settings: Settings): Promise<void> {
@@ -161,16 +155,6 @@ function report(results: Record<Variant, Measured>): void {
   console.log(`ratio interpreter / handwritten with prepareRun: ${likeForLike.toFixed(3)} (both run the same four activities)`);
 }
 
-async function withTenantAdmin<T>(config: RuntimeConfig, work: (deps: Parameters<typeof createTenant>[0]) => Promise<T>): Promise<T> {
-  const admin = createPool(config.databaseUrl, { max: 1 });
-  const connection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
-  try {
-    return await work({ admin, connection, env: config.env });
-  } finally {
-    await connection.close();
-    await admin.end();
-  }
-}
 
 const noop = () => undefined;
 const SILENT = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };

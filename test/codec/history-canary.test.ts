@@ -9,20 +9,14 @@ import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { StewardClient } from '../../src/client';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import type { TenantId } from '../../src/tenancy/tenant-id';
+import { luhnComplete } from '../pii/corpus/generate';
 import { historyText } from '../support/history-text';
 import { createTestTenant, startTenantWorker, temporalCli, testConfig, type RunningWorker } from '../support/stack';
 
 const config = testConfig();
 
 /** A 16-digit Visa-like number that passes the Luhn check, so detectors would take it for a card. */
-function luhnCard(): string {
-  const digits = [4, ...Array.from({ length: 14 }, () => randomInt(10))];
-  const sum = digits
-    .slice()
-    .reverse()
-    .reduce((total, digit, index) => total + (index % 2 === 0 ? (digit * 2 > 9 ? digit * 2 - 9 : digit * 2) : digit), 0);
-  return [...digits, (10 - (sum % 10)) % 10].join('');
-}
+const luhnCard = () => luhnComplete(`4${randomInt(10 ** 13, 10 ** 14)}`);
 
 const CANARIES = {
   email: `canary.${randomBytes(6).toString('hex')}@example.com`,

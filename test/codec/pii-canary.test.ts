@@ -18,19 +18,16 @@ import { loadConnectionOptions } from '../../src/temporal/connection';
 import { createCodecServer } from '../../src/servers/codec-server';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 import { STEWARD_BIN } from '../support/cli';
+import { luhnComplete } from '../pii/corpus/generate';
 import { historyText } from '../support/history-text';
 import { startHttpTarget, type HttpTarget } from '../support/http-target';
 import { createTestTenant, processExit, stsUrl, temporalCli, testConfig } from '../support/stack';
 
 const config = testConfig();
 
+/** A Visa-like card number that passes the Luhn check, grouped in fours as people write it. */
 function luhnCard(): string {
-  const digits = [4, ...Array.from({ length: 14 }, () => randomInt(10))];
-  const sum = digits
-    .slice()
-    .reverse()
-    .reduce((total, digit, i) => total + (i % 2 === 0 ? (digit * 2 > 9 ? digit * 2 - 9 : digit * 2) : digit), 0);
-  const card = [...digits, (10 - (sum % 10)) % 10].join('');
+  const card = luhnComplete(`4${randomInt(10 ** 13, 10 ** 14)}`);
   return `${card.slice(0, 4)} ${card.slice(4, 8)} ${card.slice(8, 12)} ${card.slice(12)}`;
 }
 

@@ -185,15 +185,22 @@ nodes:
   expect(accepted).toMatchObject({ subject: 'alice', scope: 'expenses:write' });
 });
 
-test('a fresh token is sealed for the run it is sent to: replayed into another run of the same user, it is refused', async () => {
+/**
+ * A run of "alice" whose handle names no token, waiting for a fresh one at its step, and the handle of a fresh
+ * token alice sent to another run of hers (sealed for that one).
+ */
+async function renewalForAnotherRun(): Promise<{ other: { run: RunHandle; tag: string }; renewed: string }> {
   const alice = await start('bound-delegation', 'alice');
-  // A run of "alice" whose handle names no token waits for a fresh one at its step.
   const other = await startRaw('bound-delegation', { subject: 'alice', handle: randomUUID() });
   await other.run.signal('go');
   await waitingAt(other.run, 'submit', 'delegation');
-
   await alice.run.renewUserToken(await userToken('alice'));
   const renewed = (await handlesSealedFor(alice.run.workflowId)).at(-1)!;
+  return { other, renewed };
+}
+
+test('a fresh token is sealed for the run it is sent to: replayed into another run of the same user, it is refused', async () => {
+  const { other, renewed } = await renewalForAnotherRun();
   await other.run.signal('user_token', { handle: renewed });
   const refused = await eventually(
     () => auditOf(other.run),
@@ -209,14 +216,8 @@ test('a fresh token is sealed for the run it is sent to: replayed into another r
 });
 
 test('a renewal whose check fails (a row re-pointed at this run never opens) does not end the wait; a good renewal then resumes the run', async () => {
-  const alice = await start('bound-delegation', 'alice');
-  const other = await startRaw('bound-delegation', { subject: 'alice', handle: randomUUID() });
-  await other.run.signal('go');
-  await waitingAt(other.run, 'submit', 'delegation');
-
   // A token sealed for alice's run, re-pointed in the database at the waiting run: the seal's aad names the first.
-  await alice.run.renewUserToken(await userToken('alice'));
-  const renewed = (await handlesSealedFor(alice.run.workflowId)).at(-1)!;
+  const { other, renewed } = await renewalForAnotherRun();
   await withOwnerDb((db) => db.query(`UPDATE user_tokens SET workflow_id = $1 WHERE handle = $2`, [other.run.workflowId, renewed]));
   await other.run.signal('user_token', { handle: renewed });
   // The check fails three times; the run records the patch that keeps it waiting, and waits on.

@@ -74,7 +74,8 @@ const IBAN_BBANS: readonly (readonly [string, (g: Generators) => string])[] = [
   ['LT', (g) => g.digits(16)],
 ];
 
-function luhnComplete(body: string): string {
+/** `body` with the check digit that makes it pass Luhn. */
+export function luhnComplete(body: string): string {
   for (let check = 0; check <= 9; check++) {
     const candidate = body + check;
     let sum = 0;
