@@ -17,6 +17,8 @@ export interface ActivityDeps {
   identity?: { issuer: string; audience: string; jwksUrl: string };
   /** The tenant's keys: open sealed user tokens (and, in the codec, payloads). */
   keyring?: TenantKeyring;
+  /** The tenant's PII HMAC key (prompt hashes). */
+  piiHmacKey?: Uint8Array;
   secrets?: SecretResolver;
   scrubber?: Scrubber;
   tools?: Record<string, RegisteredTool>;

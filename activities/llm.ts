@@ -5,8 +5,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { recordAuditEvent } from '../src/audit/audit-log';
-import { loadTenantPiiHmacKey } from '../src/codec/pii-master-key';
-import { loadStewardEnv } from '../src/config/env';
+import { StewardError } from '../src/errors';
 import { renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import type { Limits, LlmNode } from '../src/ir/schema';
 import {
@@ -70,6 +69,8 @@ export interface LlmDeps extends SecretDeps {
   pool: Pool;
   /** Base URLs used when a node names none (e.g. the local model server in development). */
   defaultBaseUrls?: { openai?: string; anthropic?: string };
+  /** The tenant's PII HMAC key: prompt hashes are keyed with it, so a prompt's PII cannot be guessed back. */
+  piiHmacKey?: Uint8Array;
 }
 
 // Often enough that a cancelled run reaches the call soon (the SDK throttles what it sends to the server).
@@ -77,16 +78,13 @@ const HEARTBEAT_INTERVAL_MS = 1_000;
 const MAX_FINDINGS_AUDITED = 20;
 
 export function createCallLlm(deps: LlmDeps) {
-  // Prompt hashes are keyed with the tenant's PII HMAC key, derived from the worker's configuration as its PII codec
-  // derives it; a worker without the master key fails here, at start-up, as its codec would.
-  const promptHashKey = loadTenantPiiHmacKey({ env: loadStewardEnv() }, deps.tenant);
   return async function callLlm(call: LlmCallRequest): Promise<LlmCallResult> {
     const context = Context.current();
     const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
     try {
       // LLM errors first (they know whether retrying helps), then the other Steward errors (bad configuration).
       return await withFailureMapping(() =>
-        withScrubbing(deps.scrubber, () => withLlmFailureMapping(call.nodeId, () => takeTurn(deps, promptHashKey, call, context))),
+        withScrubbing(deps.scrubber, () => withLlmFailureMapping(call.nodeId, () => takeTurn(deps, call, context))),
       );
     } catch (error) {
       // A cancelled turn completes as cancelled (the SDK's CancelledFailure), not as a failed model call.
@@ -114,7 +112,9 @@ export function createRecordLlmEvent(deps: { pool: Pool; tenant: SecretDeps['ten
   };
 }
 
-async function takeTurn(deps: LlmDeps, promptHashKey: Uint8Array, call: LlmCallRequest, context: Context): Promise<LlmCallResult> {
+async function takeTurn(deps: LlmDeps, call: LlmCallRequest, context: Context): Promise<LlmCallResult> {
+  const promptHashKey = deps.piiHmacKey;
+  if (!promptHashKey) throw new StewardError('CONFIG_INVALID', `the worker of tenant ${deps.tenant} has no PII key to hash prompts with`);
   const startedAt = Date.now();
   const { node } = call;
   const info = context.info;

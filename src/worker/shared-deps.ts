@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import { recordAuditEvent } from '../audit/audit-log';
 import { createKeyringFactory } from '../codec/keyring-factory';
 import { createPiiCodecFactory } from '../codec/pii-codecs';
+import { loadTenantPiiHmacKey } from '../codec/pii-master-key';
 import type { RuntimeConfig } from '../config/runtime';
 import type { Logger } from '../log/logger';
 import { createScrubber, createSecretChain, loadSecretsConfig, type SecurityEvent } from '../secrets';
@@ -28,5 +29,6 @@ export function createSharedActivityDeps(config: RuntimeConfig, pool: Pool, log:
     scrubber,
     keyrings: createKeyringFactory(config, pool),
     piiCodecs: createPiiCodecFactory(config, pool),
+    piiHmacKeys: (tenant) => loadTenantPiiHmacKey(config, tenant),
   };
 }

@@ -8,7 +8,11 @@ import { TASK_QUEUE } from '../temporal/connection';
 import type { TenantId } from '../tenancy/tenant-id';
 
 /** What every tenant's activities share in one worker process; the tenant (and its keyring) is bound per Worker. */
-export type SharedActivityDeps = Omit<ActivityDeps, 'pool' | 'tenant' | 'keyring'> & { keyrings: KeyringFactory; piiCodecs: PiiCodecFactory };
+export type SharedActivityDeps = Omit<ActivityDeps, 'pool' | 'tenant' | 'keyring' | 'piiHmacKey'> & {
+  keyrings: KeyringFactory;
+  piiCodecs: PiiCodecFactory;
+  piiHmacKeys: (tenant: TenantId) => Uint8Array;
+};
 
 export interface TenantWorkerOptions {
   connection: NativeConnection;
@@ -22,7 +26,7 @@ export interface TenantWorkerOptions {
 export function createTenantWorker(options: TenantWorkerOptions): Promise<Worker> {
   // One Worker polls one namespace, so its data converter and activities get that tenant's keyring and no other;
   // the factory itself never reaches activities.
-  const { keyrings, piiCodecs, ...shared } = options.shared;
+  const { keyrings, piiCodecs, piiHmacKeys, ...shared } = options.shared;
   const keyring = keyrings.keyringFor(options.tenant);
   return Worker.create({
     connection: options.connection,
@@ -35,6 +39,6 @@ export function createTenantWorker(options: TenantWorkerOptions): Promise<Worker
       compressAboveBytes: keyrings.compressAboveBytes,
       piiCodec: piiCodecs.codecFor(keyring, options.namespace),
     }),
-    activities: createActivities({ ...shared, keyring, pool: options.pool, tenant: options.tenant }),
+    activities: createActivities({ ...shared, keyring, piiHmacKey: piiHmacKeys(options.tenant), pool: options.pool, tenant: options.tenant }),
   });
 }
