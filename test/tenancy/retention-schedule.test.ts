@@ -8,7 +8,7 @@ import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyri
 import { createTenantPiiVault } from '../../src/codec/pii-tenant-vault';
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/log/logger';
-import { RETENTION_SCHEDULE_ID } from '../../src/retention/retention-schedule';
+import { ensureRetentionSchedule, RETENTION_SCHEDULE_ID } from '../../src/retention/retention-schedule';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import { namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
 import { findTenant } from '../../src/tenancy/tenant-registry';
@@ -111,4 +111,12 @@ test('expired vault entries are purged by the schedule, with no purge called, an
     return completed;
   };
   expect(await waitFor(completedRuns, (count) => count > 0, 15_000)).toBeGreaterThan(0);
+});
+
+test('ensuring the schedule again is idempotent, and brings a schedule with another interval to the configured one', async () => {
+  const describe = async () => (await new Client({ connection, namespace }).schedule.getHandle(RETENTION_SCHEDULE_ID).describe()).spec.intervals?.map((i) => i.every);
+  expect(await ensureRetentionSchedule(connection, namespace, 2_000)).toBe('exists');
+  expect(await ensureRetentionSchedule(connection, namespace, 60_000)).toBe('updated');
+  expect(await describe()).toEqual([60_000]);
+  expect(await ensureRetentionSchedule(connection, namespace, 60_000)).toBe('exists');
 });
