@@ -8,6 +8,7 @@ import { createRecordApproval, createVerifyApproval } from './approval';
 import { createAdoptUserToken } from './delegation';
 import { createCallLlm, createRecordLlmEvent } from './llm';
 import { createPrepareRun } from './prepare-run';
+import { createPurgeExpiredPii } from './retention';
 import { createRunTool, type RegisteredTool } from './tool';
 
 export interface ActivityDeps {
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     verifyApproval: createVerifyApproval(deps),
     recordApproval: createRecordApproval(deps),
     adoptUserToken: createAdoptUserToken(deps),
+    purgeExpiredPii: createPurgeExpiredPii(deps),
   };
 }
 

@@ -21,7 +21,9 @@ import {
 } from '../src/llm';
 import { DEFAULT_INPUT_GUARD, guardTurn } from '../src/llm/input-guard/guard-turn';
 import type { ValueFinding } from '../src/llm/input-guard/guard-values';
-import { readTenantPriceTable } from '../src/llm/ledger';
+import type { EnclosingRun } from '../src/llm/budget';
+import { boundOutput } from '../src/llm/cost-estimate';
+import { readTenantDailyBudget, readTenantPriceTable } from '../src/llm/ledger';
 import { createMeteredCall } from '../src/llm/metered-call';
 import { createPromptMasking, maskConversation } from '../src/llm/prompt-masking';
 import { DataPolicy } from '../src/pii/policy';
@@ -41,6 +43,8 @@ export interface LlmCallRequest {
   user?: string;
   /** The run's caps, checked before every call. */
   limits?: Pick<Limits, 'max_llm_calls' | 'max_cost_usd'>;
+  /** The runs that started this one, root first, with their caps: a sub-workflow's calls count against them too. */
+  enclosing?: EnclosingRun[];
   /** Tool loop: the tools offered to the model. */
   tools?: ToolDefinition[];
   /** Tool loop: the turns after the prompt so far (the model's answers and the tool results). */
@@ -135,7 +139,7 @@ async function takeTurn(deps: LlmDeps, call: LlmCallRequest, context: Context): 
   const secrets = await resolveSecretsFor(deps, node.api_key, call.secretReferences);
   const apiKey = node.api_key === undefined ? '' : String(renderTemplate(node.api_key, { ...call.scope, secrets }));
   const masking = createPromptMasking(guarded.scope, policy);
-  const request: ModelRequest = {
+  const asked: ModelRequest = {
     model: node.model,
     system: node.system === undefined ? undefined : masking.render(node.system),
     messages: [{ role: 'user', content: masking.render(node.prompt) }, ...maskConversation(guarded.conversation, masking)],
@@ -144,9 +148,12 @@ async function takeTurn(deps: LlmDeps, call: LlmCallRequest, context: Context): 
     maxTokens: node.max_tokens,
     outputSchema: node.output_schema ? { schema: node.output_schema } : undefined,
   };
-  const { table: prices } = await readTenantPriceTable(deps.pool, deps.tenant);
+  const [{ table: prices }, dailyBudget] = await Promise.all([readTenantPriceTable(deps.pool, deps.tenant), readTenantDailyBudget(deps.pool, deps.tenant)]);
+  // Under any cost cap the call's output is bounded, so the worst case the ledger reserves is one the provider keeps to.
+  const costCapped = dailyBudget !== null || [call.limits, ...(call.enclosing ?? []).map((run) => run.limits)].some((limits) => limits?.max_cost_usd !== undefined);
+  const request = costCapped ? boundOutput(asked) : asked;
   const metered = createMeteredCall(
-    { pool: deps.pool, tenant: deps.tenant, call: where, limits: call.limits ?? {}, user: call.user, policy, prices, promptHashKey },
+    { pool: deps.pool, tenant: deps.tenant, call: where, limits: call.limits ?? {}, enclosing: call.enclosing, user: call.user, policy, prices, promptHashKey },
     {
       provider: node.provider,
       baseUrl: node.base_url ?? deps.defaultBaseUrls?.[node.provider],

@@ -18,6 +18,7 @@ import type { Activities } from '../activities';
 import type { PreparedRun } from '../activities/prepare-run';
 import type { UserTokenHandle } from '../src/identity/user-token-handle';
 import { parseDuration } from '../src/ir/duration';
+import type { EnclosingRun } from '../src/llm/budget';
 import { STEWARD_STATUS, STEWARD_WORKFLOW } from '../src/temporal/search-attribute-keys';
 import { Inbox, type InboxContents } from './inbox';
 import { DEFAULT_CONTINUE_AFTER_EVENTS, Interpreter } from './interpreter';
@@ -31,6 +32,8 @@ export interface AgentRunArgs {
   input?: unknown;
   /** The run's user: who they are and the handle of their sealed token (set by the client, never the token). */
   user?: UserTokenHandle;
+  /** Set by a parent run for its sub-workflow: the runs enclosing this one, root first, whose caps it counts against. */
+  enclosing?: EnclosingRun[];
   /** Operator setting: continue-as-new once history holds this many events. */
   continueAfterEvents?: number;
   /** Set by the run itself when it continues as new; callers never pass it. */
@@ -80,6 +83,7 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
   const interpreter = new Interpreter(prepared, state, inbox, {
     continueAfterEvents: args.continueAfterEvents ?? DEFAULT_CONTINUE_AFTER_EVENTS,
     setStatus,
+    enclosing: enclosingRuns(args.enclosing),
     continueAsNew: (next) =>
       continueAsNew<typeof agentWorkflow>({ ...args, input: undefined, user: undefined, resume: { prepared, state, next, inbox: inbox.contents() } }),
   });
@@ -126,6 +130,18 @@ function initialState(prepared: PreparedRun, input: unknown, user: UserTokenHand
     visits: {},
     ...(user ? { delegation: { subject: user.subject, handle: user.handle } } : {}),
   };
+}
+
+/**
+ * The enclosing runs a parent passed, honoured only when they end at the parent and start at the root Temporal names
+ * for this run: a starter cannot attach a run to a tree it is not part of.
+ */
+function enclosingRuns(given: EnclosingRun[] | undefined): EnclosingRun[] {
+  const { parent, root } = workflowInfo();
+  if (!given?.length || !parent) return [];
+  const [first, last] = [given[0]!, given[given.length - 1]!];
+  if (last.workflowId !== parent.workflowId || (root !== undefined && first.workflowId !== root.workflowId)) return [];
+  return given;
 }
 
 /** `limits.max_duration` counts from the run's first start, across continue-as-new. */

@@ -17,6 +17,7 @@ import {
 import type { Activities } from '../activities';
 import type { PreparedRun } from '../activities/prepare-run';
 import type { UserTokenHandle } from '../src/identity/user-token-handle';
+import type { EnclosingRun } from '../src/llm/budget';
 import { parseDuration } from '../src/ir/duration';
 import { evaluateExpression, renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import type { Node, ParallelNode, Retry, WaitNode } from '../src/ir/schema';
@@ -27,6 +28,7 @@ import type { Inbox } from './inbox';
 import { PATH_KEPT, scopeOf, type PendingWait, type RunState } from './run-state';
 
 const CHILD_USER_PATCH = 'subworkflow-acts-for-user';
+const CHILD_BUDGET_PATCH = 'subworkflow-shares-budget';
 
 /** Continue-as-new once history holds this many events, well before Temporal's limits. */
 export const DEFAULT_CONTINUE_AFTER_EVENTS = 2_000;
@@ -41,6 +43,8 @@ export interface InterpreterOptions {
   /** Called before continue-as-new with the node to resume at. */
   continueAsNew: (next: string) => Promise<never>;
   setStatus: (status: string) => void;
+  /** The runs that started this one, root first, with their caps (empty for a run started on its own). */
+  enclosing: readonly EnclosingRun[];
 }
 
 export class Interpreter {
@@ -53,6 +57,11 @@ export class Interpreter {
     readonly inbox: Inbox,
     private readonly options: InterpreterOptions,
   ) {}
+
+  /** The runs whose caps this run's model calls count against besides its own, root first. */
+  get enclosing(): readonly EnclosingRun[] {
+    return this.options.enclosing;
+  }
 
   /** Runs from `start` to the end; the result is the output of the `end` node reached (null if none). */
   async run(start: string): Promise<unknown> {
@@ -123,7 +132,7 @@ export class Interpreter {
       case 'subworkflow': {
         const output = await executeChild('agentWorkflow', {
           workflowId: `${workflowInfo().workflowId}/${id}/${this.state.visits[id] ?? 1}`,
-          args: [{ workflow: node.workflow, version: node.version, input: node.input === undefined ? {} : renderTemplate(node.input, scope), ...this.childUser() }],
+          args: [{ workflow: node.workflow, version: node.version, input: node.input === undefined ? {} : renderTemplate(node.input, scope), ...this.childUser(), ...this.childBudget() }],
           ...(node.timeout ? { workflowExecutionTimeout: parseDuration(node.timeout) } : {}),
         });
         return done(output, node.next);
@@ -192,6 +201,17 @@ export class Interpreter {
   private childUser(): { user?: UserTokenHandle } {
     const user = this.state.delegation;
     return user && patched(CHILD_USER_PATCH) ? { user } : {};
+  }
+
+  /**
+   * A child run's model calls count against this run's caps and those enclosing it: the child gets the chain, this
+   * run last, and honours it only when Temporal names this run as its parent. Runs from before replay without it.
+   */
+  private childBudget(): { enclosing?: EnclosingRun[] } {
+    if (!patched(CHILD_BUDGET_PATCH)) return {};
+    const limits = this.prepared.definition.limits;
+    const own = { workflowId: workflowInfo().workflowId, limits: { max_llm_calls: limits?.max_llm_calls, max_cost_usd: limits?.max_cost_usd } };
+    return { enclosing: [...this.options.enclosing, own] };
   }
 
   /** A failed step goes to its `on_error` node when it has one; the error is kept as the node's `error`. */

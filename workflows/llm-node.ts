@@ -50,6 +50,7 @@ export async function runLlmNode(interpreter: Interpreter, id: string, node: Llm
     agent: definition.id,
     user: interpreter.state.run.user,
     limits: { max_llm_calls: definition.limits?.max_llm_calls, max_cost_usd: definition.limits?.max_cost_usd },
+    ...(interpreter.enclosing.length > 0 ? { enclosing: [...interpreter.enclosing] } : {}),
   };
   const { callLlm } = interpreter.activities(node, true);
   if (!node.tools?.length || !patched(TOOL_LOOP_PATCH)) {

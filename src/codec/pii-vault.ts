@@ -54,9 +54,6 @@ export interface PiiVaultOptions {
 
 export const DEFAULT_CACHE_TTL_MS = 30_000;
 const CACHE_MAX_ENTRIES = 10_000;
-// Expired rows are deleted by whichever process tokenizes for the tenant, at most this often (and by
-// `steward pii purge-expired`); reads ignore them in between.
-const PURGE_INTERVAL_MS = 10 * 60_000;
 const TOKEN_MARKER = /^\[pii:([a-z][a-z0-9_]*):tok_([A-Za-z0-9_-]{1,64})\]$/;
 
 /** The type and id of a token marker, or undefined for any other text. */
@@ -104,8 +101,6 @@ export function createPiiVault(options: PiiVaultOptions): PiiVault {
   const { pool, keyring, hmacKey } = options;
   const tenant = keyring.tenant;
   const valueHmac = (type: PiiType, value: string) => createHmac('sha256', hmacKey).update(pairKey(type, value)).digest();
-  // The first purge waits one interval: short-lived processes (the CLI, a client) leave it to long-lived ones.
-  let lastPurge = Date.now();
   const listKey = createHmac('sha256', hmacKey).update('steward/pii-codec/token-list').digest();
   const tagOf = (list: string, data: Uint8Array) => createHmac('sha256', listKey).update(list).update('\u0000').update(data).digest();
 
@@ -122,7 +117,6 @@ export function createPiiVault(options: PiiVaultOptions): PiiVault {
     // again: a payload holding it could never be restored. Its value is tokenized afresh.
     const gone = pairs.filter((pair) => !tokenOf.has(rowKey(pair.type, pair.hmac)));
     if (gone.length > 0) for (const [key, token] of await writeEntries(gone, [])) tokenOf.set(key, token);
-    purgeNowAndThen();
     const byKey = new Map(pairs.map((pair) => [pair.key, tokenOf.get(rowKey(pair.type, pair.hmac))]));
     return keys.map((key) => {
       const token = byKey.get(key);
@@ -229,13 +223,6 @@ export function createPiiVault(options: PiiVaultOptions): PiiVault {
     return map;
   }
 
-  function purgeNowAndThen(): void {
-    if (Date.now() - lastPurge < PURGE_INTERVAL_MS) return;
-    lastPurge = Date.now();
-    // Housekeeping only: reads already ignore expired rows, and the next interval tries again after a failure.
-    purgeExpiredPii(pool, tenant).catch(() => undefined);
-  }
-
   return {
     tenant,
     tokenize: (type, value) => tokens.load(pairKey(type, value)),
@@ -260,7 +247,10 @@ export function createPiiVault(options: PiiVaultOptions): PiiVault {
   };
 }
 
-/** Deletes the tenant's expired vault entries; needs no key, so `steward pii purge-expired` can run it anywhere. */
+/**
+ * Deletes the tenant's expired vault entries (reads ignore them until then); run by the tenant's retention schedule
+ * and `steward pii purge-expired`. Needs no key, so it can run anywhere.
+ */
 export async function purgeExpiredPii(pool: Pool, tenant: TenantId): Promise<number> {
   return withTenant(pool, tenant, async (db) => (await db.query('DELETE FROM pii_vault WHERE expires_at <= now()')).rowCount ?? 0);
 }

@@ -23,6 +23,8 @@ export const StewardEnv = z.object({
   STEWARD_NAMESPACE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   /** Base URL of the Temporal Web UI, used to print links to runs. */
   STEWARD_UI_URL: z.url().optional(),
+  /** How often each tenant's retention schedule purges data past its retention (expired PII-vault entries). */
+  STEWARD_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(600_000),
   /** How often a worker serving every tenant looks for tenants created or deleted since. */
   STEWARD_TENANT_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** Local stack ports, all bound to 127.0.0.1. */

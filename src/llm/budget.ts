@@ -8,6 +8,15 @@ export interface BudgetLimits {
   max_cost_usd?: number;
 }
 
+/**
+ * A run that encloses the calling run (its parent, the parent's parent, … up to the root), with its caps: a call of
+ * a sub-workflow counts against each of them, together with everything else their sub-workflows spent.
+ */
+export interface EnclosingRun {
+  workflowId: string;
+  limits: BudgetLimits;
+}
+
 export interface BudgetCheck {
   /** Model calls already made (or under way) in this scope. */
   callsSoFar: number;

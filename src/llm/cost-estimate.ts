@@ -12,10 +12,10 @@ import type { ModelRequest } from './types';
 const BYTES_PER_INPUT_TOKEN = 3;
 
 /**
- * Output assumed for a call without max_tokens: what the Anthropic adapter then sends as max_tokens. An OpenAI call
- * without max_tokens has no bound; set max_tokens on the node where a cost cap must be a hard one.
+ * Output assumed for a call without max_tokens: what the Anthropic adapter then sends as max_tokens, and what an
+ * OpenAI call under a cost cap is sent with (`boundOutput`), so the estimate is a bound the provider enforces.
  */
-const UNBOUNDED_OUTPUT_TOKENS = DEFAULT_ANTHROPIC_MAX_TOKENS;
+export const DEFAULT_OUTPUT_TOKENS = DEFAULT_ANTHROPIC_MAX_TOKENS;
 
 function estimateInputTokens(request: ModelRequest): number {
   const { system, messages, tools, outputSchema } = request;
@@ -25,6 +25,14 @@ function estimateInputTokens(request: ModelRequest): number {
 
 /** The call's cost if it used its whole output allowance, in micro-USD, priced as the model asked for. */
 export function estimateCallCost(request: ModelRequest, prices: PriceTable): MicroUsd {
-  const usage = { inputTokens: estimateInputTokens(request), outputTokens: request.maxTokens ?? UNBOUNDED_OUTPUT_TOKENS };
+  const usage = { inputTokens: estimateInputTokens(request), outputTokens: request.maxTokens ?? DEFAULT_OUTPUT_TOKENS };
   return costOf(usage, request.model, prices);
+}
+
+/**
+ * The request as sent under a cost cap: without max_tokens an OpenAI-compatible provider may answer at any length,
+ * and the reservation's worst case would bound nothing. A node's own max_tokens is kept.
+ */
+export function boundOutput(request: ModelRequest): ModelRequest {
+  return request.maxTokens === undefined ? { ...request, maxTokens: DEFAULT_OUTPUT_TOKENS } : request;
 }

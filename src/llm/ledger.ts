@@ -4,12 +4,14 @@
 // so the caps hold even while calls run concurrently. It is then settled with its tokens and exact cost, or closed as
 // `unanswered` (a timeout, a cancellation mid-request, a 5xx: the provider may have billed the work, so it keeps its
 // estimate and counts as a call), or as `failed` (the provider never took the request: no call, no cost).
-// A reservation never settled (a crashed worker) counts as a call at its estimate.
+// A reservation never settled (a crashed worker) counts as a call at its estimate. A sub-workflow's calls count
+// against its own caps and those of every run enclosing it: each row names its lineage from the root run down, and a
+// run's caps sum every row of its root's tree whose lineage holds the run.
 import type { Pool } from 'pg';
 import { withTenant } from '../db/tenant-scope';
 import { StewardError } from '../errors';
 import type { TenantId } from '../tenancy/tenant-id';
-import { checkBudget, type BudgetLimits } from './budget';
+import { checkBudget, type BudgetLimits, type EnclosingRun } from './budget';
 import { LlmError } from './errors';
 import { PriceConfig, createPriceTable, microUsdToUsd, type MicroUsd, type ModelPrice, type PriceTable } from './prices';
 import type { LlmProvider, Usage } from './types';
@@ -44,7 +46,9 @@ export interface UsageTotals {
 }
 
 export interface BudgetRefusal {
-  scope: 'run' | 'tenant daily';
+  /** `enclosing run`: a run that started (directly or not) the run making the call; `workflowId` names it. */
+  scope: 'run' | 'enclosing run' | 'tenant daily';
+  workflowId?: string;
   limit: 'max_llm_calls' | 'max_cost_usd' | 'daily_budget_usd';
   message: string;
 }
@@ -66,20 +70,29 @@ function toCount(value: unknown): number {
   return number;
 }
 
-interface Committed {
-  runCalls: number;
-  /** Settled costs plus the estimates of calls not settled, of the run and of the tenant's day. */
-  runCost: MicroUsd;
-  dayCost: MicroUsd;
+/** What counts against one run's caps: calls made by it and by every run it encloses, settled or not. */
+interface RunSpend {
+  workflowId: string;
+  limits: BudgetLimits;
+  calls: number;
+  /** Settled costs plus the estimates of calls not settled. */
+  cost: MicroUsd;
 }
 
-function refusalOf(committed: Committed, estimate: MicroUsd, dailyBudget: MicroUsd | null, limits: BudgetLimits): BudgetRefusal | undefined {
-  const run = checkBudget({ callsSoFar: committed.runCalls, costSoFarMicroUsd: committed.runCost, estimatedCostMicroUsd: estimate, limits, scope: 'run' });
-  if (!run.allowed) return { scope: 'run', limit: run.limit, message: run.message };
+function refusalOf(runs: readonly RunSpend[], dayCost: MicroUsd, estimate: MicroUsd, dailyBudget: MicroUsd | null): BudgetRefusal | undefined {
+  // The calling run's own caps first (its message names no other run), then the enclosing runs', innermost first.
+  for (const [index, run] of [...runs].reverse().entries()) {
+    const enclosing = index > 0;
+    const label = enclosing ? `enclosing run ${run.workflowId}` : 'run';
+    const decision = checkBudget({ callsSoFar: run.calls, costSoFarMicroUsd: run.cost, estimatedCostMicroUsd: estimate, limits: run.limits, scope: label });
+    if (!decision.allowed) {
+      return { scope: enclosing ? 'enclosing run' : 'run', ...(enclosing ? { workflowId: run.workflowId } : {}), limit: decision.limit, message: decision.message };
+    }
+  }
   if (dailyBudget === null) return undefined;
   const budget = `tenant daily budget (${microUsdToUsd(dailyBudget)} USD)`;
-  if (committed.dayCost >= dailyBudget) return { scope: 'tenant daily', limit: 'daily_budget_usd', message: `${budget} is used up for today (UTC)` };
-  if (committed.dayCost + estimate > dailyBudget) {
+  if (dayCost >= dailyBudget) return { scope: 'tenant daily', limit: 'daily_budget_usd', message: `${budget} is used up for today (UTC)` };
+  if (dayCost + estimate > dailyBudget) {
     return { scope: 'tenant daily', limit: 'daily_budget_usd', message: `${budget} would be exceeded today (UTC) by this call's worst-case cost` };
   }
   return undefined;
@@ -87,30 +100,48 @@ function refusalOf(committed: Committed, estimate: MicroUsd, dailyBudget: MicroU
 
 /**
  * Reserves one model call at its worst-case cost `estimate`, or throws BudgetExceededError (nothing reserved) when a
- * cap would be passed by what is spent, what calls in flight may still cost, and this estimate.
+ * cap would be passed by what is spent, what calls in flight may still cost, and this estimate. `limits` are the
+ * calling run's; `enclosing` the runs that started it, root first (empty for a run started on its own).
  */
-export async function reserveLlmCall(pool: Pool, tenant: TenantId, call: LedgerCall, limits: BudgetLimits, estimate: MicroUsd): Promise<string> {
+export async function reserveLlmCall(
+  pool: Pool,
+  tenant: TenantId,
+  call: LedgerCall,
+  limits: BudgetLimits,
+  estimate: MicroUsd,
+  enclosing: readonly EnclosingRun[] = [],
+): Promise<string> {
   if (!Number.isSafeInteger(estimate) || estimate < 0) throw new TypeError('estimate must be a non-negative integer of micro-USD');
+  const lineage = [...enclosing.map((run) => run.workflowId), call.workflowId];
+  if (new Set(lineage).size !== lineage.length) throw new TypeError('a run cannot enclose itself: the lineage repeats a workflow id');
+  const root = lineage[0]!;
   return withTenant(pool, tenant, async (db) => {
     await db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NAMESPACE, tenant]);
     // Failed rows cost 0; reserved and unanswered rows cost their estimate; completed rows their exact cost.
-    const totals = await db.query<{ run_calls: string; run_cost: string; day_cost: string }>(
-      `SELECT count(*) FILTER (WHERE workflow_id = $2 AND status <> 'failed') AS run_calls,
-              coalesce(sum(cost_micro_usd) FILTER (WHERE workflow_id = $2), 0) AS run_cost,
-              coalesce(sum(cost_micro_usd) FILTER (WHERE day = ${TODAY}), 0) AS day_cost
-       FROM llm_ledger WHERE tenant_id = $1 AND (workflow_id = $2 OR day = ${TODAY})`,
-      [tenant, call.workflowId],
+    const perRun = await db.query<{ workflow_id: string; calls: string; cost: string }>(
+      `SELECT scope.workflow_id, count(l.id) FILTER (WHERE l.status <> 'failed') AS calls, coalesce(sum(l.cost_micro_usd), 0) AS cost
+       FROM unnest($3::text[]) AS scope(workflow_id)
+       LEFT JOIN llm_ledger l ON l.tenant_id = $1 AND l.root_workflow_id = $2 AND scope.workflow_id = ANY(l.lineage)
+       GROUP BY scope.workflow_id`,
+      [tenant, root, lineage],
     );
+    const day = await db.query<{ day_cost: string }>(`SELECT coalesce(sum(cost_micro_usd), 0) AS day_cost FROM llm_ledger WHERE tenant_id = $1 AND day = ${TODAY}`, [
+      tenant,
+    ]);
     const budget = await db.query<{ budget: string | null }>('SELECT llm_daily_budget_micro_usd AS budget FROM tenants WHERE id = $1', [tenant]);
-    const row = totals.rows[0]!;
     const dailyBudget = budget.rows[0]?.budget == null ? null : toCount(budget.rows[0].budget);
-    const committed = { runCalls: toCount(row.run_calls), runCost: toCount(row.run_cost), dayCost: toCount(row.day_cost) };
-    const refusal = refusalOf(committed, estimate, dailyBudget, limits);
+    const spent = new Map(perRun.rows.map((row) => [row.workflow_id, row]));
+    const runs = [...enclosing, { workflowId: call.workflowId, limits }].map((run) => ({
+      ...run,
+      calls: toCount(spent.get(run.workflowId)?.calls),
+      cost: toCount(spent.get(run.workflowId)?.cost),
+    }));
+    const refusal = refusalOf(runs, toCount(day.rows[0]?.day_cost), estimate, dailyBudget);
     if (refusal) throw new BudgetExceededError(refusal);
     const inserted = await db.query<{ id: string }>(
-      `INSERT INTO llm_ledger (tenant_id, workflow_id, run_id, agent_id, node_id, attempt, provider, model, cost_micro_usd)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-      [tenant, call.workflowId, call.runId, call.agent, call.node, call.attempt ?? null, call.provider, call.model, estimate],
+      `INSERT INTO llm_ledger (tenant_id, workflow_id, run_id, agent_id, node_id, attempt, provider, model, cost_micro_usd, root_workflow_id, lineage)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+      [tenant, call.workflowId, call.runId, call.agent, call.node, call.attempt ?? null, call.provider, call.model, estimate, root, lineage],
     );
     return String(inserted.rows[0]!.id);
   });

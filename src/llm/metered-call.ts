@@ -12,7 +12,7 @@ import { recordAuditEvent } from '../audit/audit-log';
 import { isStewardError, StewardError } from '../errors';
 import type { DataPolicy } from '../pii/policy';
 import type { TenantId } from '../tenancy/tenant-id';
-import type { BudgetLimits } from './budget';
+import type { BudgetLimits, EnclosingRun } from './budget';
 import { callModel, type CallModelOptions } from './call-model';
 import { estimateCallCost } from './cost-estimate';
 import { LlmError } from './errors';
@@ -28,6 +28,8 @@ export interface MeteredCallContext {
   /** Who and where: the run, the agent (definition id), the node and the activity attempt. */
   call: Omit<LedgerCall, 'provider' | 'model'>;
   limits: BudgetLimits;
+  /** The runs that started this one, root first: their caps count this call too. */
+  enclosing?: readonly EnclosingRun[];
   /** The run's user, for audit entries. */
   user?: string;
   policy: DataPolicy;
@@ -72,10 +74,11 @@ export function createMeteredCall(context: MeteredCallContext, options: CallMode
 
     const reserve = async (): Promise<string> => {
       try {
-        return await reserveLlmCall(context.pool, context.tenant, { ...context.call, provider, model: request.model }, context.limits, estimate);
+        return await reserveLlmCall(context.pool, context.tenant, { ...context.call, provider, model: request.model }, context.limits, estimate, context.enclosing);
       } catch (error) {
         if (error instanceof BudgetExceededError) {
-          await audit('llm.budget_exceeded', { ...described, scope: error.refusal.scope, limit: error.refusal.limit, estimated_cost_micro_usd: estimate });
+          const { scope, workflowId, limit } = error.refusal;
+          await audit('llm.budget_exceeded', { ...described, scope, ...(workflowId ? { enclosing_workflow_id: workflowId } : {}), limit, estimated_cost_micro_usd: estimate });
         }
         throw error;
       }

@@ -1,9 +1,11 @@
-// Tenant lifecycle across both walls: the Postgres registry and partitions, and the Temporal namespace.
+// Tenant lifecycle across both walls: the Postgres registry and partitions, and the Temporal namespace (with the
+// tenant's retention schedule).
 // Every step is idempotent, so running a half-finished create or delete again completes it.
 import type { Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { StewardEnv } from '../config/env';
 import { StewardError } from '../errors';
+import { ensureRetentionSchedule } from '../retention/retention-schedule';
 import { countOpenRuns, deleteNamespace, ensureNamespace } from '../temporal/namespaces';
 import { namespaceForTenant, type TenantId } from './tenant-id';
 import { dropTenantData, findTenant, tenantNotFound, upsertTenantWithPartitions, type Tenant } from './tenant-registry';
@@ -18,6 +20,7 @@ export async function createTenant(deps: TenantServiceDeps, id: TenantId, option
   const namespaceName = namespaceForTenant(id, deps.env.STEWARD_NAMESPACE_PREFIX);
   const tenant = await upsertTenantWithPartitions(deps.admin, id, options.displayName ?? id, namespaceName);
   const namespace = await ensureNamespace(deps.connection, namespaceName, deps.env.STEWARD_NAMESPACE_RETENTION_DAYS);
+  await ensureRetentionSchedule(deps.connection, namespaceName, deps.env.STEWARD_RETENTION_INTERVAL_MS);
   return { tenant, namespace };
 }
 

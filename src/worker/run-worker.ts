@@ -1,6 +1,7 @@
 // The worker process: one connection, one bundle, one Worker per tenant namespace. Without --tenant it serves
 // every tenant in the registry and follows creations and deletions. Temporal's runtime turns SIGINT and
 // SIGTERM into a graceful shutdown (running tasks finish, polling stops).
+import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import type { RuntimeConfig } from '../config/runtime';
 import { createPool } from '../db/pool';
@@ -28,12 +29,15 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
   log.info('worker starting');
   installSdkLogger(log);
   const pool = createPool(config.appDatabaseUrl);
-  const [connection, bundle] = await Promise.all([
-    NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress)),
+  const connectionOptions = loadConnectionOptions(config.localTemporalAddress);
+  const [connection, clientConnection, bundle] = await Promise.all([
+    NativeConnection.connect(connectionOptions),
+    Connection.connect(connectionOptions),
     createWorkflowBundle(),
   ]);
   const shared = createSharedActivityDeps(config, pool, log);
-  const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared });
+  const retention = { connection: clientConnection, intervalMs: config.env.STEWARD_RETENTION_INTERVAL_MS };
+  const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared, retention });
   const servedTenants = async (): Promise<Tenant[]> => {
     if (scope.only) {
       return Promise.all(scope.only.map(async (id) => (await findTenant(pool, id)) ?? Promise.reject(tenantNotFound(id))));
@@ -58,6 +62,7 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
     shared.keyrings.close();
     await pool.end();
     await connection.close();
+    await clientConnection.close();
     log.info('worker stopped');
   }
 }

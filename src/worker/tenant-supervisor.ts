@@ -1,8 +1,11 @@
 // Keeps one Worker running per served tenant: starts Workers for tenants that appear, drains those of tenants
-// that are deleted. All Workers share the process's connection, workflow bundle and database pool.
+// that are deleted, and makes sure each served tenant has its retention schedule. All Workers share the process's
+// connection, workflow bundle and database pool.
+import type { Connection } from '@temporalio/client';
 import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import type { Logger } from '../log/logger';
+import { ensureRetentionSchedule } from '../retention/retention-schedule';
 import type { Tenant } from '../tenancy/tenant-registry';
 import type { TenantId } from '../tenancy/tenant-id';
 import { createTenantWorker, type SharedActivityDeps } from './tenant-worker';
@@ -19,9 +22,19 @@ export class TenantSupervisor {
   private readonly served = new Map<TenantId, Served>();
   /** Syncs run one after another: an overlapping refresh would start a second Worker for a tenant being served. */
   private syncing: Promise<void> = Promise.resolve();
+  /** Tenants whose retention schedule this process has ensured; the others are tried again on every sync. */
+  private readonly scheduled = new Set<TenantId>();
 
   constructor(
-    private readonly deps: { connection: NativeConnection; bundle: WorkflowBundleWithSourceMap; pool: Pool; log: Logger; shared: SharedActivityDeps },
+    private readonly deps: {
+      connection: NativeConnection;
+      bundle: WorkflowBundleWithSourceMap;
+      pool: Pool;
+      log: Logger;
+      shared: SharedActivityDeps;
+      /** A client connection for the tenants' retention schedules, and their interval. */
+      retention?: { connection: Connection; intervalMs: number };
+    },
   ) {}
 
   get tenants(): TenantId[] {
@@ -40,8 +53,10 @@ export class TenantSupervisor {
     for (let i = 0; i < missing.length; i += CREATE_CONCURRENCY) {
       await Promise.all(missing.slice(i, i + CREATE_CONCURRENCY).map((tenant) => this.serve(tenant)));
     }
+    for (const tenant of wanted.values()) if (this.served.has(tenant.id)) await this.ensureRetention(tenant);
     for (const [id, served] of this.served) {
       if (wanted.has(id)) continue;
+      this.scheduled.delete(id);
       this.served.delete(id);
       served.worker.shutdown();
       await served.running;
@@ -66,6 +81,19 @@ export class TenantSupervisor {
     } catch (error) {
       // Typically a tenant whose namespace is still being created: the next sync tries again.
       this.deps.log.warn({ tenant: id, err: error }, 'cannot serve tenant yet');
+    }
+  }
+
+  /** Tenants created before retention schedules existed get theirs here; a failure is retried on the next sync. */
+  private async ensureRetention(tenant: Tenant): Promise<void> {
+    const retention = this.deps.retention;
+    if (!retention || this.scheduled.has(tenant.id)) return;
+    try {
+      const outcome = await ensureRetentionSchedule(retention.connection, tenant.namespace, retention.intervalMs);
+      this.scheduled.add(tenant.id);
+      if (outcome !== 'exists') this.deps.log.info({ tenant: tenant.id, outcome }, 'retention schedule ensured');
+    } catch (error) {
+      this.deps.log.warn({ tenant: tenant.id, err: error }, 'cannot ensure the retention schedule yet');
     }
   }
 

@@ -5,6 +5,7 @@
 import { createServer } from 'node:net';
 import { costOf, type LlmProvider } from '../../src/llm';
 import { sumAgentUsageByDay, sumRunUsage, sumTenantUsageForDay } from '../../src/llm/ledger';
+import { TASK_QUEUE } from '../../src/temporal/connection';
 import { runCli } from '../support/cli';
 import { useLlmRuns } from './llm-run-fixture';
 
@@ -62,6 +63,68 @@ it('a call whose worst case alone passes max_cost_usd is refused before it is se
   expect(await runs.ledger(run.workflowId)).toEqual([]);
   const refusals = (await runs.audit(run.workflowId)).filter((event) => event.type === 'llm.budget_exceeded');
   expect(refusals.map((event) => event.payload)).toEqual([expect.objectContaining({ scope: 'run', limit: 'max_cost_usd', estimated_cost_micro_usd: expect.any(Number) })]);
+});
+
+describe('caps of a run that starts sub-workflows', () => {
+  it("a sub-workflow's calls count against its parent's max_cost_usd: the call that would pass it is refused", async () => {
+    // The child has no caps of its own and would poll for 20 turns; the parent's cap stops it once the parent's call
+    // and the child's calls so far, with the next call's worst case, would pass 0.001 USD.
+    const child = definition('uncapped-child', 'anthropic', { ...POLLING, max_tokens: 64 });
+    await runs.client().register(JSON.stringify(child));
+    const run = await runs.start({
+      id: 'capped-parent',
+      version: 1,
+      secrets: runs.secrets(),
+      limits: { max_cost_usd: 0.001 },
+      start: 'ask',
+      nodes: {
+        ask: { ...runs.llmNode('anthropic', { prompt: 'Plan the work', max_tokens: 64 }), next: 'delegate' },
+        delegate: { type: 'subworkflow', workflow: 'uncapped-child', next: 'done' },
+        done: { type: 'end', output: 'nodes.delegate.output' },
+      },
+    });
+    const { error } = (await run.result()) as Outcome;
+    expect(error).toEqual({ type: 'BUDGET_EXCEEDED', message: `nodes.ask: enclosing run ${run.workflowId} budget: max_cost_usd (0.001) would be exceeded` });
+
+    const [parentLedger, childLedger] = [await runs.ledger(run.workflowId), await runs.ledger(`${run.workflowId}/delegate/1`)];
+    expect(parentLedger).toHaveLength(1);
+    expect(childLedger.length).toBeGreaterThan(0);
+    const spent = [...parentLedger, ...childLedger].reduce((sum, entry) => sum + entry.costMicroUsd, 0);
+    expect(spent).toBeLessThanOrEqual(1_000);
+    const refusals = (await runs.audit(`${run.workflowId}/delegate/1`)).filter((event) => event.type === 'llm.budget_exceeded');
+    expect(refusals.map((event) => event.payload)).toEqual([
+      expect.objectContaining({ scope: 'enclosing run', enclosing_workflow_id: run.workflowId, limit: 'max_cost_usd' }),
+    ]);
+  });
+
+  it("a child started by hand with a forged chain of enclosing runs is not attached to another run's budget", async () => {
+    // Temporal names no parent for a run started on its own, so the chain in its input is ignored.
+    await runs.client().register(JSON.stringify(definition('forged-chain', 'openai', { prompt: 'Hello', max_tokens: 10 })));
+    const workflowId = `forged-chain-${Date.now()}`;
+    await runs.temporal().workflow.start('agentWorkflow', {
+      taskQueue: TASK_QUEUE,
+      workflowId,
+      args: [{ workflow: 'forged-chain', input: {}, enclosing: [{ workflowId: 'someone-else', limits: { max_llm_calls: 0 } }] }],
+    });
+    expect(await (await runs.client().getRun(workflowId)).result()).toEqual({ answer: 'echo: Hello' });
+    expect((await runs.ledger(workflowId)).map((entry) => entry.status)).toEqual(['completed']);
+  });
+});
+
+describe('output bounds under a cost cap', () => {
+  it('an OpenAI call without max_tokens under max_cost_usd is sent with the 4,096 tokens its reservation assumed', async () => {
+    const run = await runs.start(definition('bounded-openai', 'openai', { prompt: 'Write at length' }, { max_cost_usd: 1 }));
+    expect(await run.result()).toEqual({ answer: 'echo: Write at length' });
+    expect((await runs.models.recorded()).map((request) => (request.body as { max_tokens?: number }).max_tokens)).toEqual([4096]);
+  });
+
+  it("a node's own max_tokens is kept, and an uncapped call is sent as the node wrote it", async () => {
+    const capped = await runs.start(definition('bounded-own', 'openai', { prompt: 'Short', max_tokens: 50 }, { max_cost_usd: 1 }));
+    await capped.result();
+    const uncapped = await runs.start(definition('unbounded', 'openai', { prompt: 'Free' }));
+    await uncapped.result();
+    expect((await runs.models.recorded()).map((request) => (request.body as { max_tokens?: number }).max_tokens)).toEqual([50, undefined]);
+  });
 });
 
 /** Three llm branches a, b and c in parallel under `limits`; a refused branch records its error and ends. */

@@ -1,6 +1,6 @@
 // Bench-only workflows: the interpreter benchmark's 5-step definition written by hand as ordinary Temporal code,
 // calling the same runTool activity with the same requests. Deterministic code only, like workflows/.
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../../activities';
 import type { JsonValue, ToolNode } from '../../../src/ir/schema';
 
@@ -10,10 +10,12 @@ export interface FiveStepInput {
 }
 
 // The interpreter's defaults for a tool node without timeout or retry, so both sides schedule identical activities.
-const { runTool, prepareRun } = proxyActivities<Activities>({
+const { runTool } = proxyActivities<Activities>({
   startToCloseTimeout: '60 seconds',
   retry: { maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
+// agentWorkflow loads its definition with a local activity (no activity task, no extra workflow task): so does this.
+const { prepareRun } = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10 } });
 
 const tool = (method: 'GET' | 'POST', url: string, body?: JsonValue): ToolNode => ({ type: 'tool', tool: 'http', irreversible: false, request: { method, url, body } });
 
@@ -32,7 +34,7 @@ export async function handwrittenFiveSteps(input: FiveStepInput): Promise<unknow
   return (await call('store', STORE)).body;
 }
 
-/** The same, after the prepareRun activity the interpreter starts every run with: the like-for-like comparison. */
+/** The same, after the local prepareRun activity the interpreter starts every run with: the like-for-like comparison. */
 export async function handwrittenFiveStepsWithPrepare(input: FiveStepInput & { workflow: string; version: number }): Promise<unknown> {
   await prepareRun({ workflow: input.workflow, version: input.version, input: { target: input.target, amount: input.amount } });
   return handwrittenFiveSteps(input);
