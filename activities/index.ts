@@ -2,6 +2,7 @@
 // ever touch the data (rows, secrets, identity checks) of the namespace whose worker runs it.
 import type { Pool } from 'pg';
 import type { TenantKeyring } from '../src/codec/keyring';
+import type { DeploymentEgress } from '../src/egress/tenant-egress';
 import type { Scrubber, SecretResolver } from '../src/secrets';
 import type { TenantId } from '../src/tenancy/tenant-id';
 import { createRecordApproval, createVerifyApproval } from './approval';
@@ -23,6 +24,8 @@ export interface ActivityDeps {
   scrubber?: Scrubber;
   tools?: Record<string, RegisteredTool>;
   llmBaseUrls?: { openai?: string; anthropic?: string };
+  /** What tool calls of every tenant may and may not reach, beside each tenant's own `egress.allow`. */
+  egress?: DeploymentEgress;
 }
 
 export function createActivities(deps: ActivityDeps) {

@@ -11,6 +11,7 @@ import { migrate } from '../src/db/migrate';
 import { Connection } from '@temporalio/client';
 import { assertTenantId } from '../src/tenancy/tenant-id';
 import { createTenant } from '../src/tenancy/tenant-service';
+import { setTenantEgressAllow } from '../src/egress/tenant-egress';
 import { isAlive, isPortOpen, spawnDetached, stopProcess, waitFor } from './processes';
 import {
   OWNED_DATABASE,
@@ -279,6 +280,8 @@ async function seedTenants(env: StewardEnv, databaseUrl: string, address: string
   try {
     for (const id of ids) {
       const { namespace } = await createTenant({ admin, connection, env }, assertTenantId(id));
+      // The demo tenants' tool calls may reach the demo expenses API on loopback, and nothing else local.
+      await setTenantEgressAllow(admin, assertTenantId(id), [`127.0.0.1:${env.STEWARD_EXPENSES_PORT}`], { onlyIfUnset: true });
       if (namespace === 'created') log(`created tenant ${id}`);
     }
   } finally {

@@ -47,6 +47,9 @@ export const StewardEnv = z.object({
   /** The master key the per-tenant PII hashing keys derive from (hex:… or base64:…, at least 32 bytes); the PII
    *  vault finds and erases values by these keys. Defaults, on the local stack only, to a key kept in the state folder. */
   STEWARD_PII_MASTER_KEY: z.string().min(1).optional(),
+  /** Comma-separated `egress.allow` entries granted to every tenant's tool calls (e.g. a dev stack's demo services,
+   *  `127.0.0.1:4030`); each tenant adds its own in its settings. Steward's own services stay refused. */
+  STEWARD_EGRESS_ALLOW: z.string().regex(/^[^\s]*$/, 'comma-separated entries without spaces').default(''),
   /** Log verbosity of the worker and the CLI. */
   STEWARD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
