@@ -5,7 +5,7 @@ import type { TenantKeyring } from '../src/codec/keyring';
 import type { DeploymentEgress } from '../src/egress/tenant-egress';
 import type { Scrubber, SecretResolver } from '../src/secrets';
 import type { TenantId } from '../src/tenancy/tenant-id';
-import { createRecordApproval, createVerifyApproval } from './approval';
+import { createRecordApproval, createRecordRefusedSignal, createVerifyApproval } from './approval';
 import { createAdoptUserToken } from './delegation';
 import { createCallLlm, createRecordLlmEvent } from './llm';
 import { createPrepareRun } from './prepare-run';
@@ -36,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     recordLlmEvent: createRecordLlmEvent(deps),
     verifyApproval: createVerifyApproval(deps),
     recordApproval: createRecordApproval(deps),
+    recordRefusedSignal: createRecordRefusedSignal(deps),
     adoptUserToken: createAdoptUserToken(deps),
   };
 }
