@@ -113,5 +113,5 @@ test('a redirect from an allowed host to one not allowed is refused at the hop',
 
 test('what a tenant allows still works, redirects included', async () => {
   const { output } = await fetchAs(loopback, `${redirectorUrl}/go?to=${encodeURIComponent(`${target.url}/landed`)}`);
-  expect(output).toEqual(expect.objectContaining({ status: 200, body: expect.objectContaining({ path: '/landed' }) }));
+  expect(output).toEqual(expect.objectContaining({ ok: true, path: '/landed' }));
 });
