@@ -5,6 +5,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import { Readable } from 'node:stream';
 import { StewardError } from '../errors';
 import { checkAddress, type EgressPolicy } from './address-policy';
 import { EGRESS_SCHEMES } from './url-literal';
@@ -115,15 +116,17 @@ async function sendOnce(url: URL, init: GuardedRequest, policy: EgressPolicy, ho
   }
 }
 
-async function toResponse(message: IncomingMessage): Promise<Response> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of message) chunks.push(chunk as Buffer);
+/** The answer as a fetch Response whose body streams from the socket, so a reader's own size limit applies. */
+function toResponse(message: IncomingMessage): Response {
   const headers = new Headers();
   for (const [name, value] of Object.entries(message.headers)) {
     if (value === undefined) continue;
     for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
   }
   const status = message.statusCode ?? 502;
-  const body = [101, 204, 205, 304].includes(status) ? null : Buffer.concat(chunks);
-  return new Response(body, { status: status < 200 ? 502 : status, headers });
+  if ([101, 204, 205, 304].includes(status)) {
+    message.resume();
+    return new Response(null, { status: status === 101 ? 502 : status, headers });
+  }
+  return new Response(Readable.toWeb(message) as ReadableStream<Uint8Array>, { status: status < 200 ? 502 : status, headers });
 }
