@@ -55,7 +55,7 @@ export class Inbox {
   private readonly approvals: ApprovalSignal[];
   /** Answers owed to `decide` callers, keyed by the decision object they sent. */
   private readonly answers = new Map<ApprovalSignal, DecisionAnswer>();
-  /** Which approval nodes are waiting now; an update for none of them is refused up front. */
+  /** Which approval nodes are waiting now; a decision for none of them is refused (and audited) on arrival. */
   readonly waitingApprovals = new Set<string>();
   private readonly signals: Map<string, unknown[]>;
   private readonly userTokens: UserTokenSignal[];
@@ -91,6 +91,15 @@ export class Inbox {
       decideUpdate,
       async (decision) => {
         const entry = { ...decision };
+        if (isBounded()) {
+          // Refused here rather than in the validator, so the refusal reaches the audit trail too.
+          const refusal = this.refuseEarlyDecision(entry);
+          if (refusal) {
+            onRefused({ signal: 'approval', ...(typeof entry.node === 'string' ? { node: entry.node.slice(0, 64) } : {}), reason: refusal });
+            return { accepted: false, reason: refusal };
+          }
+          entry.node ??= [...this.waitingApprovals][0];
+        }
         this.approvals.push(entry);
         await condition(() => this.answers.has(entry));
         const answer = this.answers.get(entry)!;
@@ -103,10 +112,6 @@ export class Inbox {
           if (decision.decision !== 'approve' && decision.decision !== 'reject') throw new Error('decision must be "approve" or "reject"');
           const hasToken = (value: unknown) => typeof value === 'string' && value !== '';
           if (!hasToken(decision.token) && !hasToken(decision.token_handle)) throw new Error('token is required');
-          const node = decision.node;
-          if (this.waitingApprovals.size === 0) throw new Error('no approval is pending in this run');
-          if (node !== undefined && node !== null && !this.waitingApprovals.has(String(node))) throw new Error(`no approval is pending at node ${String(node)}`);
-          if ((node === undefined || node === null) && this.waitingApprovals.size > 1) throw new Error('several approvals are pending: name the node');
         },
       },
     );

@@ -156,11 +156,19 @@ describe('from the attacker side: every bad decision is refused, recorded, and t
     expect(await stillWaiting(run)).toBe(true);
   });
 
-  test('the update refuses up front when no approval is pending at the named node', async () => {
+  test('the update refuses a decision for a node that is not waiting, and audits it', async () => {
     expect(await run.approve({ token: await token('carol', { groups: ['finance-managers'] }), node: 'done' })).toEqual({
       accepted: false,
       reason: 'no approval is pending at node done',
     });
+    let events = await client.listAuditEvents({ workflowId: run.workflowId });
+    const deadline = Date.now() + 15_000;
+    while (events.at(-1)?.step !== 'done' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      events = await client.listAuditEvents({ workflowId: run.workflowId });
+    }
+    expect(events.at(-1)).toMatchObject({ type: 'approval.refused', step: 'done', payload: { reason: 'no approval is pending at node done' } });
+    expect(await stillWaiting(run)).toBe(true);
   });
 
   test('audit entries never hold the token', async () => {
