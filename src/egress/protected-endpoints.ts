@@ -17,12 +17,19 @@ export function deploymentServiceAddresses(config: RuntimeConfig, temporalAddres
     config.databaseUrl,
     config.appDatabaseUrl,
     config.secretsEnv.VAULT_ADDR,
+    // A local identity provider (the dev stack's STS can mint tokens); a hosted IdP is a public service like any other.
+    ...(config.identity && isLocalUrl(config.identity.issuer) ? [config.identity.issuer] : []),
     `127.0.0.1:${env.STEWARD_CODEC_PORT}`,
     `127.0.0.1:${env.STEWARD_GATEWAY_PORT}`,
     `127.0.0.1:${env.STEWARD_TEMPORAL_UI_PORT}`,
     `127.0.0.1:${env.STEWARD_VAULT_PORT}`,
     `127.0.0.1:${env.STEWARD_POSTGRES_PORT}`,
   ].filter((value): value is string => typeof value === 'string' && value !== '');
+}
+
+function isLocalUrl(text: string): boolean {
+  const host = hostAndPort(text)?.host;
+  return host === 'localhost' || host === '::1' || (host !== undefined && /^127\./.test(host));
 }
 
 function hostAndPort(text: string): { host: string; port: number } | undefined {

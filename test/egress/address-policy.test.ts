@@ -1,5 +1,6 @@
 // The egress policy's judgement of addresses and URL spellings, from the attacker's side: every spelling of an
 // internal address the attack used is refused, and only what a tenant allows gets through.
+import { loadStewardEnv } from '../../src/config/env';
 import { checkAddress, parseAllowList, type EgressPolicy } from '../../src/egress/address-policy';
 import { validateDefinition } from '../../src/ir/validate';
 import { createRawDefinition } from '../ir/definitions';
@@ -84,5 +85,12 @@ describe('when a tool call connects', () => {
 
   it('refuses allow entries it cannot read, naming them', () => {
     expect(parseAllowList(['localhost:80', '10.0.0.0/40', '127.0.0.1:4030'])).toEqual([expect.objectContaining({ text: '127.0.0.1:4030' })]);
+  });
+});
+
+describe('the deployment-wide STEWARD_EGRESS_ALLOW', () => {
+  it('is checked at start-up, naming the variable and the entry', () => {
+    expect(() => loadStewardEnv({ STEWARD_EGRESS_ALLOW: '127.0.0.1:4030,localhost:80' })).toThrow(/STEWARD_EGRESS_ALLOW: 'localhost:80' is not an address or network/);
+    expect(loadStewardEnv({ STEWARD_EGRESS_ALLOW: '127.0.0.1:4030,10.0.0.0/8' }).STEWARD_EGRESS_ALLOW).toBe('127.0.0.1:4030,10.0.0.0/8');
   });
 });
