@@ -80,11 +80,12 @@ async function egressAudit(tenant: Tenant, workflowId: string) {
   return (await tenant.client.listAuditEvents({ workflowId })).filter((event) => event.type === 'security.egress_denied');
 }
 
-test("a tenant's run cannot read Temporal's UI API or Vault, even with all of loopback allowed", async () => {
+test("a tenant's run cannot read Temporal's UI API, Vault or the local STS, even with all of loopback allowed", async () => {
   const config = testConfig();
   const ui = new URL(config.uiUrl);
   const vault = new URL(config.secretsEnv.VAULT_ADDR!);
-  for (const url of [`http://127.0.0.1:${ui.port}/api/v1/namespaces/${closed.id}/workflows`, `http://127.0.0.1:${vault.port}/v1/sys/health`]) {
+  const sts = new URL(config.identity!.issuer);
+  for (const url of [`http://127.0.0.1:${ui.port}/api/v1/namespaces/${closed.id}/workflows`, `http://127.0.0.1:${vault.port}/v1/sys/health`, `http://127.0.0.1:${sts.port}/jwks`]) {
     const { output, failure, workflowId } = await fetchAs(loopback, url);
     expect(output).toBeUndefined();
     expect(failure).toEqual({ type: 'EGRESS_DENIED', message: expect.stringContaining('a service of the Steward deployment itself') });
