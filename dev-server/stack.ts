@@ -10,6 +10,7 @@ import { createPool } from '../src/db/pool';
 import { migrate } from '../src/db/migrate';
 import { Connection } from '@temporalio/client';
 import { assertTenantId } from '../src/tenancy/tenant-id';
+import { listTenants } from '../src/tenancy/tenant-registry';
 import { createTenant } from '../src/tenancy/tenant-service';
 import { setTenantEgressAllow } from '../src/egress/tenant-egress';
 import { isAlive, isPortOpen, spawnDetached, stopProcess, waitFor } from './processes';
@@ -149,9 +150,11 @@ async function startParts(options: StackOptions, started: StartedStack['started'
   const postgres = await startPostgres(env, logsDir, log, () => started.push('postgres'));
   await ensureDatabase(postgres.url, new URL(postgres.url).pathname.slice(1));
   const pool = createPool(postgres.url, { max: 1 });
+  let registered: string[];
   try {
     const applied = await migrate(pool);
     if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
+    registered = (await listTenants(pool)).map((tenant) => tenant.id);
   } finally {
     await pool.end();
   }
@@ -179,7 +182,8 @@ async function startParts(options: StackOptions, started: StartedStack['started'
   // Recorded at once, so `dev stop` finds what was started even if a later part fails to start.
   writeStackFile(stateDir, { temporal: { address, ui, binary, pid: temporalPid }, postgres, worker: previous?.worker ?? {}, vault: previous?.vault, services: previous?.services ?? {}, logs_dir: logsDir });
   if (options.seedTenants?.length) await seedTenants(env, postgres.url, address, options.seedTenants, log);
-  const vault = await startVault(env, logsDir, previous?.vault, log, (startedVault) => {
+  const vaultTenants = [...new Set([...DEMO_TENANTS, ...(options.seedTenants ?? []), ...registered])];
+  const vault = await startVault(env, logsDir, previous?.vault, vaultTenants, log, (startedVault) => {
     started.push('vault');
     recordPart(stateDir, { vault: startedVault });
   });
@@ -243,11 +247,12 @@ function recordPart(stateDir: string, part: Partial<StackFile>): void {
   if (current) writeStackFile(stateDir, { ...current, ...part });
 }
 
-/** Vault keeps its data in the state folder; every start unseals it and seeds it (idempotently). */
+/** Vault keeps its data in the state folder; every start unseals it and seeds every tenant in it (idempotently). */
 async function startVault(
   env: StewardEnv,
   logsDir: string,
   previous: StackFile['vault'],
+  tenants: readonly string[],
   log: (line: string) => void,
   onStart: (vault: NonNullable<StackFile['vault']>) => void,
 ): Promise<NonNullable<StackFile['vault']>> {
@@ -270,7 +275,7 @@ async function startVault(
   const vault = { address, root_token: rootToken, binary, pid };
   onStart(vault);
   await waitForVault(address, logFile);
-  await seedVault({ address, rootToken, tenants: DEMO_TENANTS });
+  await seedVault({ address, rootToken, tenants });
   return vault;
 }
 

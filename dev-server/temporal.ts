@@ -1,9 +1,9 @@
 // The Temporal CLI dev server: found on PATH or in the cache, else built once from the Go module proxy.
 // It keeps its state in a SQLite file, so runs survive a restart of the stack.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { buildLogFile, runGo } from './go-build';
 import { isPortOpen, spawnDetached, waitFor, which } from './processes';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
@@ -17,15 +17,13 @@ export function findOrBuildTemporal(cacheDir: string, log: (line: string) => voi
   if (!which('go')) {
     throw new Error('the temporal CLI is not on PATH and Go is not installed to build it: install Go or put `temporal` on PATH');
   }
-  log(`building the temporal CLI (${TEMPORAL_CLI_MODULE}) into ${binDir}; this happens once`);
+  const logFile = buildLogFile(cacheDir, 'temporal');
+  const started = Date.now();
+  log(`building the temporal CLI (${TEMPORAL_CLI_MODULE}) into ${binDir}: this happens once per machine and takes about 3–6 minutes on two cores; go's output goes to ${logFile}`);
   mkdirSync(binDir, { recursive: true });
-  const built = spawnSync('go', ['install', TEMPORAL_CLI_MODULE], {
-    env: { ...process.env, GOBIN: binDir, GOFLAGS: '-mod=mod' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (built.status !== 0 || !existsSync(cached)) {
-    throw new Error(`building the temporal CLI failed (go install ${TEMPORAL_CLI_MODULE}, exit ${built.status})`);
-  }
+  runGo({ args: ['install', TEMPORAL_CLI_MODULE], env: { ...process.env, GOBIN: binDir, GOFLAGS: '-mod=mod' }, logFile });
+  if (!existsSync(cached)) throw new Error(`building the temporal CLI left no binary at ${cached} (see ${logFile})`);
+  log(`built the temporal CLI in ${Math.round((Date.now() - started) / 1000)} s`);
   return cached;
 }
 

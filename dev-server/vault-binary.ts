@@ -5,6 +5,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { buildLogFile, runGo } from './go-build';
 import { which } from './processes';
 
 export const VAULT_MODULE = 'github.com/hashicorp/vault';
@@ -97,13 +98,13 @@ export function findOrBuildVault(cacheDir: string, log: (line: string) => void):
     throw new Error('vault is not on PATH and Go is not installed to build it: install Go or put `vault` on PATH');
   }
   mkdirSync(binDir, { recursive: true });
-  buildVault(cached, log);
+  buildVault(cached, buildLogFile(cacheDir, 'vault'), log);
   return cached;
 }
 
-function buildVault(output: string, log: (line: string) => void): void {
+function buildVault(output: string, logFile: string, log: (line: string) => void): void {
   const started = Date.now();
-  log(`building vault (${VAULT_MODULE}@${VAULT_VERSION}) into ${output}; this happens once and takes several minutes`);
+  log(`building vault (${VAULT_MODULE}@${VAULT_VERSION}) into ${output}: this happens once per machine and takes about 7–12 minutes on two cores; go's output goes to ${logFile}`);
   log('downloading the vault and sdk module sources');
   const vaultSource = downloadModule(VAULT_MODULE, VAULT_VERSION);
   const sdkSource = downloadModule(SDK_MODULE, SDK_VERSION);
@@ -114,14 +115,8 @@ function buildVault(output: string, log: (line: string) => void): void {
     log('compiling vault (go build -mod=mod)');
     // Built beside the target and renamed into place, so a concurrent start never runs a half-written binary.
     const partial = `${output}.partial-${process.pid}`;
-    const built = spawnSync('go', ['build', '-mod=mod', '-o', partial, '.'], {
-      cwd: workDir,
-      env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    if (built.status !== 0 || !existsSync(partial)) {
-      throw new Error(`building vault failed (go build in ${workDir}, exit ${built.status})`);
-    }
+    runGo({ args: ['build', '-mod=mod', '-o', partial, '.'], cwd: workDir, env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' }, logFile });
+    if (!existsSync(partial)) throw new Error(`building vault left no binary (go build in ${workDir}; see ${logFile})`);
     renameSync(partial, output);
   } finally {
     rmSync(workDir, { recursive: true, force: true });

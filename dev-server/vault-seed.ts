@@ -5,20 +5,28 @@ import type NodeVault from 'node-vault';
 import { z } from 'zod';
 import { DEFAULT_VAULT_TENANT_PREFIX, renderTenantPrefix } from '../src/secrets/tenant-scope';
 import { describeVaultFailure, statusOf } from '../src/secrets/vault-session';
+import { DEV_MODEL_SERVER_KEY } from './model-server/server';
 import { SECRET_AGENT_SECRET } from './sts/demo-directory';
 
 export const DEMO_TENANTS = ['demo', 'acme', 'globex'] as const;
 
-/** Demo values are obviously fake and per tenant, so a test can tell whose secret it got. */
+/** The model keys a tenant holds in Vault. The demo tenants' are their own (the local model server is started with
+ *  them), so a test can tell whose secret it got; a tenant created later holds the model server's dev key. */
+function demoModelSecrets(tenant: string): Record<string, string> {
+  if (!(DEMO_TENANTS as readonly string[]).includes(tenant)) return { openai: DEV_MODEL_SERVER_KEY, anthropic: DEV_MODEL_SERVER_KEY };
+  return { openai: `sk-steward-demo-${tenant}-openai`, anthropic: `sk-steward-demo-${tenant}-anthropic` };
+}
+
+/** Demo values are obviously fake and per tenant. */
 const DEMO_SECRETS: Record<string, (tenant: string) => Record<string, string>> = {
-  llm: (tenant) => ({ openai: `sk-steward-demo-${tenant}-openai`, anthropic: `sk-steward-demo-${tenant}-anthropic` }),
+  llm: demoModelSecrets,
   // expense_agent is the local STS's own client secret for the expense agent (examples/expense-approval.yaml).
   agents: (tenant) => ({ expense: `steward-demo-${tenant}-expense-client-secret`, expense_agent: SECRET_AGENT_SECRET }),
 };
 
 /** The provider keys the demo tenants hold in Vault: the local model server accepts them (and its own dev key). */
 export function demoModelKeys(tenants: readonly string[]): string[] {
-  return tenants.flatMap((tenant) => Object.values(DEMO_SECRETS.llm!(tenant)));
+  return tenants.flatMap((tenant) => Object.values(demoModelSecrets(tenant)));
 }
 
 export interface SeedVaultOptions {

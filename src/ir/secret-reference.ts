@@ -1,7 +1,11 @@
-// Secret references (`vault:<mount>/<path>#<key>[@<version>]`, `env:<NAME>`, `file:<name>#<key>`): one parser, one schema.
-// Only references live in definitions; values are resolved inside activities. Workflow-safe.
+// Secret references (`vault:<mount>/<path>#<key>[@<version>]`, `vault:~/<path>#<key>`, `env:<NAME>`, `file:<name>#<key>`):
+// one parser, one schema. Only references live in definitions; values are resolved inside activities. Workflow-safe.
 import { z } from 'zod';
 import { StewardError } from '../errors';
+
+/** The mount a tenant-relative Vault reference names: `vault:~/llm#openai` lives under the running tenant's own prefix,
+ *  so one definition serves every tenant it is registered in. */
+export const TENANT_ROOT = '~';
 
 export type SecretReference =
   | { backend: 'vault'; mount: string; path: string; key: string; version?: number }
@@ -40,8 +44,9 @@ function parseVault(body: string): SecretReference {
   }
   if (!KEY.test(key)) fail('a vault key must be letters, digits, ".", "_" or "-"');
   const segments = location.split('/');
-  if (segments.length < 2) fail('a vault reference needs a mount and a path: vault:<mount>/<path>#<key>');
-  segments.forEach((segment) => assertSafeSegment(segment, 'each vault mount and path segment'));
+  if (segments.length < 2) fail('a vault reference needs a mount and a path: vault:<mount>/<path>#<key> or vault:~/<path>#<key>');
+  const relative = segments[0] === TENANT_ROOT;
+  (relative ? segments.slice(1) : segments).forEach((segment) => assertSafeSegment(segment, 'each vault mount and path segment'));
   const [mount, ...path] = segments as [string, ...string[]];
   return version === undefined
     ? { backend: 'vault', mount, path: path.join('/'), key }
@@ -87,5 +92,5 @@ export const SecretReferenceText = z
       ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'not a secret reference' });
     }
   })
-  .describe('vault:<mount>/<path>#<key>[@<version>], env:<NAME> or file:<name>#<key>');
+  .describe("vault:<mount>/<path>#<key>[@<version>], vault:~/<path>#<key> (under the tenant's own prefix), env:<NAME> or file:<name>#<key>");
 export type SecretReferenceText = z.infer<typeof SecretReferenceText>;

@@ -1,7 +1,7 @@
 // Where a tenant's secrets may live. A reference resolves only inside its tenant's own prefix, so tenant A's
 // definition can never name tenant B's secrets, whatever path it writes.
 import { StewardError } from '../errors';
-import type { SecretReference } from '../ir/secret-reference';
+import { TENANT_ROOT, type SecretReference } from '../ir/secret-reference';
 import { assertTenantId } from '../tenancy/tenant-id';
 
 /** The Vault KV v2 data path under which a tenant's secrets live; `{tenant}` is replaced by the tenant id. */
@@ -22,7 +22,7 @@ export function renderTenantPrefix(template: string, tenant: string): string {
 }
 
 /**
- * Places a `vault:` or `file:` reference inside the tenant's space, or returns undefined for references that are
+ * Places a `vault:` or `file:` reference inside the tenant's space (`vault:~/…` is relative to it already), or returns undefined for references that are
  * not tenant-scoped by path (`env:`). A Vault path outside the tenant's prefix throws `SECRET_DENIED`.
  */
 export function locateTenantSecret(
@@ -36,15 +36,19 @@ export function locateTenantSecret(
     case 'file':
       return { path: reference.name, key: reference.key };
     case 'vault': {
+      if (reference.mount === TENANT_ROOT) return withVersion({ path: reference.path, key: reference.key }, reference.version);
       const prefix = renderTenantPrefix(vaultPrefixTemplate, tenant);
       const full = `${reference.mount}/${reference.path}`;
       if (!full.startsWith(`${prefix}/`) || full.length === prefix.length + 1) {
         throw new StewardError('SECRET_DENIED', `the vault path is outside tenant ${tenant}'s prefix ${prefix}/`);
       }
-      const location: TenantSecretLocation = { path: full.slice(prefix.length + 1), key: reference.key };
-      return reference.version === undefined ? location : { ...location, version: reference.version };
+      return withVersion({ path: full.slice(prefix.length + 1), key: reference.key }, reference.version);
     }
   }
+}
+
+function withVersion(location: TenantSecretLocation, version: number | undefined): TenantSecretLocation {
+  return version === undefined ? location : { ...location, version };
 }
 
 /** Prints a reference in its canonical text form (the cache key and the name used in reports). */

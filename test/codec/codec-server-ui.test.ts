@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { findOrInstallChromium } from '../../dev-server/chromium';
 import { readStackFile } from '../../src/config/stack-file';
 import { runCli } from '../support/cli';
 
@@ -39,6 +40,7 @@ afterAll(async () => {
 });
 
 test("the Web UI shows a run's input decoded through the codec server, with PII masked", async () => {
+  const executablePath = findOrInstallChromium((line) => process.stderr.write(`[ui test] ${line}\n`));
   const started = await runCli(['dev', '--detach'], { env, timeoutMs: 240_000 });
   expect(started.code).toBe(0);
   const status = JSON.parse((await runCli(['dev', 'status', '--json'], { env })).stdout);
@@ -52,7 +54,7 @@ test("the Web UI shows a run's input decoded through the codec server, with PII 
   expect(result).toBe('Grace Hopper');
 
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1600 } });
@@ -73,4 +75,4 @@ test("the Web UI shows a run's input decoded through the codec server, with PII 
   expect(text).not.toContain('219-09-9999');
   expect(decodes.length).toBeGreaterThan(0);
   expect(decodes.every((code) => code === 200)).toBe(true);
-}, 420_000);
+}, 720_000);

@@ -1,6 +1,6 @@
 // The local stack's lifecycle, on ports and a state folder of its own: start, status, idempotent restart, stop.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isAlive, isPortOpen } from '../../dev-server/processes';
@@ -120,4 +120,26 @@ test('an approval pending when the worker is SIGKILLed and the whole stack resta
   });
   expect(history.filter((e) => e.workflowExecutionCompletedEventAttributes)).toHaveLength(1);
   expect(history.filter((e) => (e.markerRecordedEventAttributes as { markerName?: string } | undefined)?.markerName === 'core_local_activity')).toHaveLength(4);
+}, 300_000);
+
+test('a tenant created on the local stack runs both examples as shipped: its secrets are seeded and named relative to it', async () => {
+  expect((await runCli(['dev', '--detach'], { env, timeoutMs: 180_000 })).code).toBe(0);
+  const created = await runCli(['tenant', 'create', 'initech', '--json'], { env });
+  expect(created.stderr).toBe('');
+  expect(JSON.parse(created.stdout)).toMatchObject({ id: 'initech', status: 'active', local_stack_seeded: true });
+
+  const applicant = { full_name: 'Jane Roe', email: 'jane.roe@example.com', ssn: '123-45-6789', phone: '+1 415 555 0134', country: 'US' };
+  const kyc = await runCli(['run', 'examples/kyc-onboarding.yaml', '--tenant', 'initech', '--wait', '--json', '--input', JSON.stringify(applicant)], { env, timeoutMs: 120_000 });
+  expect(kyc.stderr).toBe('');
+  expect(JSON.parse(kyc.stdout)).toMatchObject({ namespace: 'initech', status: 'completed', result: { decision: 'approved', risk: 'low' } });
+
+  // The expense example exactly as shipped, but for the addresses of this stack's STS and expenses API.
+  const expenseFile = join(stateDir, 'expense-approval.yaml');
+  writeFileSync(expenseFile, readFileSync('examples/expense-approval.yaml', 'utf8').replaceAll('127.0.0.1:4444', '127.0.0.1:14444').replaceAll('127.0.0.1:4030', '127.0.0.1:14030'));
+  const stsEnv = { ...env, STEWARD_STS_URL: 'http://127.0.0.1:14444' };
+  const alice = (await runCli(['dev', 'token', 'mint', '--user', 'alice', '--tenant', 'initech'], { env: stsEnv })).stdout.trim();
+  const input = { amount: 250, description: 'Team lunch' };
+  const expense = await runCli(['run', expenseFile, '--tenant', 'initech', '--wait', '--json', '--user-token', alice, '--input', JSON.stringify(input)], { env, timeoutMs: 120_000 });
+  expect(expense.stderr).toBe('');
+  expect(JSON.parse(expense.stdout)).toMatchObject({ namespace: 'initech', status: 'completed' });
 }, 300_000);

@@ -54,8 +54,7 @@ function exampleFor(apiUrl: string, options: { escalationTimeout?: string } = {}
   const sts = new URL(stsUrl());
   let source = readFileSync('examples/expense-approval.yaml', 'utf8')
     .replaceAll('http://127.0.0.1:4444', sts.origin)
-    .replaceAll('http://127.0.0.1:4030', apiUrl)
-    .replaceAll('tenants/demo/', `tenants/${tenant}/`);
+    .replaceAll('http://127.0.0.1:4030', apiUrl);
   if (options.escalationTimeout) source = source.replace('  audience: expenses-api\nsecrets:', `  audience: expenses-api\n  escalation_timeout: ${options.escalationTimeout}\nsecrets:`);
   return source;
 }

@@ -4,6 +4,8 @@ describe('parseSecretReference', () => {
   it.each([
     ['vault:secret/data/tenants/acme/llm#openai', { backend: 'vault', mount: 'secret', path: 'data/tenants/acme/llm', key: 'openai' }],
     ['vault:kv/app#api_key@3', { backend: 'vault', mount: 'kv', path: 'app', key: 'api_key', version: 3 }],
+    ['vault:~/llm#openai', { backend: 'vault', mount: '~', path: 'llm', key: 'openai' }],
+    ['vault:~/team/agents#expense@2', { backend: 'vault', mount: '~', path: 'team/agents', key: 'expense', version: 2 }],
     ['env:ACME_TOKEN', { backend: 'env', name: 'ACME_TOKEN' }],
     ['file:erp.json#token', { backend: 'file', name: 'erp.json', key: 'token' }],
   ])('parses %s', (text, expected) => {
@@ -20,6 +22,9 @@ describe('parseSecretReference', () => {
     ['vault:secret/path#key@latest', /positive integer/],
     ['vault:secret/../other#key', /no empty, '.' or '..' segments/],
     ['vault:secret//x#key', /no empty/],
+    ['vault:~#key', /mount and a path/],
+    ['vault:~/../acme/llm#openai', /no empty, '.' or '..' segments/],
+    ['vault:~/~/llm#openai', /each vault mount and path segment/],
     ['env:1BAD', /env:<NAME>/],
     ['env:', /env:<NAME>/],
     ['file:../../etc/passwd', /file reference is file:<name>#<key>|file name/],

@@ -20,15 +20,15 @@ let tenant: TenantId;
 let worker: RunningWorker;
 let client: StewardClient;
 let pool: Pool;
+const EXAMPLE = readFileSync(join(__dirname, '..', '..', 'examples', 'kyc-onboarding.yaml'), 'utf8');
 
 beforeAll(async () => {
   tenant = await createTestTenant('kyc');
   await writeVaultSecret(`tenants/${tenant}/llm`, { openai: DEV_MODEL_SERVER_KEY });
   [worker, client] = await Promise.all([startTenantWorker(tenant), StewardClient.connect({ tenant })]);
   pool = createPool(config.appDatabaseUrl, { max: 1 });
-  // The example reads the demo tenant's key; this tenant's runs read their own.
-  const source = readFileSync(join(__dirname, '..', '..', 'examples', 'kyc-onboarding.yaml'), 'utf8').replace('tenants/demo/', `tenants/${tenant}/`);
-  await client.register(source, 'kyc-onboarding.yaml');
+  // Registered exactly as shipped: its `vault:~/llm` reference reads this tenant's own key.
+  await client.register(EXAMPLE, 'kyc-onboarding.yaml');
 });
 afterAll(async () => {
   await pool?.end();
@@ -70,4 +70,14 @@ test('an application whose notes carry an injection goes to manual review withou
   expect(await recordedWith(marker)).toEqual([]);
   const guard = (await listAuditEvents(pool, tenant, { workflowId: run.workflowId })).filter((event) => event.type === 'security.input_guard');
   expect(guard.map((event) => event.payload)).toEqual([expect.objectContaining({ action: 'blocked', findings: [expect.objectContaining({ path: 'input.notes' })] })]);
+});
+
+test("a copy of the example that names the demo tenant's Vault path is refused in this tenant (SECRET_DENIED), and audited", async () => {
+  const foreign = EXAMPLE.replace('id: kyc-onboarding', 'id: kyc-foreign-key').replace('"vault:~/llm#openai"', '"vault:secret/data/tenants/demo/llm#openai"');
+  expect(foreign).toContain('tenants/demo/llm');
+  await client.register(foreign, 'kyc-foreign-key.yaml');
+  const run = await client.start({ workflow: 'kyc-foreign-key', input: APPLICANT });
+  await expect(run.result()).rejects.toMatchObject({ cause: { cause: { type: 'SECRET_DENIED' } } });
+  const denied = (await listAuditEvents(pool, tenant, { workflowId: run.workflowId })).filter((event) => event.type === 'security.secret_denied');
+  expect(denied).toEqual([expect.objectContaining({ payload: expect.objectContaining({ reference_name: 'llm' }) })]);
 });

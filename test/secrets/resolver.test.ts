@@ -128,6 +128,16 @@ describe('tenant scoping', () => {
     expect(JSON.stringify(events)).not.toContain('sk-steward-demo-globex');
   });
 
+  it("one tenant-relative reference (vault:~/…) resolves each tenant's own value, and cannot climb out of it", async () => {
+    const { resolver } = createChain({ backends: [vaultBackend()] });
+    await expect(resolver.resolveSecret('openai', 'vault:~/llm#openai', ACME)).resolves.toEqual({ value: 'sk-steward-demo-acme-openai', backend: 'vault' });
+    await expect(resolver.resolveSecret('openai', 'vault:~/llm#openai', { tenant: 'globex' })).resolves.toEqual({
+      value: 'sk-steward-demo-globex-openai',
+      backend: 'vault',
+    });
+    await expect(resolver.resolveSecret('up', 'vault:~/../globex/llm#openai', ACME)).rejects.toThrow(/'\.\.'/);
+  });
+
   it('a path outside every tenant prefix is denied too, even with a root token', async () => {
     await vault.root.write('secret/data/platform/db', { data: { password: 'platform-db-password' } });
     const { resolver, events } = createChain({ backends: [vaultBackend()] });

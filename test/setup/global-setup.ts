@@ -25,7 +25,7 @@ export default async function globalSetup(): Promise<void> {
   if (process.env.STEWARD_TEST_NO_STACK === '1') return;
   for (const [name, value] of Object.entries(TEST_STACK_DEFAULTS)) process.env[name] ??= value;
   const env = loadStewardEnv();
-  const { stack, started } = await startStack({ env, withWorker: false, log: (line) => process.stderr.write(`\n[test stack] ${line}`) });
+  const { stack, started } = await startStack({ env, withWorker: false, log: (line) => process.stderr.write(`[test stack] ${line}\n`) });
   const database = `steward_test_${Date.now().toString(36)}`;
   await ensureDatabase(stack.postgres.url, database);
   const url = new URL(stack.postgres.url);

@@ -1,6 +1,7 @@
 // `steward tenant`: create, list, suspend, resume and delete tenants (registry, partitions, namespace).
 import { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
+import { seedLocalStackTenant } from '../../../dev-server/seed-tenant';
 import { loadRuntimeConfig } from '../../config/runtime';
 import { createPool } from '../../db/pool';
 import { loadTenantEgressAllow, setTenantEgressAllow } from '../../egress/tenant-egress';
@@ -41,9 +42,13 @@ export function registerTenantCommands(program: Command): void {
     .description('register a tenant, create its partitions and its Temporal namespace (idempotent)')
     .action(async (id: string, options: { name?: string; json?: boolean }) => {
       const tenantId = assertTenantId(id);
+      const config = loadRuntimeConfig();
       const created = await withTenantService((deps) => createTenant(deps, tenantId, { displayName: options.name }));
-      print(options.json, { id: tenantId, namespace: created.tenant.namespace, status: created.tenant.status },
-        `tenant ${tenantId}: ${created.tenant.status}, namespace ${created.tenant.namespace} (${created.namespace})`);
+      // On the local stack the tenant also gets the demo secrets, as the demo tenants have them.
+      const seeded = (await seedLocalStackTenant(config.env.STEWARD_STATE_DIR, tenantId)) === 'seeded';
+      print(options.json, { id: tenantId, namespace: created.tenant.namespace, status: created.tenant.status, local_stack_seeded: seeded },
+        `tenant ${tenantId}: ${created.tenant.status}, namespace ${created.tenant.namespace} (${created.namespace})` +
+          (seeded ? '; demo secrets seeded in the local stack\'s Vault' : ''));
     });
 
   tenant
