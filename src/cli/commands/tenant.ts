@@ -46,6 +46,11 @@ export function registerTenantCommands(program: Command): void {
       const created = await withTenantService((deps) => createTenant(deps, tenantId, { displayName: options.name }));
       // On the local stack the tenant also gets the demo secrets, as the demo tenants have them.
       const seeded = (await seedLocalStackTenant(config.env.STEWARD_STATE_DIR, tenantId)) === 'seeded';
+      if (seeded) {
+        // …and, like them, may reach the demo expenses API on loopback (unless an egress policy was already set).
+        const admin = createPool(config.databaseUrl, { max: 1 });
+        await setTenantEgressAllow(admin, tenantId, [`127.0.0.1:${config.env.STEWARD_EXPENSES_PORT}`], { onlyIfUnset: true }).finally(() => admin.end());
+      }
       print(options.json, { id: tenantId, namespace: created.tenant.namespace, status: created.tenant.status, local_stack_seeded: seeded },
         `tenant ${tenantId}: ${created.tenant.status}, namespace ${created.tenant.namespace} (${created.namespace})` +
           (seeded ? '; demo secrets seeded in the local stack\'s Vault' : ''));
