@@ -1,24 +1,32 @@
 // Verifies one approval decision: the workflow never trusts a signal's claims, so the approver's token is
-// checked here (signature, issuer, audience, expiry, tenant), then the approver against the node's approvers,
-// duplicates and self-approval. Every decision, accepted or refused, goes to the audit trail.
+// checked here (signature, issuer, audience, expiry, tenant) and spent — one token, one decision, for this run and
+// node only — then the approver against the node's approvers, the run's verified starter and duplicates. Every
+// decision, accepted or refused, goes to the audit trail.
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
+import { spendApprovalToken } from '../src/approvals/approval-token-uses';
 import { recordAuditEvent } from '../src/audit/audit-log';
+import type { TenantKeyring } from '../src/codec/keyring';
 import { withTenant } from '../src/db/tenant-scope';
 import { TokenInvalidError, verifyUserToken } from '../src/identity';
+import { findRunStarters } from '../src/identity/run-starter';
+import { loadUserToken } from '../src/identity/user-token-store';
 import type { Approvers } from '../src/ir/schema';
 import type { TenantId } from '../src/tenancy/tenant-id';
 
 export interface ApprovalDecision {
   nodeId: string;
   decision: unknown;
-  token: unknown;
+  /** The approver's token as a raw signal carries it (in clear in history unless sent through the codec). */
+  token?: unknown;
+  /** The handle a client sealed the approver's token under for this run: what `run.approve()` and the gateway send. */
+  tokenHandle?: unknown;
   comment?: unknown;
   approvers: Approvers;
   /** Subjects whose approval this node already counted. */
   counted: string[];
-  /** The user who started the run, when known: they may not approve their own run unless allowed. */
-  runUser?: string;
+  /** Temporal's root of the run when it is a child run: its starter may not approve the child either. */
+  rootWorkflowId?: string | undefined;
   /** The definition acting (the agent), for the audit entry. */
   agent?: string;
   allowSelfApproval: boolean;
@@ -32,36 +40,45 @@ export interface ApprovalDeps {
   pool: Pool;
   tenant: TenantId;
   identity?: { issuer: string; audience: string; jwksUrl: string };
+  /** Opens approver tokens sealed by a client; without it only raw tokens can be verified. */
+  keyring?: TenantKeyring;
+}
+
+interface RunContext {
+  workflowId: string;
+  runId: string;
+  /** Identifies this verification across its own retries. */
+  verification: string;
 }
 
 export function createVerifyApproval(deps: ApprovalDeps) {
   return async function verifyApproval(request: ApprovalDecision): Promise<ApprovalVerdict> {
-    const verdict = await judge(deps, request);
-    const { workflowId, runId } = Context.current().info.workflowExecution ?? {};
+    const info = Context.current().info;
+    const { workflowId, runId } = info.workflowExecution ?? { workflowId: '', runId: '' };
+    const details: Record<string, unknown> = {};
+    const verdict = await judge(deps, request, { workflowId, runId, verification: `${runId}/${info.activityId}` }, details);
     await recordAuditEvent(deps.pool, deps.tenant, {
       type: verdict.accepted ? 'approval.accepted' : 'approval.refused',
       workflowId,
       runId,
       step: request.nodeId,
-      attempt: Context.current().info.attempt,
+      attempt: info.attempt,
       userId: verdict.approver,
       agentId: request.agent,
-      payload: verdict.accepted ? { decision: verdict.decision } : { reason: verdict.reason },
+      payload: verdict.accepted ? { decision: verdict.decision } : { reason: verdict.reason, ...details },
     });
     return verdict;
   };
 }
 
-async function judge(deps: ApprovalDeps, request: ApprovalDecision): Promise<ApprovalVerdict> {
+async function judge(deps: ApprovalDeps, request: ApprovalDecision, run: RunContext, details: Record<string, unknown>): Promise<ApprovalVerdict> {
   if (request.decision !== 'approve' && request.decision !== 'reject') return { accepted: false, reason: 'decision must be "approve" or "reject"' };
-  if (typeof request.token !== 'string' || request.token.length === 0) return { accepted: false, reason: 'no approver token' };
+  const presented = await presentedToken(deps, request, run);
+  if (typeof presented !== 'string') return presented;
   if (!deps.identity) return { accepted: false, reason: 'no identity provider is configured to verify approvers' };
-  let subject: string;
-  let groups: string[];
+  let principal;
   try {
-    const principal = await verifyUserToken(request.token, { ...deps.identity, tenant: deps.tenant });
-    subject = principal.subject;
-    groups = principal.groups;
+    principal = await verifyUserToken(presented, { ...deps.identity, tenant: deps.tenant });
   } catch (error) {
     if (error instanceof TokenInvalidError) {
       // An unreachable JWKS is worth retrying; a bad token is a refusal.
@@ -70,13 +87,47 @@ async function judge(deps: ApprovalDeps, request: ApprovalDecision): Promise<App
     }
     throw error;
   }
+  const subject = principal.subject;
+  // Spent before anything else is judged: a token that was ever presented to a run decides nothing elsewhere.
+  const spent = await spendApprovalToken(deps.pool, deps.tenant, {
+    token: presented,
+    workflowId: run.workflowId,
+    runId: run.runId,
+    nodeId: request.nodeId,
+    spentBy: run.verification,
+    subject,
+    expiresAt: principal.expiresAt,
+  });
+  if (!spent.spent) {
+    details.used_for = { workflow_id: spent.usedFor.workflowId, node: spent.usedFor.nodeId };
+    return { accepted: false, approver: subject, reason: 'approver token already used: each decision needs a fresh token' };
+  }
   const { users, groups: allowedGroups } = request.approvers;
-  if (!users.includes(subject) && !groups.some((group) => allowedGroups.includes(group))) {
+  if (!users.includes(subject) && !principal.groups.some((group) => allowedGroups.includes(group))) {
     return { accepted: false, approver: subject, reason: 'not among the approvers' };
   }
-  if (!request.allowSelfApproval && request.runUser === subject) return { accepted: false, approver: subject, reason: 'self-approval is not allowed' };
+  if (!request.allowSelfApproval) {
+    const starters = await findRunStarters(deps.pool, deps.tenant, { workflowId: run.workflowId, rootWorkflowId: request.rootWorkflowId });
+    if (starters.length === 0) {
+      return { accepted: false, approver: subject, reason: 'the run has no verified starter, so self-approval cannot be ruled out (start it with a user token, or set allow_self_approval)' };
+    }
+    if (starters.includes(subject)) return { accepted: false, approver: subject, reason: 'self-approval is not allowed' };
+  }
   if (request.counted.includes(subject)) return { accepted: false, approver: subject, reason: 'duplicate decision by the same approver' };
   return { accepted: true, approver: subject, decision: request.decision };
+}
+
+/** The token the decision presents: a raw one, or the one a client sealed for this very run under a handle. */
+async function presentedToken(deps: ApprovalDeps, request: ApprovalDecision, run: RunContext): Promise<string | ApprovalVerdict> {
+  if (typeof request.tokenHandle === 'string' && request.tokenHandle !== '') {
+    const stored = deps.keyring ? await loadUserToken(deps.pool, deps.keyring, request.tokenHandle) : undefined;
+    if (!stored || stored.workflowId !== run.workflowId) {
+      return { accepted: false, reason: 'approver token refused: the handle is unknown, expired or sealed for another run' };
+    }
+    return stored.token;
+  }
+  if (typeof request.token === 'string' && request.token.length > 0) return request.token;
+  return { accepted: false, reason: 'no approver token' };
 }
 
 export interface ApprovalRecord {
@@ -101,5 +152,26 @@ export function createRecordApproval(deps: ApprovalDeps) {
         [deps.tenant, workflowId, runId, record.nodeId, record.status, { approvers: record.approvers, required: record.required }, JSON.stringify(record.decidedBy ?? [])],
       ),
     );
+  };
+}
+
+export interface RefusedSignalRecord {
+  signal: string;
+  node?: string;
+  reason: string;
+}
+
+/** Audits a signal the run would not keep (a decision for a node that is not waiting, a flood): never its content. */
+export function createRecordRefusedSignal(deps: ApprovalDeps) {
+  return async function recordRefusedSignal(refused: RefusedSignalRecord): Promise<void> {
+    const info = Context.current().info;
+    await recordAuditEvent(deps.pool, deps.tenant, {
+      type: refused.signal === 'approval' ? 'approval.refused' : 'signal.refused',
+      workflowId: info.workflowExecution?.workflowId,
+      runId: info.workflowExecution?.runId,
+      step: refused.node,
+      attempt: info.attempt,
+      payload: { reason: refused.reason, signal: refused.signal },
+    });
   };
 }

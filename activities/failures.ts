@@ -14,6 +14,7 @@ const NON_RETRYABLE: ReadonlySet<ErrorCode> = new Set([
   'OUTPUT_INVALID',
   'INPUT_BLOCKED',
   'LLM_CANCELLED',
+  'EGRESS_DENIED',
 ]);
 
 export async function withFailureMapping<T>(work: () => Promise<T>): Promise<T> {

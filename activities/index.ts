@@ -2,9 +2,10 @@
 // ever touch the data (rows, secrets, identity checks) of the namespace whose worker runs it.
 import type { Pool } from 'pg';
 import type { TenantKeyring } from '../src/codec/keyring';
+import type { DeploymentEgress } from '../src/egress/tenant-egress';
 import type { Scrubber, SecretResolver } from '../src/secrets';
 import type { TenantId } from '../src/tenancy/tenant-id';
-import { createRecordApproval, createVerifyApproval } from './approval';
+import { createRecordApproval, createRecordRefusedSignal, createVerifyApproval } from './approval';
 import { createAdoptUserToken } from './delegation';
 import { createCallLlm, createRecordLlmEvent } from './llm';
 import { createPrepareRun } from './prepare-run';
@@ -24,6 +25,8 @@ export interface ActivityDeps {
   scrubber?: Scrubber;
   tools?: Record<string, RegisteredTool>;
   llmBaseUrls?: { openai?: string; anthropic?: string };
+  /** What tool calls of every tenant may and may not reach, beside each tenant's own `egress.allow`. */
+  egress?: DeploymentEgress;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -34,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     recordLlmEvent: createRecordLlmEvent(deps),
     verifyApproval: createVerifyApproval(deps),
     recordApproval: createRecordApproval(deps),
+    recordRefusedSignal: createRecordRefusedSignal(deps),
     adoptUserToken: createAdoptUserToken(deps),
     purgeExpiredPii: createPurgeExpiredPii(deps),
   };

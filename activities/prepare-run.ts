@@ -1,8 +1,11 @@
 // Starts a run for real: the tenant may start runs, the definition is registered, the input fits it, and the run
-// is recorded with the definition hash it pins.
+// is recorded with the definition hash it pins and its verified starter (if any).
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
+import type { TenantKeyring } from '../src/codec/keyring';
 import { withTenant } from '../src/db/tenant-scope';
+import { verifyRunStarter } from '../src/identity/run-starter';
+import type { UserTokenHandle } from '../src/identity/user-token-handle';
 import { StewardError } from '../src/errors';
 import { assertValidInput } from '../src/definitions/input-validator';
 import { findDefinition } from '../src/definitions/registry';
@@ -15,6 +18,10 @@ export interface PrepareRunRequest {
   workflow: string;
   version?: number;
   input: unknown;
+  /** The user the start arguments name; recorded as the run's starter only once their sealed token proves it. */
+  user?: UserTokenHandle | undefined;
+  /** Temporal's root of the run when it is a child run (a child may use its root's sealed token). */
+  rootWorkflowId?: string | undefined;
 }
 
 export interface PreparedRun {
@@ -25,7 +32,7 @@ export interface PreparedRun {
   definition: Definition;
 }
 
-export function createPrepareRun(deps: { pool: Pool; tenant: TenantId }) {
+export function createPrepareRun(deps: { pool: Pool; tenant: TenantId; keyring?: TenantKeyring }) {
   return async function prepareRun(request: PrepareRunRequest): Promise<PreparedRun> {
     return withFailureMapping(async () => {
       await assertTenantCanStartRuns(deps.pool, deps.tenant);
@@ -34,11 +41,12 @@ export function createPrepareRun(deps: { pool: Pool; tenant: TenantId }) {
       const execution = Context.current().info.workflowExecution;
       if (!execution) throw new StewardError('INTERNAL', 'prepareRun is an activity of a run, not a standalone activity');
       const { workflowId, runId } = execution;
+      const startedBy = await verifyRunStarter(deps.pool, deps.keyring, request.user, { workflowId, rootWorkflowId: request.rootWorkflowId });
       await withTenant(deps.pool, deps.tenant, (db) =>
         db.query(
-          `INSERT INTO runs (tenant_id, workflow_id, run_id, definition_id, version, content_hash)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-          [deps.tenant, workflowId, runId, stored.workflowId, stored.version, stored.hash],
+          `INSERT INTO runs (tenant_id, workflow_id, run_id, definition_id, version, content_hash, started_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+          [deps.tenant, workflowId, runId, stored.workflowId, stored.version, stored.hash, startedBy ?? null],
         ),
       );
       return { tenant: deps.tenant, workflow: stored.workflowId, version: stored.version, hash: stored.hash, definition: stored.definition };

@@ -6,7 +6,9 @@ import { renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import { OAuthError } from '../src/identity';
 import type { UserTokenHandle } from '../src/identity/user-token-store';
 import type { HttpRequest, OAuthClient, ToolNode } from '../src/ir/schema';
+import { isStewardError } from '../src/errors';
 import { authorizeStep, type DelegationDeps, type StepAuthorization } from './delegation';
+import { createGuardedFetch, type EgressDeps, type GuardedFetch } from './egress';
 import { resolveSecretsFor, withScrubbing } from './secrets';
 import { withFailureMapping } from './failures';
 
@@ -35,12 +37,13 @@ export interface ToolCallResult {
 
 export type RegisteredTool = (input: unknown) => Promise<unknown>;
 
-export interface ToolDeps extends DelegationDeps {
+export interface ToolDeps extends DelegationDeps, EgressDeps {
   tools?: Record<string, RegisteredTool>;
   httpTimeoutMs?: number;
 }
 
 export function createRunTool(deps: ToolDeps) {
+  const guardedFetch = createGuardedFetch(deps);
   return async function runTool(call: ToolCallRequest): Promise<ToolCallResult> {
     return withFailureMapping(() =>
       withScrubbing(deps.scrubber, async () => {
@@ -49,7 +52,7 @@ export function createRunTool(deps: ToolDeps) {
         const request = renderTemplate(call.node.request, { ...call.scope, secrets }) as HttpRequest;
         const delegation = await delegatedAuthorization(deps, call);
         if (delegation) request.headers = { ...request.headers, Authorization: delegation.header };
-        return sendHttp(call, request, deps.httpTimeoutMs ?? 30_000, delegation);
+        return sendHttp(guardedFetch, call, request, deps.httpTimeoutMs ?? 30_000, delegation);
       }),
     );
   };
@@ -91,7 +94,7 @@ async function runRegisteredTool(deps: ToolDeps, call: ToolCallRequest): Promise
   return { status: 200, body: await tool(renderTemplate(call.node.input ?? null, call.scope)) };
 }
 
-async function sendHttp(call: ToolCallRequest, request: HttpRequest, timeoutMs: number, delegation: StepAuthorization | undefined): Promise<ToolCallResult> {
+async function sendHttp(guardedFetch: GuardedFetch, call: ToolCallRequest, request: HttpRequest, timeoutMs: number, delegation: StepAuthorization | undefined): Promise<ToolCallResult> {
   const url = new URL(request.url);
   const headers: Record<string, string> = { ...request.headers };
   if (call.idempotencyKey) headers['Idempotency-Key'] = call.idempotencyKey;
@@ -105,8 +108,9 @@ async function sendHttp(call: ToolCallRequest, request: HttpRequest, timeoutMs: 
   const where = `nodes.${call.nodeId}: ${request.method} ${url.host}`;
   let response: Response;
   try {
-    response = await fetch(url, { method: request.method, headers, body, signal });
+    response = await guardedFetch(url.href, { method: request.method, headers, body, signal }, call.nodeId);
   } catch (error) {
+    if (isStewardError(error, 'EGRESS_DENIED')) throw error;
     // The cause is left out on purpose: network errors can quote the full URL, and the URL may carry rendered data.
     // eslint-disable-next-line preserve-caught-error
     throw new Error(`${where} failed (${(error as Error).name})`);

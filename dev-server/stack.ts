@@ -12,6 +12,7 @@ import { Connection } from '@temporalio/client';
 import { assertTenantId } from '../src/tenancy/tenant-id';
 import { listTenants } from '../src/tenancy/tenant-registry';
 import { createTenant } from '../src/tenancy/tenant-service';
+import { setTenantEgressAllow } from '../src/egress/tenant-egress';
 import { isAlive, isPortOpen, spawnDetached, stopProcess, waitFor } from './processes';
 import {
   OWNED_DATABASE,
@@ -284,6 +285,8 @@ async function seedTenants(env: StewardEnv, databaseUrl: string, address: string
   try {
     for (const id of ids) {
       const { namespace } = await createTenant({ admin, connection, env }, assertTenantId(id));
+      // The demo tenants' tool calls may reach the demo expenses API on loopback, and nothing else local.
+      await setTenantEgressAllow(admin, assertTenantId(id), [`127.0.0.1:${env.STEWARD_EXPENSES_PORT}`], { onlyIfUnset: true });
       if (namespace === 'created') log(`created tenant ${id}`);
     }
   } finally {

@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'TOKENIZER_REQUIRED',
   'TOKENIZER_FAILED',
   'MISSING_HMAC_KEY',
+  'EGRESS_DENIED',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -45,10 +45,12 @@ export const stateQuery = defineQuery<RunProgress>('state');
 const PREPARE_OPTIONS = { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10 } } as const;
 const { prepareRun } = proxyActivities<Activities>(PREPARE_OPTIONS);
 const { prepareRun: prepareRunLocally } = proxyLocalActivities<Activities>(PREPARE_OPTIONS);
+const { recordRefusedSignal } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
 
 export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
   const inbox = new Inbox(args.resume?.inbox);
-  inbox.install();
+  // A refused signal is audited without holding up the run; an audit that cannot be written is retried, then dropped.
+  inbox.install((refused) => void recordRefusedSignal(refused).catch(() => undefined));
   let status = 'running';
   // The query is answerable from the first moment, before the interpreter exists.
   const view: { interpreter?: Interpreter } = {};
@@ -100,7 +102,8 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
 
 /** Loads the definition and checks the input; its refusal becomes the run's own failure, reason first. */
 async function prepare(args: AgentRunArgs, local: boolean): Promise<PreparedRun> {
-  const request = { workflow: args.workflow, version: args.version, input: args.input ?? {} };
+  // The claimed user and Temporal's root travel to the activity, which records the starter only if the sealed token proves it.
+  const request = { workflow: args.workflow, version: args.version, input: args.input ?? {}, user: args.user, rootWorkflowId: workflowInfo().root?.workflowId };
   try {
     return await (local ? prepareRunLocally(request) : prepareRun(request));
   } catch (error) {

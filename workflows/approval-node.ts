@@ -1,6 +1,6 @@
 // The `approval` node: waits (durably, on Temporal signals and timers) until enough distinct, verified approvers
 // approve, one rejects, or the timeout decides (reject, approve, or escalate once to other approvers).
-import { condition, patched, proxyLocalActivities } from '@temporalio/workflow';
+import { condition, patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { parseDuration } from '../src/ir/duration';
 import type { ApprovalNode, Approvers } from '../src/ir/schema';
@@ -76,10 +76,11 @@ async function collect(
       nodeId: id,
       decision: signal.decision,
       token: signal.token,
+      tokenHandle: signal.token_handle,
       comment: signal.comment,
       approvers,
       counted: [...counted],
-      runUser: interpreter.state.run.user,
+      rootWorkflowId: workflowInfo().root?.workflowId,
       agent: interpreter.prepared.definition.id,
       allowSelfApproval: node.allow_self_approval,
     });

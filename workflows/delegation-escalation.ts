@@ -104,7 +104,7 @@ async function resolve(
     // The run's own user may end (or retry) their own run: this is not an approval of someone else's action.
     let verdict: ApprovalVerdict;
     try {
-      verdict = await verifyApproval({ nodeId: id, decision: signal.decision, token: signal.token, comment: signal.comment, approvers, counted: [], allowSelfApproval: true, agent });
+      verdict = await verifyApproval({ nodeId: id, decision: signal.decision, token: signal.token, tokenHandle: signal.token_handle, comment: signal.comment, approvers, counted: [], allowSelfApproval: true, agent });
     } catch (error) {
       if (!isOutage(error)) throw error;
       interpreter.inbox.answer(signal, { accepted: false, reason: 'the decision could not be checked just now; send it again' });

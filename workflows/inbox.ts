@@ -1,11 +1,14 @@
 // Signals a run has received but not yet used: approval decisions (unverified until an activity checks them)
 // and named signals that `wait` nodes wait for. Carried across continue-as-new.
-import { condition, defineSignal, defineUpdate, setDefaultSignalHandler, setHandler } from '@temporalio/workflow';
+import { condition, defineSignal, defineUpdate, patched, setDefaultSignalHandler, setHandler } from '@temporalio/workflow';
 
 /** What an internal tool sends (`temporal workflow signal --name approval --input '{…}'`). */
 export interface ApprovalSignal {
   decision?: unknown;
+  /** The approver's token, raw: it then sits in history as sent (encrypted only if sent through the codec). */
   token?: unknown;
+  /** What `run.approve()` and the gateway send instead: the handle the approver's token was sealed under for this run. */
+  token_handle?: unknown;
   comment?: unknown;
   /** The approval node this decision is for; optional when only one is waiting. */
   node?: unknown;
@@ -29,6 +32,19 @@ export type DecisionAnswer = { accepted: true; approver: string; decision: 'appr
 /** The same decision as an update, for callers that want a synchronous accepted/refused answer. */
 export const decideUpdate = defineUpdate<DecisionAnswer, [ApprovalSignal]>('decide');
 
+/** Decisions queued for one waiting node at most: a flood beyond it is refused, not held. */
+export const MAX_QUEUED_DECISIONS = 32;
+/** Named signals kept for `wait` nodes: per name, and distinct names. */
+export const MAX_QUEUED_SIGNALS = 64;
+export const MAX_SIGNAL_NAMES = 32;
+
+/** A signal the inbox refused to keep, for the audit trail (the decision's token is never part of it). */
+export interface RefusedSignal {
+  signal: string;
+  node?: string;
+  reason: string;
+}
+
 export interface InboxContents {
   approvals: ApprovalSignal[];
   signals: Record<string, unknown[]>;
@@ -39,7 +55,7 @@ export class Inbox {
   private readonly approvals: ApprovalSignal[];
   /** Answers owed to `decide` callers, keyed by the decision object they sent. */
   private readonly answers = new Map<ApprovalSignal, DecisionAnswer>();
-  /** Which approval nodes are waiting now; an update for none of them is refused up front. */
+  /** Which approval nodes are waiting now; a decision for none of them is refused (and audited) on arrival. */
   readonly waitingApprovals = new Set<string>();
   private readonly signals: Map<string, unknown[]>;
   private readonly userTokens: UserTokenSignal[];
@@ -50,15 +66,40 @@ export class Inbox {
     this.userTokens = [...(carried?.userTokens ?? [])];
   }
 
-  install(): void {
+  /** `onRefused` hears of every signal the inbox will not keep, so the run can audit it. */
+  install(onRefused: (refused: RefusedSignal) => void = () => undefined): void {
+    let bounded: boolean | undefined;
+    // Runs recorded before the inbox was bounded replay with every signal queued, as they were.
+    const isBounded = () => (bounded ??= patched('approval-inbox-bounded'));
     setHandler(approvalSignal, (decision) => {
       // Kept as received: nothing in it is trusted until verifyApproval has checked the token.
-      this.approvals.push(typeof decision === 'object' && decision !== null ? decision : {});
+      const entry: ApprovalSignal = typeof decision === 'object' && decision !== null ? decision : {};
+      if (!isBounded()) {
+        this.approvals.push(entry);
+        return;
+      }
+      // Only a node that is waiting now takes decisions: one sent earlier was made before the approver could see
+      // what is being approved, and one for a node that never waits would sit here for ever.
+      const refusal = this.refuseEarlyDecision(entry);
+      if (refusal) {
+        onRefused({ signal: 'approval', ...(typeof entry.node === 'string' ? { node: entry.node.slice(0, 64) } : {}), reason: refusal });
+        return;
+      }
+      this.approvals.push({ ...entry, node: entry.node ?? [...this.waitingApprovals][0] });
     });
     setHandler(
       decideUpdate,
       async (decision) => {
         const entry = { ...decision };
+        if (isBounded()) {
+          // Refused here rather than in the validator, so the refusal reaches the audit trail too.
+          const refusal = this.refuseEarlyDecision(entry);
+          if (refusal) {
+            onRefused({ signal: 'approval', ...(typeof entry.node === 'string' ? { node: entry.node.slice(0, 64) } : {}), reason: refusal });
+            return { accepted: false, reason: refusal };
+          }
+          entry.node ??= [...this.waitingApprovals][0];
+        }
         this.approvals.push(entry);
         await condition(() => this.answers.has(entry));
         const answer = this.answers.get(entry)!;
@@ -69,11 +110,8 @@ export class Inbox {
         validator: (decision) => {
           if (typeof decision !== 'object' || decision === null) throw new Error('a decision object is required');
           if (decision.decision !== 'approve' && decision.decision !== 'reject') throw new Error('decision must be "approve" or "reject"');
-          if (typeof decision.token !== 'string' || decision.token === '') throw new Error('token is required');
-          const node = decision.node;
-          if (this.waitingApprovals.size === 0) throw new Error('no approval is pending in this run');
-          if (node !== undefined && node !== null && !this.waitingApprovals.has(String(node))) throw new Error(`no approval is pending at node ${String(node)}`);
-          if ((node === undefined || node === null) && this.waitingApprovals.size > 1) throw new Error('several approvals are pending: name the node');
+          const hasToken = (value: unknown) => typeof value === 'string' && value !== '';
+          if (!hasToken(decision.token) && !hasToken(decision.token_handle)) throw new Error('token is required');
         },
       },
     );
@@ -82,9 +120,26 @@ export class Inbox {
     });
     setDefaultSignalHandler((name, ...args) => {
       const queue = this.signals.get(name) ?? [];
+      if (isBounded() && (queue.length >= MAX_QUEUED_SIGNALS || (queue.length === 0 && this.signals.size >= MAX_SIGNAL_NAMES))) {
+        onRefused({ signal: name.slice(0, 64), reason: `the run keeps at most ${MAX_QUEUED_SIGNALS} unread signals per name and ${MAX_SIGNAL_NAMES} names` });
+        return;
+      }
       queue.push(args.length <= 1 ? (args[0] ?? null) : args);
       this.signals.set(name, queue);
     });
+  }
+
+  /** Why a raw decision may not be queued now (the same rules the `decide` update's validator applies), if it may not. */
+  private refuseEarlyDecision(decision: ApprovalSignal): string | undefined {
+    const node = decision.node;
+    if (this.waitingApprovals.size === 0) return 'no approval is pending in this run';
+    if (node !== undefined && node !== null && !this.waitingApprovals.has(String(node))) return `no approval is pending at node ${String(node).slice(0, 64)}`;
+    if ((node === undefined || node === null) && this.waitingApprovals.size > 1) return 'several approvals are pending: name the node';
+    const target = String(node ?? [...this.waitingApprovals][0]);
+    if (this.approvals.filter((queued) => queued.node === target).length >= MAX_QUEUED_DECISIONS) {
+      return `more than ${MAX_QUEUED_DECISIONS} decisions are queued for node ${target}`;
+    }
+    return undefined;
   }
 
   /** Takes the oldest approval decision addressed to `node` (or to no node in particular, when `node` is the only one waiting). */

@@ -42,7 +42,11 @@ async function bench(config: RuntimeConfig, tenant: ReturnType<typeof assertTena
   const steward = await StewardClient.connect({ tenant, config });
   await steward.register(DEFINITION);
   const target = await startNoopTarget();
-  const token = (await mintDevToken(config.identity!.issuer, { user: 'carol', tenant, groups: ['finance-managers'], ttlSeconds: 3600 })).accessToken;
+  // Each decision spends its token, and the run's starter (alice) is verified, so every run gets fresh tokens.
+  const tokens = async () => ({
+    starter: (await mintDevToken(config.identity!.issuer, { user: 'alice', tenant, ttlSeconds: 3600 })).accessToken,
+    approver: (await mintDevToken(config.identity!.issuer, { user: 'carol', tenant, groups: ['finance-managers'], ttlSeconds: 3600 })).accessToken,
+  });
   const [connection, clientConnection, productionBundle, bareBundle] = await Promise.all([
     NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress)),
     Connection.connect(loadConnectionOptions(config.localTemporalAddress)),
@@ -63,7 +67,7 @@ async function bench(config: RuntimeConfig, tenant: ReturnType<typeof assertTena
     const bare: number[] = [];
     for (let i = 0; i < count + 10; i++) {
       // Interleaved, one at a time: latency, not throughput, is measured; the first 10 of each warm up.
-      const a = await approvalLatency(client, steward, token, target.url, i);
+      const a = await approvalLatency(client, steward, await tokens(), target.url, i);
       const b = await bareLatency(client, target.url, i);
       if (i >= 10) {
         approval.push(a);
@@ -89,12 +93,12 @@ async function bench(config: RuntimeConfig, tenant: ReturnType<typeof assertTena
 }
 
 /** From the moment the decision is sent to the moment the next step's activity starts (server event time). */
-async function approvalLatency(client: Client, steward: StewardClient, token: string, target: string, i: number): Promise<number> {
+async function approvalLatency(client: Client, steward: StewardClient, token: { starter: string; approver: string }, target: string, i: number): Promise<number> {
   // Through the tenant's client: payloads, the signal included, are encrypted as in production.
-  const run = await steward.start({ workflow: 'bench-approval', workflowId: `bench-approval-${i}`, input: { target } });
+  const run = await steward.start({ workflow: 'bench-approval', workflowId: `bench-approval-${i}`, input: { target }, userToken: token.starter });
   while ((await run.query<{ status: string }>('state')).status !== 'awaiting_approval') await sleep(5);
   const sent = Date.now();
-  await run.signal('approval', { decision: 'approve', token });
+  await run.signal('approval', { decision: 'approve', token: token.approver });
   await run.result();
   return (await activityStartedAt(client.workflow.getHandle(run.workflowId), 'runTool')) - sent;
 }

@@ -125,7 +125,7 @@ export class StewardClient {
    * Verifies a user token for this tenant and seals it for the run `workflowId` only; what comes back is safe to
    * put in that run. The verification, granted or refused, goes to the tenant's audit trail under that run.
    */
-  private async sealUserToken(token: string, workflowId: string, stage: 'start' | 'renew'): Promise<UserTokenHandle> {
+  private async sealUserToken(token: string, workflowId: string, stage: 'start' | 'renew' | 'approve'): Promise<UserTokenHandle> {
     if (!this.config.identity) throw new StewardError('CONFIG_INVALID', 'a user token needs an identity provider (STEWARD_OIDC_ISSUER)');
     const principal = await verifyUserToken(token, {
       ...this.config.identity,
@@ -136,8 +136,8 @@ export class StewardClient {
   }
 
   private handleOf<TOutput>(handle: WorkflowHandle, runId: string): RunHandle<TOutput> {
-    // A renewal is sealed for the run it is sent to, so it cannot be replayed into another.
-    return new RunHandle<TOutput>(handle, this.namespace, runId, this.config.uiUrl, (token) => this.sealUserToken(token, handle.workflowId, 'renew'));
+    // A renewal or an approver's token is sealed for the run it is sent to, so it cannot be replayed into another.
+    return new RunHandle<TOutput>(handle, this.namespace, runId, this.config.uiUrl, (token, stage) => this.sealUserToken(token, handle.workflowId, stage));
   }
 
   /** A handle on an existing run of this tenant. */

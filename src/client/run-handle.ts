@@ -1,6 +1,7 @@
 // A handle on one run: its ids, where to see it, and its typed result.
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { StewardError } from '../errors';
+import { TokenInvalidError } from '../identity/errors';
 import type { UserTokenHandle } from '../identity/user-token-handle';
 
 export interface ApprovalRequest {
@@ -19,8 +20,8 @@ export class RunHandle<TOutput = unknown> {
     readonly namespace: string,
     readonly runId: string,
     private readonly uiBaseUrl: string,
-    /** Verifies and seals a user token for this run's tenant; the run is only ever sent the handle. */
-    private readonly sealUserToken?: (token: string) => Promise<UserTokenHandle>,
+    /** Verifies and seals a user's or approver's token for this run; the run is only ever sent the handle. */
+    private readonly sealUserToken?: (token: string, stage: 'renew' | 'approve') => Promise<UserTokenHandle>,
   ) {}
 
   get workflowId(): string {
@@ -67,9 +68,22 @@ export class RunHandle<TOutput = unknown> {
     return this.decide('reject', request);
   }
 
+  /**
+   * The approver's token is verified and sealed here for this run; the update carries only its handle, so neither
+   * history nor a decoded view of it ever shows the token. The run spends the token on its first use.
+   */
   private async decide(decision: 'approve' | 'reject', request: ApprovalRequest): Promise<ApprovalAnswer> {
+    if (!this.sealUserToken) throw new StewardError('CONFIG_INVALID', 'this client cannot verify approver tokens (no identity provider or keys configured)');
+    let sealed: UserTokenHandle;
     try {
-      return await this.handle.executeUpdate<ApprovalAnswer, [unknown]>('decide', { args: [{ decision, ...request }] });
+      sealed = await this.sealUserToken(request.token, 'approve');
+    } catch (error) {
+      if (error instanceof TokenInvalidError && error.reason !== 'jwks_unavailable') return { accepted: false, reason: `approver token refused: ${error.reason}` };
+      throw error;
+    }
+    const { token: _token, ...rest } = request;
+    try {
+      return await this.handle.executeUpdate<ApprovalAnswer, [unknown]>('decide', { args: [{ decision, ...rest, token_handle: sealed.handle }] });
     } catch (error) {
       // The validator's refusal (nothing pending, wrong node) is an answer, not a crash.
       if (error instanceof WorkflowUpdateFailedError) return { accepted: false, reason: error.cause?.message ?? error.message };
@@ -86,7 +100,7 @@ export class RunHandle<TOutput = unknown> {
    */
   async renewUserToken(token: string): Promise<void> {
     if (!this.sealUserToken) throw new StewardError('CONFIG_INVALID', 'this client cannot keep user tokens (no identity provider or keys configured)');
-    const { handle } = await this.sealUserToken(token);
+    const { handle } = await this.sealUserToken(token, 'renew');
     await this.handle.signal<[{ handle: string }]>('user_token', { handle });
   }
 

@@ -3,6 +3,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseAllowEntry } from '../egress/address-policy';
 import { StewardError } from '../errors';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
@@ -49,6 +50,17 @@ export const StewardEnv = z.object({
   /** The master key the per-tenant PII hashing keys derive from (hex:… or base64:…, at least 32 bytes); the PII
    *  vault finds and erases values by these keys. Defaults, on the local stack only, to a key kept in the state folder. */
   STEWARD_PII_MASTER_KEY: z.string().min(1).optional(),
+  /** Comma-separated `egress.allow` entries granted to every tenant's tool calls (e.g. a dev stack's demo services,
+   *  `127.0.0.1:4030`); each tenant adds its own in its settings. Steward's own services stay refused. */
+  STEWARD_EGRESS_ALLOW: z
+    .string()
+    .default('')
+    .superRefine((value, context) => {
+      for (const entry of value.split(',').filter((text) => text !== '')) {
+        const parsed = parseAllowEntry(entry);
+        if (!parsed.ok) context.addIssue({ code: 'custom', message: parsed.message });
+      }
+    }),
   /** Log verbosity of the worker and the CLI. */
   STEWARD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });

@@ -7,6 +7,8 @@ import { createKeyringFactory } from '../codec/keyring-factory';
 import { createPiiCodecFactory } from '../codec/pii-codecs';
 import { loadTenantPiiHmacKey } from '../codec/pii-master-key';
 import type { RuntimeConfig } from '../config/runtime';
+import { deploymentServiceAddresses, resolveProtectedEndpoints } from '../egress/protected-endpoints';
+import { loadConnectionOptions } from '../temporal/connection';
 import type { Logger } from '../log/logger';
 import { createScrubber, createSecretChain, loadSecretsConfig, type SecurityEvent } from '../secrets';
 import { TenantId } from '../tenancy/tenant-id';
@@ -22,7 +24,13 @@ export function createSharedActivityDeps(config: RuntimeConfig, pool: Pool, log:
     );
   };
   const scrubber = createScrubber({ onSecurityEvent });
+  const services = deploymentServiceAddresses(config, loadConnectionOptions(config.localTemporalAddress).address);
+  let protectedEndpoints: ReturnType<typeof resolveProtectedEndpoints> | undefined;
   return {
+    egress: {
+      allow: config.env.STEWARD_EGRESS_ALLOW.split(',').filter((entry) => entry !== ''),
+      protectedEndpoints: () => (protectedEndpoints ??= resolveProtectedEndpoints(services)),
+    },
     identity: config.identity,
     llmBaseUrls: config.llmBaseUrls,
     secrets: createSecretChain(loadSecretsConfig(config.secretsEnv), { onSecurityEvent, scrubber }),

@@ -59,8 +59,10 @@ afterAll(async () => {
 const token = async (user: string, options: { tenant?: string; groups?: string[] } = {}) =>
   (await mintDevToken(stsUrl(), { user, tenant: options.tenant ?? tenant, ...(options.groups ? { groups: options.groups } : {}) })).accessToken;
 
+/** Starts a run as a verified starter who does not approve it, and waits for its approval node. */
 async function startWaiting(workflow: string, input: unknown = {}): Promise<RunHandle> {
-  const run = await client.start({ workflow, input });
+  const starter = workflow === 'finance-approval' ? 'alice' : 'carol';
+  const run = await client.start({ workflow, input, userToken: await token(starter) });
   await waitForHistoryEvent(run, (e) => Boolean(e.timerStartedEventAttributes));
   return run;
 }
@@ -102,11 +104,12 @@ test('reject through the typed client routes to on_reject', async () => {
   expect(await run.result()).toEqual({ rejected: { decision: 'rejected', approvers: [], rejected_by: 'carol' } });
 });
 
-test('2-of-3 needs two distinct approvers: a replayed duplicate does not count', async () => {
+test('2-of-3 needs two distinct approvers: a replayed token or a second one of the same approver does not count', async () => {
   const run = await startWaiting('two-of-three');
   const alice = await token('alice');
   expect(await run.approve({ token: alice })).toMatchObject({ accepted: true, approver: 'alice' });
-  expect(await run.approve({ token: alice })).toEqual({ accepted: false, reason: 'duplicate decision by the same approver' });
+  expect(await run.approve({ token: alice })).toEqual({ accepted: false, reason: 'approver token already used: each decision needs a fresh token' });
+  expect(await run.approve({ token: await token('alice') })).toEqual({ accepted: false, reason: 'duplicate decision by the same approver' });
   expect(await stillWaiting(run)).toBe(true);
   expect(await run.approve({ token: await token('bob') })).toMatchObject({ accepted: true, approver: 'bob' });
   expect(await run.result()).toEqual({ decision: 'approved', approvers: ['alice', 'bob'] });
@@ -153,11 +156,19 @@ describe('from the attacker side: every bad decision is refused, recorded, and t
     expect(await stillWaiting(run)).toBe(true);
   });
 
-  test('the update refuses up front when no approval is pending at the named node', async () => {
+  test('the update refuses a decision for a node that is not waiting, and audits it', async () => {
     expect(await run.approve({ token: await token('carol', { groups: ['finance-managers'] }), node: 'done' })).toEqual({
       accepted: false,
       reason: 'no approval is pending at node done',
     });
+    let events = await client.listAuditEvents({ workflowId: run.workflowId });
+    const deadline = Date.now() + 15_000;
+    while (events.at(-1)?.step !== 'done' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      events = await client.listAuditEvents({ workflowId: run.workflowId });
+    }
+    expect(events.at(-1)).toMatchObject({ type: 'approval.refused', step: 'done', payload: { reason: 'no approval is pending at node done' } });
+    expect(await stillWaiting(run)).toBe(true);
   });
 
   test('audit entries never hold the token', async () => {

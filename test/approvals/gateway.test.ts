@@ -47,7 +47,7 @@ async function post(path: string, body: unknown, bearer?: string): Promise<{ sta
 }
 
 async function waitingRun(): Promise<RunHandle> {
-  const run = await client.start({ workflow: 'gated', input: {} });
+  const run = await client.start({ workflow: 'gated', input: {}, userToken: await token('alice', tenant) });
   await waitForHistoryEvent(run, (e) => Boolean(e.timerStartedEventAttributes));
   return run;
 }

@@ -92,7 +92,9 @@ test('`steward dev --detach` starts every part; status --json reports them; stop
 test('an approval pending when the worker is SIGKILLed and the whole stack restarts is approved afterwards; the run completes once', async () => {
   const stsEnv = { ...env, STEWARD_STS_URL: 'http://127.0.0.1:14444' };
   expect((await runCli(['dev', '--detach'], { env, timeoutMs: 180_000 })).code).toBe(0);
-  const started = await runCli(['run', 'test/fixtures/finance-approval.yaml', '--tenant', 'demo', '--json'], { env });
+  // Started by a verified user, so that the approval can rule out self-approval.
+  const starter = (await runCli(['dev', 'token', 'mint', '--user', 'alice', '--tenant', 'demo'], { env: stsEnv })).stdout.trim();
+  const started = await runCli(['run', 'test/fixtures/finance-approval.yaml', '--tenant', 'demo', '--json', '--user-token', starter], { env });
   expect(started.code).toBe(0);
   const workflowId: string = JSON.parse(started.stdout).workflow_id;
   await until('the pending approval', async () => {

@@ -122,7 +122,8 @@ nodes:
   ask: { type: approval, approvers: { groups: [finance-managers] }, timeout: 1h, next: done }
   done: { type: end, output: nodes.ask.output }
 `);
-  const handle = await client.start({ workflow: definition.id, input: {} });
+  const starter = await mintDevToken(stsUrl(), { user: 'alice', tenant });
+  const handle = await client.start({ workflow: definition.id, input: {}, userToken: starter.accessToken });
   await waitForHistoryEvent(handle, (e) => Boolean(e.timerStartedEventAttributes));
   const progress = await handle.query<{ status: string; current: string[]; pending: Array<{ kind: string; node: string }> }>('state');
   expect(progress).toMatchObject({ status: 'awaiting_approval', current: ['ask'], pending: [{ kind: 'approval', node: 'ask' }] });

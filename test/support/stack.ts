@@ -8,6 +8,7 @@ import { createPool } from '../../src/db/pool';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import { assertTenantId, namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
 import { createTenant } from '../../src/tenancy/tenant-service';
+import { setTenantEgressAllow } from '../../src/egress/tenant-egress';
 import { createWorkflowBundle } from '../../src/worker/bundle';
 import { createSharedActivityDeps } from '../../src/worker/shared-deps';
 import { createTenantWorker } from '../../src/worker/tenant-worker';
@@ -21,13 +22,17 @@ export function uniqueTenant(name: string): TenantId {
   return assertTenantId(`${name}-${process.env.STEWARD_TEST_RUN_ID ?? Date.now().toString(36)}`);
 }
 
-/** Creates a tenant for this test run: registry row, partitions and namespace. */
-export async function createTestTenant(name: string, config = testConfig()): Promise<TenantId> {
+/**
+ * Creates a tenant for this test run: registry row, partitions and namespace. Its tool calls may reach loopback
+ * (where tests' HTTP targets listen) unless `egressAllow` says otherwise; the stack's own services stay refused.
+ */
+export async function createTestTenant(name: string, config = testConfig(), options: { egressAllow?: string[] } = {}): Promise<TenantId> {
   const id = uniqueTenant(name);
   const admin = createPool(config.databaseUrl, { max: 1 });
   const connection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
   try {
     await createTenant({ admin, connection, env: config.env }, id);
+    await setTenantEgressAllow(admin, id, options.egressAllow ?? ['127.0.0.0/8']);
   } finally {
     await connection.close();
     await admin.end();

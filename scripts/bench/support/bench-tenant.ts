@@ -3,6 +3,7 @@
 import { Connection } from '@temporalio/client';
 import type { RuntimeConfig } from '../../../src/config/runtime';
 import { createPool } from '../../../src/db/pool';
+import { setTenantEgressAllow } from '../../../src/egress/tenant-egress';
 import { loadConnectionOptions } from '../../../src/temporal/connection';
 import { assertTenantId, type TenantId } from '../../../src/tenancy/tenant-id';
 import { createTenant, deleteTenant } from '../../../src/tenancy/tenant-service';
@@ -14,6 +15,8 @@ export async function withBenchTenant<T>(config: RuntimeConfig, prefix: string, 
   const deps = { admin, connection, env: config.env };
   try {
     await createTenant(deps, tenant);
+    // Benchmarks' tool targets listen on loopback; the stack's own services stay refused.
+    await setTenantEgressAllow(admin, tenant, ['127.0.0.0/8']);
     try {
       return await work(tenant);
     } finally {

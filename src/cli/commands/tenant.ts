@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { seedLocalStackTenant } from '../../../dev-server/seed-tenant';
 import { loadRuntimeConfig } from '../../config/runtime';
 import { createPool } from '../../db/pool';
+import { loadTenantEgressAllow, setTenantEgressAllow } from '../../egress/tenant-egress';
 import { readTenantDailyBudget, readTenantPriceTable, setTenantDailyBudget, setTenantPrice, sumTenantUsageForDay } from '../../llm/ledger';
 import { microUsdToUsd, usdToMicroUsd } from '../../llm/prices';
 import { loadConnectionOptions } from '../../temporal/connection';
@@ -45,6 +46,11 @@ export function registerTenantCommands(program: Command): void {
       const created = await withTenantService((deps) => createTenant(deps, tenantId, { displayName: options.name }));
       // On the local stack the tenant also gets the demo secrets, as the demo tenants have them.
       const seeded = (await seedLocalStackTenant(config.env.STEWARD_STATE_DIR, tenantId)) === 'seeded';
+      if (seeded) {
+        // …and, like them, may reach the demo expenses API on loopback (unless an egress policy was already set).
+        const admin = createPool(config.databaseUrl, { max: 1 });
+        await setTenantEgressAllow(admin, tenantId, [`127.0.0.1:${config.env.STEWARD_EXPENSES_PORT}`], { onlyIfUnset: true }).finally(() => admin.end());
+      }
       print(options.json, { id: tenantId, namespace: created.tenant.namespace, status: created.tenant.status, local_stack_seeded: seeded },
         `tenant ${tenantId}: ${created.tenant.status}, namespace ${created.tenant.namespace} (${created.namespace})` +
           (seeded ? '; demo secrets seeded in the local stack\'s Vault' : ''));
@@ -74,6 +80,26 @@ export function registerTenantCommands(program: Command): void {
         process.stdout.write(`tenant ${updated.id}: ${updated.status}\n`);
       });
   }
+
+  tenant
+    .command('egress')
+    .argument('<id>', 'tenant id')
+    .option('--allow <entries>', "comma-separated addresses or networks the tenant's tool calls may reach beyond public ones (127.0.0.1:4030, 10.0.0.0/8, [::1]:8080); '' allows none")
+    .option('--json', 'print JSON')
+    .description("set or show the tenant's egress policy for tool calls (Steward's own services and cloud metadata are always refused)")
+    .action(async (id: string, options: { allow?: string; json?: boolean }) => {
+      const tenantId = assertTenantId(id);
+      const config = loadRuntimeConfig();
+      const admin = createPool(config.databaseUrl, { max: 1 });
+      try {
+        if (!(await findTenant(admin, tenantId))) throw tenantNotFound(tenantId);
+        if (options.allow !== undefined) await setTenantEgressAllow(admin, tenantId, options.allow.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''));
+        const allow = await loadTenantEgressAllow(admin, tenantId);
+        print(options.json, { id: tenantId, egress: { allow } }, `tenant ${tenantId}: egress.allow ${allow.length === 0 ? '(none: public addresses only)' : allow.join(', ')}`);
+      } finally {
+        await admin.end();
+      }
+    });
 
   tenant
     .command('budget')

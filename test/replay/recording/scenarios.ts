@@ -273,7 +273,9 @@ nodes:
   ask: { type: approval, approvers: { groups: [finance-managers] }, timeout: 1h, message: "Approve?", next: done }
   done: { type: end, output: nodes.ask.output }
 `);
-  const run = await context.client.start({ workflow: definition.id, input: {}, workflowId: workflowIdOf('approval') });
+  // Started by a verified user, so that the approval can rule out self-approval.
+  const starter = await mintDevToken(context.stsUrl, { user: 'alice', tenant: context.tenant });
+  const run = await context.client.start({ workflow: definition.id, input: {}, workflowId: workflowIdOf('approval'), userToken: starter.accessToken });
   await waitForHistoryEvent(run, (e) => Boolean(e.timerStartedEventAttributes));
   // A real token from the local STS; the sanitizer takes it out of the stored history.
   const { accessToken } = await mintDevToken(context.stsUrl, { user: 'carol', tenant: context.tenant, groups: ['finance-managers'] });
