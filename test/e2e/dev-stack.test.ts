@@ -131,7 +131,7 @@ test('a tenant created on the local stack runs both examples as shipped: its sec
   const applicant = { full_name: 'Jane Roe', email: 'jane.roe@example.com', ssn: '123-45-6789', phone: '+1 415 555 0134', country: 'US' };
   const kyc = await runCli(['run', 'examples/kyc-onboarding.yaml', '--tenant', 'initech', '--wait', '--json', '--input', JSON.stringify(applicant)], { env, timeoutMs: 120_000 });
   expect(kyc.stderr).toBe('');
-  expect(JSON.parse(kyc.stdout)).toMatchObject({ namespace: 'initech', status: 'completed', result: { decision: 'approved', risk: 'low' } });
+  expect(JSON.parse(kyc.stdout)).toMatchObject({ namespace: 'initech', status: 'COMPLETED', result: { decision: 'approved', risk: 'low' } });
 
   // The expense example exactly as shipped, but for the addresses of this stack's STS and expenses API.
   const expenseFile = join(stateDir, 'expense-approval.yaml');
@@ -141,5 +141,5 @@ test('a tenant created on the local stack runs both examples as shipped: its sec
   const input = { amount: 250, description: 'Team lunch' };
   const expense = await runCli(['run', expenseFile, '--tenant', 'initech', '--wait', '--json', '--user-token', alice, '--input', JSON.stringify(input)], { env, timeoutMs: 120_000 });
   expect(expense.stderr).toBe('');
-  expect(JSON.parse(expense.stdout)).toMatchObject({ namespace: 'initech', status: 'completed' });
+  expect(JSON.parse(expense.stdout)).toMatchObject({ namespace: 'initech', status: 'COMPLETED' });
 }, 300_000);

@@ -27,7 +27,7 @@ test('tenant create is idempotent and makes the namespace and one partition per 
   const id = uniqueTenant('lc-create');
   const first = await runCli(['tenant', 'create', id, '--name', 'Lifecycle Co', '--json']);
   expect(first.code).toBe(0);
-  expect(JSON.parse(first.stdout)).toEqual({ id, namespace: id, status: 'active' });
+  expect(JSON.parse(first.stdout)).toEqual({ id, namespace: id, status: 'active', local_stack_seeded: true });
   expect((await runCli(['tenant', 'create', id])).stdout).toContain(`tenant ${id}: active, namespace ${id} (exists)`);
   const suffix = id.replace(/-/g, '_');
   expect(await partitionsOf(id)).toEqual(TENANT_SCOPED_TABLES.map((table) => `${table}_t_${suffix}`));
