@@ -79,10 +79,11 @@ export class StewardClient {
     const tenant = assertTenantId(options.tenant);
     const config = options.config ?? loadRuntimeConfig();
     const pool = createPool(config.appDatabaseUrl, { max: 2 });
+    let connection: Connection | undefined;
     try {
       const registered = await findTenant(pool, tenant);
       if (!registered) throw tenantNotFound(tenant);
-      const connection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
+      connection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
       // Payloads are encrypted with this tenant's key before they leave, and decrypted the same way on arrival.
       const keys = createKeyringFactory(config, pool);
       // PII becomes vault tokens first, so history holds neither the values nor their ciphertext.
@@ -92,6 +93,8 @@ export class StewardClient {
       const temporal = new Client({ connection, namespace: registered.namespace, dataConverter });
       return new StewardClient(tenant, registered.namespace, temporal, pool, config, keys, options.scrubber);
     } catch (error) {
+      // Nothing half-built may keep the process alive.
+      await connection?.close();
       await pool.end();
       throw error;
     }
