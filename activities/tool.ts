@@ -9,6 +9,8 @@ import type { HttpRequest, OAuthClient, ToolNode } from '../src/ir/schema';
 import { authorizeStep, type DelegationDeps, type StepAuthorization } from './delegation';
 import { resolveSecretsFor, withScrubbing } from './secrets';
 import { withFailureMapping } from './failures';
+import { withHeartbeats } from './heartbeat';
+import { withToolCallAudit, type ToolCallAuditDeps, type ToolCallTarget } from './tool-call-audit';
 
 export interface ToolCallRequest {
   nodeId: string;
@@ -35,22 +37,27 @@ export interface ToolCallResult {
 
 export type RegisteredTool = (input: unknown) => Promise<unknown>;
 
-export interface ToolDeps extends DelegationDeps {
+export interface ToolDeps extends DelegationDeps, ToolCallAuditDeps {
   tools?: Record<string, RegisteredTool>;
   httpTimeoutMs?: number;
 }
 
 export function createRunTool(deps: ToolDeps) {
   return async function runTool(call: ToolCallRequest): Promise<ToolCallResult> {
-    return withFailureMapping(() =>
-      withScrubbing(deps.scrubber, async () => {
-        if (call.node.tool !== 'http') return runRegisteredTool(deps, call);
-        const secrets = await resolveSecretsFor(deps, call.node.request, call.secretReferences);
-        const request = renderTemplate(call.node.request, { ...call.scope, secrets }) as HttpRequest;
-        const delegation = await delegatedAuthorization(deps, call);
-        if (delegation) request.headers = { ...request.headers, Authorization: delegation.header };
-        return sendHttp(call, request, deps.httpTimeoutMs ?? 30_000, delegation);
-      }),
+    const audited = { nodeId: call.nodeId, tool: call.node.tool, irreversible: call.node.irreversible === true, idempotencyKey: call.idempotencyKey, agent: call.agent, userId: call.user?.subject };
+    return withHeartbeats(() =>
+      withFailureMapping(() =>
+        withScrubbing(deps.scrubber, () =>
+          withToolCallAudit(deps, audited, async (target) => {
+            if (call.node.tool !== 'http') return runRegisteredTool(deps, call);
+            const secrets = await resolveSecretsFor(deps, call.node.request, call.secretReferences);
+            const request = renderTemplate(call.node.request, { ...call.scope, secrets }) as HttpRequest;
+            const delegation = await delegatedAuthorization(deps, call);
+            if (delegation) request.headers = { ...request.headers, Authorization: delegation.header };
+            return sendHttp(call, request, deps.httpTimeoutMs ?? 30_000, delegation, target);
+          }),
+        ),
+      ),
     );
   };
 }
@@ -91,8 +98,15 @@ async function runRegisteredTool(deps: ToolDeps, call: ToolCallRequest): Promise
   return { status: 200, body: await tool(renderTemplate(call.node.input ?? null, call.scope)) };
 }
 
-async function sendHttp(call: ToolCallRequest, request: HttpRequest, timeoutMs: number, delegation: StepAuthorization | undefined): Promise<ToolCallResult> {
+async function sendHttp(
+  call: ToolCallRequest,
+  request: HttpRequest,
+  timeoutMs: number,
+  delegation: StepAuthorization | undefined,
+  target: ToolCallTarget,
+): Promise<ToolCallResult> {
   const url = new URL(request.url);
+  Object.assign(target, { method: request.method, host: url.host });
   const headers: Record<string, string> = { ...request.headers };
   if (call.idempotencyKey) headers['Idempotency-Key'] = call.idempotencyKey;
   let body: string | undefined;
@@ -106,6 +120,7 @@ async function sendHttp(call: ToolCallRequest, request: HttpRequest, timeoutMs: 
   let response: Response;
   try {
     response = await fetch(url, { method: request.method, headers, body, signal });
+    target.status = response.status;
   } catch (error) {
     // The cause is left out on purpose: network errors can quote the full URL, and the URL may carry rendered data.
     // eslint-disable-next-line preserve-caught-error
