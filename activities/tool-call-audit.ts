@@ -1,6 +1,7 @@
 // Every tool call, reversible or not, as a `tool.call` entry of the tenant's audit trail: the node, the target host
 // and method, the status it answered (or that it never answered), the attempt and the idempotency key, so anyone can
-// show afterwards what was done, how often and under which key. Never a body, a header, a path or a query: those
+// show afterwards what was done, how often and under which key; an irreversible call is also recorded as
+// `tool.call.sent` before it goes out. Never a body, a header, a path or a query: those
 // may hold rendered data, secrets or the user's token.
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
@@ -24,8 +25,16 @@ export interface AuditedToolCall {
   userId?: string | undefined;
 }
 
-/** What the call got to: filled in by the caller as soon as it knows (before the body is read). */
+/** Told by the caller what the call got to. */
 export interface ToolCallTarget {
+  /** Right before the request goes out. For an irreversible call this writes a `tool.call.sent` entry first, so an
+   *  attempt whose worker dies before the answer still shows in the trail. */
+  sending(method: string, host: string): Promise<void>;
+  /** As soon as the status is known (before the body is read). */
+  answered(status: number): void;
+}
+
+interface Reached {
   method?: string;
   host?: string;
   status?: number;
@@ -34,23 +43,33 @@ export interface ToolCallTarget {
 /** Runs the call and records it, answered or not. An entry that cannot be written fails the attempt (retried with the
  *  same idempotency key), so a call is never left out of the trail. */
 export async function withToolCallAudit<T>(deps: ToolCallAuditDeps, call: AuditedToolCall, work: (target: ToolCallTarget) => Promise<T>): Promise<T> {
-  const target: ToolCallTarget = {};
+  const reached: Reached = {};
   const startedAt = Date.now();
+  const target: ToolCallTarget = {
+    async sending(method, host) {
+      Object.assign(reached, { method, host });
+      if (call.irreversible) await recordToolCall(deps, call, reached, startedAt, 'sent');
+    },
+    answered(status) {
+      reached.status = status;
+    },
+  };
   let result: T;
   try {
     result = await work(target);
   } catch (error) {
-    await recordToolCall(deps, call, target, startedAt, error);
+    await recordToolCall(deps, call, reached, startedAt, { error });
     throw error;
   }
-  await recordToolCall(deps, call, target, startedAt, undefined);
+  await recordToolCall(deps, call, reached, startedAt, 'ok');
   return result;
 }
 
-async function recordToolCall(deps: ToolCallAuditDeps, call: AuditedToolCall, target: ToolCallTarget, startedAt: number, error: unknown): Promise<void> {
+async function recordToolCall(deps: ToolCallAuditDeps, call: AuditedToolCall, target: Reached, startedAt: number, outcome: 'sent' | 'ok' | { error: unknown }): Promise<void> {
   const info = Context.current().info;
+  const error = typeof outcome === 'object' ? outcome.error : undefined;
   await recordAuditEvent(deps.pool, deps.tenant, {
-    type: 'tool.call',
+    type: outcome === 'sent' ? 'tool.call.sent' : 'tool.call',
     workflowId: info.workflowExecution?.workflowId,
     runId: info.workflowExecution?.runId,
     step: call.nodeId,
@@ -62,12 +81,16 @@ async function recordToolCall(deps: ToolCallAuditDeps, call: AuditedToolCall, ta
       irreversible: call.irreversible,
       ...(target.method ? { method: target.method } : {}),
       ...(target.host ? { host: target.host } : {}),
-      // null: the call was sent (or was about to be) but no answer came back.
-      status: target.status ?? null,
-      outcome: error === undefined ? 'ok' : 'error',
-      ...(error !== undefined ? { error_type: errorType(error) } : {}),
+      ...(outcome === 'sent'
+        ? {}
+        : {
+            // null: no answer came back (or no request went out).
+            status: target.status ?? null,
+            outcome: error === undefined ? 'ok' : 'error',
+            ...(error !== undefined ? { error_type: errorType(error) } : {}),
+          }),
       ...(call.idempotencyKey ? { idempotency_key: redactKey(call.idempotencyKey, deps.piiHmacKey) } : {}),
-      duration_ms: Date.now() - startedAt,
+      ...(outcome === 'sent' ? {} : { duration_ms: Date.now() - startedAt }),
     },
   });
 }

@@ -106,7 +106,6 @@ async function sendHttp(
   target: ToolCallTarget,
 ): Promise<ToolCallResult> {
   const url = new URL(request.url);
-  Object.assign(target, { method: request.method, host: url.host });
   const headers: Record<string, string> = { ...request.headers };
   if (call.idempotencyKey) headers['Idempotency-Key'] = call.idempotencyKey;
   let body: string | undefined;
@@ -118,9 +117,10 @@ async function sendHttp(
   // Only the host is named in errors: paths and queries may carry rendered data.
   const where = `nodes.${call.nodeId}: ${request.method} ${url.host}`;
   let response: Response;
+  await target.sending(request.method, url.host);
   try {
     response = await fetch(url, { method: request.method, headers, body, signal });
-    target.status = response.status;
+    target.answered(response.status);
   } catch (error) {
     // The cause is left out on purpose: network errors can quote the full URL, and the URL may carry rendered data.
     // eslint-disable-next-line preserve-caught-error
