@@ -1,7 +1,8 @@
-// Releases what a failed Worker leaves behind. When a Worker's task pipeline fails, the SDK finalizes it without
-// having asked Core to shut it down first, so Core refuses to let go ("Activation processor channel not dropped")
-// and keeps its pollers and its registration: the tenant's next Worker on the same connection is refused as
-// overlapping, and the old pollers may still take tasks nobody processes. This asks Core to shut it down properly.
+// Lets Core release a Worker that failed. When a Worker's task pipeline fails, the SDK finalizes it without having
+// asked Core to shut it down first: Core refuses ("Worker still in use": its pollers still hold it), yet the handle
+// is gone, so the Worker stays registered with pollers running. The tenant's next Worker on the same connection is
+// then refused as overlapping, and the orphaned pollers may take tasks nobody processes. This makes a failed Worker's
+// finalization shut it down first and wait for its polls to return, as an orderly shutdown would.
 import type { Worker } from '@temporalio/worker';
 import type { Logger } from '../log/logger';
 
@@ -11,27 +12,23 @@ interface NativeWorkerHandle {
   finalizeShutdown(): Promise<void>;
 }
 
-const RELEASE_TIMEOUT_MS = 5_000;
+/** How long a failed Worker's outstanding polls get to return once Core is shutting it down. */
+const POLLS_RETURN_MS = 1_500;
 
-export async function releaseDeadWorker(worker: Worker, log: Pick<Logger, 'warn' | 'info'>): Promise<void> {
+export function releaseWorkerOnFailure(worker: Worker, log: Pick<Logger, 'warn'>): void {
   const native = (worker as unknown as { nativeWorker?: Partial<NativeWorkerHandle> }).nativeWorker;
   if (typeof native?.initiateShutdown !== 'function' || typeof native.finalizeShutdown !== 'function') return;
-  try {
-    native.initiateShutdown();
-  } catch {
-    // Already shut down, or already released: nothing more to do.
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      native.finalizeShutdown(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), RELEASE_TIMEOUT_MS))),
-    ]);
-    log.info('released the failed worker');
-  } catch (error) {
-    log.warn({ err: error }, 'could not release the failed worker; its replacement gets a connection of its own');
-  } finally {
-    clearTimeout(timer);
-  }
+  const initiate = native.initiateShutdown.bind(native);
+  const finalize = native.finalizeShutdown.bind(native);
+  native.finalizeShutdown = async () => {
+    if (worker.getState() === 'FAILED') {
+      try {
+        initiate();
+        await new Promise((resolve) => setTimeout(resolve, POLLS_RETURN_MS));
+      } catch (error) {
+        log.warn({ err: error }, 'could not shut the failed worker down before releasing it');
+      }
+    }
+    return finalize();
+  };
 }

@@ -1,12 +1,12 @@
 // Keeps one Worker running per served tenant: starts Workers for tenants that appear, drains those of tenants
 // that are deleted, and replaces a Worker that died. All Workers share the process's connection, workflow bundle
-// and database pool; a replacement whose registration the shared connection still refuses gets a connection of its own.
+// and database pool; should Core still hold a dead Worker's registration, its replacement gets a connection of its own.
 import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import type { Logger } from '../log/logger';
 import type { Tenant } from '../tenancy/tenant-registry';
 import type { TenantId } from '../tenancy/tenant-id';
-import { releaseDeadWorker } from './release-dead-worker';
+import { releaseWorkerOnFailure } from './release-dead-worker';
 import { createTenantWorker, type SharedActivityDeps } from './tenant-worker';
 
 interface Served {
@@ -110,6 +110,7 @@ export class TenantSupervisor {
     const id = tenant.id;
     try {
       const { worker, ownConnection } = await this.createWorker(tenant);
+      releaseWorkerOnFailure(worker, this.deps.log.child({ tenant: id }));
       const served: Served = { worker, running: Promise.resolve(), ownConnection };
       served.running = worker
         .run()
@@ -118,7 +119,6 @@ export class TenantSupervisor {
           this.deps.log.error({ tenant: id, err: error }, 'tenant worker failed; it is replaced on the next refresh');
           this.noteTrouble(id, error, true);
           if (this.served.get(id) === served) this.served.delete(id);
-          await releaseDeadWorker(worker, this.deps.log.child({ tenant: id }));
         })
         .finally(() => served.ownConnection?.close().catch(() => undefined));
       this.served.set(id, served);
@@ -137,7 +137,7 @@ export class TenantSupervisor {
     } catch (error) {
       // Core keeps a dead Worker's registration on its connection when that Worker could not be shut down cleanly;
       // a connection of its own lets the replacement register all the same.
-      if (!(error instanceof Error) || !/overlapping/i.test(error.message)) throw error;
+      if (!/overlapping/i.test(String((error as { message?: unknown } | null)?.message ?? error))) throw error;
       const connection = await this.deps.connect();
       try {
         return { worker: await createTenantWorker({ ...options, connection }), ownConnection: connection };

@@ -66,7 +66,7 @@ nodes:
     approval: waived
     reason: the test charges a local target
     next: done
-  done: { type: end, output: "{'charged': nodes.charge.output.body.charged}" }
+  done: { type: end, output: "{'charged': nodes.charge.output.charged}" }
 `);
     const first = startWorker();
     const run = await client.start<{ charged: boolean }>({ workflow: 'charge', input: {} });
