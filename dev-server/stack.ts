@@ -224,6 +224,10 @@ async function startParts(options: StackOptions, started: StartedStack['started'
   if (options.withWorker && !isSameProcess(stack.worker.pid, stack.worker.start_ticks)) {
     stack.worker = await startWorkerProcess(stack, stateDir, logsDir);
     started.push('worker');
+    recordPart(stateDir, { worker: stack.worker });
+    // Ready means serving every tenant, which takes building the workflow bundle first.
+    const healthUrl = stack.worker.health_url!;
+    await waitFor('the worker', () => fetch(healthUrl, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false), 180_000, join(logsDir, 'worker.log'));
   }
   if (options.withWorker) {
     const others = findWorkerProcesses(stateDir).filter((pid) => pid !== stack.worker.pid);

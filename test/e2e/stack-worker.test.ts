@@ -68,5 +68,5 @@ test('dev --detach restarts a SIGKILLed worker, status tells the truth meanwhile
   expect(await stopStack(stewardEnv, ['worker'])).toEqual(['worker']);
   expect(isAlive(second.pid!)).toBe(false);
   expect(isAlive(byHand.pid)).toBe(true);
-  expect(unmanagedWorkers(stewardEnv)).toEqual([byHand.pid]);
+  expect(unmanagedWorkers(stewardEnv)).toContain(byHand.pid);
 });
