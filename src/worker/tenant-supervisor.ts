@@ -6,7 +6,7 @@ import type { Pool } from 'pg';
 import type { Logger } from '../log/logger';
 import type { Tenant } from '../tenancy/tenant-registry';
 import type { TenantId } from '../tenancy/tenant-id';
-import { releaseWorkerOnFailure } from './release-dead-worker';
+import { releaseWorkerOnFailure } from './release-failed-worker';
 import { createTenantWorker, type SharedActivityDeps } from './tenant-worker';
 
 interface Served {
