@@ -11,6 +11,8 @@ import { authorizeStep, type DelegationDeps, type StepAuthorization } from './de
 import { createGuardedFetch, type EgressDeps, type GuardedFetch } from './egress';
 import { resolveSecretsFor, withScrubbing } from './secrets';
 import { withFailureMapping } from './failures';
+import { withHeartbeats } from './heartbeat';
+import { withToolCallAudit, type ToolCallAuditDeps, type ToolCallTarget } from './tool-call-audit';
 
 export interface ToolCallRequest {
   nodeId: string;
@@ -37,7 +39,7 @@ export interface ToolCallResult {
 
 export type RegisteredTool = (input: unknown) => Promise<unknown>;
 
-export interface ToolDeps extends DelegationDeps, EgressDeps {
+export interface ToolDeps extends DelegationDeps, EgressDeps, ToolCallAuditDeps {
   tools?: Record<string, RegisteredTool>;
   httpTimeoutMs?: number;
 }
@@ -45,15 +47,20 @@ export interface ToolDeps extends DelegationDeps, EgressDeps {
 export function createRunTool(deps: ToolDeps) {
   const guardedFetch = createGuardedFetch(deps);
   return async function runTool(call: ToolCallRequest): Promise<ToolCallResult> {
-    return withFailureMapping(() =>
-      withScrubbing(deps.scrubber, async () => {
-        if (call.node.tool !== 'http') return runRegisteredTool(deps, call);
-        const secrets = await resolveSecretsFor(deps, call.node.request, call.secretReferences);
-        const request = renderTemplate(call.node.request, { ...call.scope, secrets }) as HttpRequest;
-        const delegation = await delegatedAuthorization(deps, call);
-        if (delegation) request.headers = { ...request.headers, Authorization: delegation.header };
-        return sendHttp(guardedFetch, call, request, deps.httpTimeoutMs ?? 30_000, delegation);
-      }),
+    const audited = { nodeId: call.nodeId, tool: call.node.tool, irreversible: call.node.irreversible === true, idempotencyKey: call.idempotencyKey, agent: call.agent, userId: call.user?.subject };
+    return withHeartbeats(() =>
+      withFailureMapping(() =>
+        withScrubbing(deps.scrubber, () =>
+          withToolCallAudit(deps, audited, async (target) => {
+            if (call.node.tool !== 'http') return runRegisteredTool(deps, call);
+            const secrets = await resolveSecretsFor(deps, call.node.request, call.secretReferences);
+            const request = renderTemplate(call.node.request, { ...call.scope, secrets }) as HttpRequest;
+            const delegation = await delegatedAuthorization(deps, call);
+            if (delegation) request.headers = { ...request.headers, Authorization: delegation.header };
+            return sendHttp(guardedFetch, call, request, deps.httpTimeoutMs ?? 30_000, delegation, target);
+          }),
+        ),
+      ),
     );
   };
 }
@@ -94,7 +101,14 @@ async function runRegisteredTool(deps: ToolDeps, call: ToolCallRequest): Promise
   return { status: 200, body: await tool(renderTemplate(call.node.input ?? null, call.scope)) };
 }
 
-async function sendHttp(guardedFetch: GuardedFetch, call: ToolCallRequest, request: HttpRequest, timeoutMs: number, delegation: StepAuthorization | undefined): Promise<ToolCallResult> {
+async function sendHttp(
+  guardedFetch: GuardedFetch,
+  call: ToolCallRequest,
+  request: HttpRequest,
+  timeoutMs: number,
+  delegation: StepAuthorization | undefined,
+  target: ToolCallTarget,
+): Promise<ToolCallResult> {
   const url = new URL(request.url);
   const headers: Record<string, string> = { ...request.headers };
   if (call.idempotencyKey) headers['Idempotency-Key'] = call.idempotencyKey;
@@ -107,8 +121,10 @@ async function sendHttp(guardedFetch: GuardedFetch, call: ToolCallRequest, reque
   // Only the host is named in errors: paths and queries may carry rendered data.
   const where = `nodes.${call.nodeId}: ${request.method} ${url.host}`;
   let response: Response;
+  await target.sending(request.method, url.host);
   try {
     response = await guardedFetch(url.href, { method: request.method, headers, body, signal }, call.nodeId);
+    target.answered(response.status);
   } catch (error) {
     if (isStewardError(error, 'EGRESS_DENIED')) throw error;
     // The cause is left out on purpose: network errors can quote the full URL, and the URL may carry rendered data.

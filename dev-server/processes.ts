@@ -1,7 +1,7 @@
 // Starting, probing and stopping the local stack's background processes.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { connect } from 'node:net';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 
 export interface DetachedProcess {
   command: string;
@@ -29,13 +29,37 @@ export function spawnDetached(spec: DetachedProcess): number {
   }
 }
 
+/** Whether the process runs; a zombie (killed, not yet reaped by its parent) does not. */
 export function isAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return readProcStat(pid)?.state !== 'Z';
+}
+
+/** When the process started (clock ticks since boot, Linux): with the pid, it tells a process from a later one that
+ *  reuses its pid. Undefined where /proc is not available. */
+export function processStartTicks(pid: number): number | undefined {
+  return readProcStat(pid)?.startTicks;
+}
+
+/** Whether `pid` is still the very process recorded as started at `startTicks` (just alive, when that is unknown). */
+export function isSameProcess(pid: number | undefined, startTicks: number | undefined): boolean {
+  if (!isAlive(pid)) return false;
+  return startTicks === undefined || processStartTicks(pid!) === undefined || processStartTicks(pid!) === startTicks;
+}
+
+function readProcStat(pid: number): { state: string; startTicks: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may itself hold spaces or parentheses: fields start after the last one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', startTicks: Number(fields[19]) };
+  } catch {
+    return undefined;
   }
 }
 
@@ -69,6 +93,18 @@ export function isPortOpen(port: number, host = '127.0.0.1', timeoutMs = 1_000):
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
+  });
+}
+
+/** A loopback port free right now (the OS picks it), for a part whose port nobody configures. */
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
   });
 }
 

@@ -13,7 +13,8 @@ import { assertTenantId } from '../src/tenancy/tenant-id';
 import { listTenants } from '../src/tenancy/tenant-registry';
 import { createTenant } from '../src/tenancy/tenant-service';
 import { setTenantEgressAllow } from '../src/egress/tenant-egress';
-import { isAlive, isPortOpen, spawnDetached, stopProcess, waitFor } from './processes';
+import { findFreePort, isAlive, isPortOpen, isSameProcess, processStartTicks, spawnDetached, stopProcess, waitFor } from './processes';
+import { findWorkerProcesses } from './worker-processes';
 import {
   OWNED_DATABASE,
   ensureDatabase,
@@ -43,7 +44,18 @@ export interface StackOptions {
 export interface StackStatus {
   temporal: { address: string; ui: string; binary: string; healthy: boolean };
   postgres: { url: string; healthy: boolean };
-  worker: { pid: number | null; healthy: boolean };
+  /** The stack's own worker: healthy only while it runs and its /healthz says it serves every tenant it should. */
+  worker: {
+    pid: number | null;
+    healthy: boolean;
+    health_url: string | null;
+    /** What its /healthz answered: tenants served out of expected, and each tenant's state. */
+    serving?: number;
+    expected?: number;
+    tenants?: Record<string, { state: string; restarts: number; last_error?: string }>;
+    /** Worker processes of this state folder the stack did not start (by hand): not managed, not stopped. */
+    others: number[];
+  };
   vault: { address: string; root_token: string; healthy: boolean };
   sts: { issuer: string; healthy: boolean };
   llm: { base_url: string; healthy: boolean };
@@ -209,13 +221,24 @@ async function startParts(options: StackOptions, started: StartedStack['started'
     temporal: { address, ui, binary, pid: temporalPid },
     postgres,
     vault,
-    worker: { pid: previous?.worker.pid },
+    worker: previous?.worker ?? {},
     services,
     logs_dir: logsDir,
   };
-  if (options.withWorker && !isAlive(stack.worker.pid)) {
-    stack.worker.pid = startWorkerProcess(stack, stateDir, logsDir);
+  // Only the worker this stack started counts: a dead one (killed, or its pid now another process's) is replaced.
+  if (options.withWorker && !isSameProcess(stack.worker.pid, stack.worker.start_ticks)) {
+    stack.worker = await startWorkerProcess(stack, stateDir, logsDir);
     started.push('worker');
+    recordPart(stateDir, { worker: stack.worker });
+    // Ready means serving every tenant, which takes building the workflow bundle first.
+    const healthUrl = stack.worker.health_url!;
+    await waitFor('the worker', () => fetch(healthUrl, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false), 180_000, join(logsDir, 'worker.log'));
+  }
+  if (options.withWorker) {
+    const others = findWorkerProcesses(stateDir).filter((pid) => pid !== stack.worker.pid);
+    if (others.length > 0) {
+      log(`worker pid ${others.join(', ')} was not started by the stack: it runs beside the stack's worker (both serve the same tenants), is not in its status, and \`dev stop\` leaves it running`);
+    }
   }
   writeStackFile(stateDir, stack);
   return { stack, started };
@@ -295,14 +318,16 @@ async function seedTenants(env: StewardEnv, databaseUrl: string, address: string
   }
 }
 
-function startWorkerProcess(stack: StackFile, stateDir: string, logsDir: string): number {
+async function startWorkerProcess(stack: StackFile, stateDir: string, logsDir: string): Promise<StackFile['worker']> {
   const bin = join(findProjectRoot(), 'bin', 'steward.js');
-  return spawnDetached({
+  const healthPort = await findFreePort();
+  const pid = spawnDetached({
     command: process.execPath,
-    args: [bin, 'worker'],
+    args: [bin, 'worker', '--health-port', String(healthPort)],
     logFile: join(logsDir, 'worker.log'),
     env: { ...process.env, DATABASE_URL: stack.postgres.url, TEMPORAL_ADDRESS: stack.temporal.address, STEWARD_STATE_DIR: stateDir },
   });
+  return { pid, start_ticks: processStartTicks(pid), health_url: `http://127.0.0.1:${healthPort}/healthz` };
 }
 
 /** Stops the parts the stack started (all of them by default), in the reverse order of starting. */
@@ -313,7 +338,7 @@ export async function stopStack(
   const stack = readStackFile(env.STEWARD_STATE_DIR);
   if (!stack) return [];
   const stopped: string[] = [];
-  if (parts.includes('worker') && isAlive(stack.worker.pid)) {
+  if (parts.includes('worker') && isSameProcess(stack.worker.pid, stack.worker.start_ticks)) {
     await stopProcess(stack.worker.pid!, 'SIGTERM');
     stopped.push('worker');
   }
@@ -355,7 +380,8 @@ export async function stackStatus(env: StewardEnv): Promise<StackStatus | undefi
   const stack = readStackFile(env.STEWARD_STATE_DIR);
   if (!stack) return undefined;
   const vaultUrl = stack.vault?.address ?? vaultAddress(env.STEWARD_VAULT_PORT);
-  const [temporalHealthy, postgresHealthy, vaultHealthy, ...serviceHealth] = await Promise.all([
+  const [worker, temporalHealthy, postgresHealthy, vaultHealthy, ...serviceHealth] = await Promise.all([
+    workerStatus(stack.worker, env.STEWARD_STATE_DIR),
     isTemporalHealthy(stack.temporal.address),
     isPostgresHealthy(stack.postgres.url),
     isVaultHealthy(vaultUrl),
@@ -367,11 +393,35 @@ export async function stackStatus(env: StewardEnv): Promise<StackStatus | undefi
   return {
     temporal: { address: stack.temporal.address, ui: stack.temporal.ui, binary: stack.temporal.binary, healthy: temporalHealthy },
     postgres: { url: stack.postgres.url, healthy: postgresHealthy },
-    worker: { pid: stack.worker.pid ?? null, healthy: isAlive(stack.worker.pid) },
+    worker,
     vault: { address: vaultUrl, root_token: stack.vault?.root_token ?? '', healthy: vaultHealthy },
     ...(Object.fromEntries(serviceHealth) as Pick<StackStatus, NodeServiceName>),
     logs_dir: stack.logs_dir,
   };
+}
+
+async function workerStatus(worker: StackFile['worker'], stateDir: string): Promise<StackStatus['worker']> {
+  const running = isSameProcess(worker.pid, worker.start_ticks);
+  const others = findWorkerProcesses(stateDir).filter((pid) => !running || pid !== worker.pid);
+  const base = { pid: running ? worker.pid! : null, health_url: worker.health_url ?? null, others };
+  if (!running) return { ...base, healthy: false };
+  // A worker started before it had a health endpoint: alive is all that can be told.
+  if (!worker.health_url) return { ...base, healthy: true };
+  try {
+    const response = await fetch(worker.health_url, { signal: AbortSignal.timeout(2_000) });
+    const body = (await response.json()) as Pick<StackStatus['worker'], 'serving' | 'expected' | 'tenants'>;
+    return { ...base, healthy: response.status === 200, serving: body.serving, expected: body.expected, tenants: body.tenants };
+  } catch {
+    // Still starting (building its bundle), or hung: not serving either way.
+    return { ...base, healthy: false };
+  }
+}
+
+/** Worker processes of this state folder that the stack did not start; `dev stop` leaves them running. */
+export function unmanagedWorkers(env: StewardEnv): number[] {
+  const stack = readStackFile(env.STEWARD_STATE_DIR);
+  const own = stack && isSameProcess(stack.worker.pid, stack.worker.start_ticks) ? stack.worker.pid : undefined;
+  return findWorkerProcesses(env.STEWARD_STATE_DIR).filter((pid) => pid !== own);
 }
 
 export function isStackHealthy(status: StackStatus): boolean {

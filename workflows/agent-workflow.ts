@@ -42,6 +42,8 @@ export interface AgentRunArgs {
 
 export const stateQuery = defineQuery<RunProgress>('state');
 
+const CLOSING_STATUS_PATCH = 'closing-status';
+
 const PREPARE_OPTIONS = { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10 } } as const;
 const { prepareRun } = proxyActivities<Activities>(PREPARE_OPTIONS);
 const { prepareRun: prepareRunLocally } = proxyLocalActivities<Activities>(PREPARE_OPTIONS);
@@ -80,7 +82,14 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
     upsertSearchAttributes([{ key: STEWARD_WORKFLOW, value: prepared.workflow }]);
     setStatus('running');
   }
-  const close = (final: 'completed' | 'failed') => (lean ? (status = final) : setStatus(final));
+  // Lean runs left the closing status to Temporal, but StewardStatus then said `running` on every closed run, so its
+  // documented filters found nothing: newer runs set it before they close. Decided at the close, so older histories
+  // (without the marker there) replay as they were recorded.
+  const close = (final: 'completed' | 'failed' | 'cancelled') => {
+    if (!lean) setStatus(final === 'cancelled' ? 'failed' : final);
+    else if (patched(CLOSING_STATUS_PATCH)) setStatus(final);
+    else status = final;
+  };
   const state = args.resume?.state ?? initialState(prepared, args.input ?? {}, args.user);
   const interpreter = new Interpreter(prepared, state, inbox, {
     continueAfterEvents: args.continueAfterEvents ?? DEFAULT_CONTINUE_AFTER_EVENTS,
@@ -95,7 +104,7 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
     close('completed');
     return output;
   } catch (error) {
-    if (!isContinueAsNew(error)) close('failed');
+    if (!isContinueAsNew(error)) close(isCancellation(error) && CancellationScope.current().consideredCancelled ? 'cancelled' : 'failed');
     throw error;
   }
 }

@@ -229,11 +229,12 @@ export class Interpreter {
     return { kind: 'next', next: node.on_error, output: null };
   }
 
-  activities(node: { timeout?: string; retry?: Retry }, heartbeats = false): Activities {
+  /** `heartbeats`: true for the default heartbeat timeout, or the timeout itself. */
+  activities(node: { timeout?: string; retry?: Retry }, heartbeats: boolean | string = false): Activities {
     const retry = node.retry ?? DEFAULT_RETRY;
     const options: ActivityOptions = {
       startToCloseTimeout: node.timeout ?? DEFAULT_ACTIVITY_TIMEOUT,
-      ...(heartbeats ? { heartbeatTimeout: '30 seconds' } : {}),
+      ...(heartbeats ? { heartbeatTimeout: typeof heartbeats === 'string' ? heartbeats : '30 seconds' } : {}),
       retry: {
         maximumAttempts: retry.max_attempts ?? DEFAULT_RETRY.max_attempts,
         initialInterval: retry.initial_interval ?? DEFAULT_RETRY.initial_interval,

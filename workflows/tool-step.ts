@@ -3,12 +3,16 @@
 // by a model inside an `llm` node both come here, so every tool call gets the same scopes, secrets and audit.
 // A refused delegation (expired, revoked or under-scoped user token) does not fail silently or retry forever: the
 // run escalates to a human and waits for a fresh user token or a decision.
-import { ActivityFailure, ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
 import type { ToolCallResult } from '../activities/tool';
 import { renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import type { ToolNode } from '../src/ir/schema';
 import { awaitFreshDelegation, delegationRoot } from './delegation-escalation';
 import type { Interpreter } from './interpreter';
+
+/** Tool steps heartbeat, so a worker that dies mid-call has its attempt retried after this, not after the step's timeout. */
+const TOOL_HEARTBEAT_PATCH = 'tool-heartbeat';
+const TOOL_HEARTBEAT_TIMEOUT = '10 seconds';
 
 export async function runToolStep(interpreter: Interpreter, id: string, node: ToolNode, scope: ExpressionScope): Promise<ToolCallResult> {
   const visit = interpreter.state.visits[id] ?? 1;
@@ -20,7 +24,7 @@ export async function runToolStep(interpreter: Interpreter, id: string, node: To
   const definition = interpreter.prepared.definition;
   for (;;) {
     try {
-      return await interpreter.activities(node).runTool({
+      return await interpreter.activities(node, patched(TOOL_HEARTBEAT_PATCH) ? TOOL_HEARTBEAT_TIMEOUT : false).runTool({
         nodeId: id,
         node,
         scope,

@@ -3,6 +3,7 @@
 // failure converter that encodes messages and stack traces, so the codec encrypts those too.
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { createEncryptionCodec, type EncryptionCodecOptions } from './encryption-codec';
+import { createFailSafeCodec, type FailSafeCodecOptions } from './fail-safe-codec';
 
 /** Loaded by path: the SDK requires it in the client and worker and bundles it into the workflow sandbox. */
 export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
@@ -10,10 +11,12 @@ export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
 export interface TenantDataConverterOptions extends EncryptionCodecOptions {
   /** Replaces PII in JSON payloads with tokens before they are encrypted, and restores it after decryption. */
   piiCodec?: PayloadCodec;
+  /** Told when a failure could only be encoded redacted, or not at all (see fail-safe-codec.ts). */
+  onFailureFallback?: FailSafeCodecOptions['onFallback'];
 }
 
 export function createTenantDataConverter(options: TenantDataConverterOptions): DataConverter {
-  // The SDK encodes in array order and decodes in reverse: tokenization sees plaintext, encryption comes last.
-  const payloadCodecs = [...(options.piiCodec ? [options.piiCodec] : []), createEncryptionCodec(options)];
-  return { payloadCodecs, failureConverterPath: FAILURE_CONVERTER_PATH };
+  // One codec: tokenization sees plaintext, encryption comes last, and a failure is always written, redacted if need be.
+  const codec = createFailSafeCodec({ inner: options.piiCodec, outer: createEncryptionCodec(options), onFallback: options.onFailureFallback });
+  return { payloadCodecs: [codec], failureConverterPath: FAILURE_CONVERTER_PATH };
 }

@@ -66,7 +66,9 @@ export function createPiiCodec(options: PiiCodecOptions): PayloadCodec {
       const spansOf = new Map<string, PiiSpan[]>();
       const holdsPii = documents.map((document) => document !== undefined && collectPii(document.value, spansOf, found));
       if (found.size === 0) return payloads;
-      const tokenOf = new Map(await Promise.all([...found].map(async ([key, { type, value }]) => [key, await vault.tokenize(type, value)] as const)));
+      const tokenOf = new Map(
+        await unlessVaultUnreachable('tokenize', () => Promise.all([...found].map(async ([key, { type, value }]) => [key, await vault.tokenize(type, value)] as const))),
+      );
       return payloads.map((payload, i) => (holdsPii[i] ? tokenizePayload(payload, documents[i]!.value, spansOf, tokenOf, vault) : payload));
     },
 
@@ -76,10 +78,24 @@ export function createPiiCodec(options: PiiCodecOptions): PayloadCodec {
       if (lists.every((list) => list === undefined)) return payloads;
       const wanted = [...new Set(lists.flatMap((list) => list?.tokens ?? []))];
       // Only the restore view hands values to a run (worker, typed client): that use keeps their entries alive.
-      const values = view === 'token' ? new Map<string, RestoredValue>() : await vault.restore(wanted, { extendRetention: view === 'restore' });
+      const values =
+        view === 'token' ? new Map<string, RestoredValue>() : await unlessVaultUnreachable('restore', () => vault.restore(wanted, { extendRetention: view === 'restore' }));
       return payloads.map((payload, i) => (lists[i] ? restorePayload(payload, lists[i]!, values, view) : payload));
     },
   };
+}
+
+/** Runs a vault operation; a failure of the vault's database becomes an error that names no address (a connection
+ *  error quotes the database's IP address, which would itself be PII to tokenize) and is worth retrying. */
+async function unlessVaultUnreachable<T>(what: 'tokenize' | 'restore', work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof StewardError) throw error;
+    const code = (error as { code?: unknown } | null)?.code;
+    const reason = typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? code : 'unreachable';
+    throw new StewardError('TOKENIZER_FAILED', `pii codec: could not ${what} PII: the PII vault is unavailable (${reason}); the task is retried`);
+  }
 }
 
 function text(bytes: Uint8Array | null | undefined): string {

@@ -28,6 +28,8 @@ export const StewardEnv = z.object({
   STEWARD_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(600_000),
   /** How often a worker serving every tenant looks for tenants created or deleted since. */
   STEWARD_TENANT_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** How long a worker may take to stop after SIGTERM/SIGINT (running tasks get most of it) before it exits anyway. */
+  STEWARD_WORKER_STOP_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(12_000),
   /** Local stack ports, all bound to 127.0.0.1. */
   STEWARD_TEMPORAL_PORT: port(7233),
   STEWARD_TEMPORAL_UI_PORT: port(8233),

@@ -7,7 +7,8 @@ import { z } from 'zod';
 export const StackFile = z.object({
   temporal: z.object({ address: z.string(), ui: z.string(), binary: z.string(), pid: z.number().optional() }),
   postgres: z.object({ url: z.string(), owned: z.boolean(), data_dir: z.string().optional() }),
-  worker: z.object({ pid: z.number().optional() }).default({}),
+  /** The worker the stack started, and only that one: its start time tells it from a later process with its pid. */
+  worker: z.object({ pid: z.number().optional(), start_ticks: z.number().optional(), health_url: z.string().optional() }).default({}),
   /** The Vault dev server: its root token is for local use only. */
   vault: z.object({ address: z.string(), root_token: z.string(), binary: z.string(), pid: z.number().optional() }).optional(),
   /** Loopback services of the stack that run as Node processes, by part name (sts, llm, …). */

@@ -1,6 +1,7 @@
 // The worker process: one connection, one bundle, one Worker per tenant namespace. Without --tenant it serves
 // every tenant in the registry and follows creations and deletions. Temporal's runtime turns SIGINT and
-// SIGTERM into a graceful shutdown (running tasks finish, polling stops).
+// SIGTERM into a graceful shutdown (running tasks finish, polling stops); whatever is still running when
+// STEWARD_WORKER_STOP_TIMEOUT_MS has passed is abandoned and the process exits, so a stop is always bounded.
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import type { RuntimeConfig } from '../config/runtime';
@@ -10,6 +11,7 @@ import { loadConnectionOptions } from '../temporal/connection';
 import { findTenant, listTenants, tenantNotFound, type Tenant } from '../tenancy/tenant-registry';
 import type { TenantId } from '../tenancy/tenant-id';
 import { createWorkflowBundle } from './bundle';
+import { startHealthServer, type HealthServer } from './health-server';
 import { createSharedActivityDeps } from './shared-deps';
 import { TenantSupervisor } from './tenant-supervisor';
 
@@ -20,24 +22,34 @@ export interface WorkerScope {
   except?: TenantId[];
 }
 
-export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: Logger): Promise<void> {
+export interface WorkerProbe {
+  /** Serve GET /healthz on this port (0: any free port, logged); no endpoint when omitted. */
+  port?: number;
+  host?: string;
+}
+
+export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: Logger, probe: WorkerProbe = {}): Promise<void> {
   // Listen before anything else: a signal that arrives while the bundle is still building must not be lost.
   let stopping = false;
+  const stopTimeoutMs = config.env.STEWARD_WORKER_STOP_TIMEOUT_MS;
   const stopped = new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve)).then(() => {
     stopping = true;
+    exitIfStopTakesTooLong(stopTimeoutMs, log);
   });
   log.info('worker starting');
   installSdkLogger(log);
   const pool = createPool(config.appDatabaseUrl);
   const connectionOptions = loadConnectionOptions(config.localTemporalAddress);
-  const [connection, clientConnection, bundle] = await Promise.all([
-    NativeConnection.connect(connectionOptions),
-    Connection.connect(connectionOptions),
-    createWorkflowBundle(),
-  ]);
+  const connect = () => NativeConnection.connect(connectionOptions);
+  const [connection, clientConnection, bundle] = await Promise.all([connect(), Connection.connect(connectionOptions), createWorkflowBundle()]);
   const shared = createSharedActivityDeps(config, pool, log);
   const retention = { connection: clientConnection, intervalMs: config.env.STEWARD_RETENTION_INTERVAL_MS };
-  const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared, retention });
+  const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared, retention, connect, shutdownGraceMs: stopTimeoutMs });
+  let health: HealthServer | undefined;
+  if (probe.port !== undefined) {
+    health = await startHealthServer({ port: probe.port, host: probe.host ?? '127.0.0.1', health: () => supervisor.health() });
+    log.info({ port: health.port, host: probe.host ?? '127.0.0.1' }, 'health endpoint listening on /healthz');
+  }
   const servedTenants = async (): Promise<Tenant[]> => {
     if (scope.only) {
       return Promise.all(scope.only.map(async (id) => (await findTenant(pool, id)) ?? Promise.reject(tenantNotFound(id))));
@@ -59,12 +71,22 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
   } finally {
     clearInterval(timer);
     await supervisor.shutdown();
+    await health?.close();
     shared.keyrings.close();
     await pool.end();
     await connection.close();
     await clientConnection.close();
     log.info('worker stopped');
   }
+}
+
+/** Arms the deadline of a stop: a Worker stuck in a failure (or a hung connection) cannot keep the process alive. */
+function exitIfStopTakesTooLong(timeoutMs: number, log: Logger): void {
+  setTimeout(() => {
+    log.error({ timeout_ms: timeoutMs }, 'worker did not stop in time; exiting without waiting for the rest');
+    log.flush?.();
+    process.exit(1);
+  }, timeoutMs).unref();
 }
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {

@@ -1,18 +1,39 @@
 // Keeps one Worker running per served tenant: starts Workers for tenants that appear, drains those of tenants
-// that are deleted, and makes sure each served tenant has its retention schedule. All Workers share the process's
-// connection, workflow bundle and database pool.
+// that are deleted, replaces a Worker that died, and makes sure each served tenant has its retention schedule. All
+// Workers share the process's connection, workflow bundle and database pool; should Core still hold a dead Worker's
+// registration, its replacement gets a connection of its own.
 import type { Connection } from '@temporalio/client';
-import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import type { Logger } from '../log/logger';
 import { ensureRetentionSchedule } from '../retention/retention-schedule';
 import type { Tenant } from '../tenancy/tenant-registry';
 import type { TenantId } from '../tenancy/tenant-id';
+import { releaseWorkerOnFailure } from './release-failed-worker';
 import { createTenantWorker, type SharedActivityDeps } from './tenant-worker';
 
 interface Served {
   worker: Worker;
   running: Promise<void>;
+  /** A connection made for this Worker alone (after a failed Worker kept the shared one's registration). */
+  ownConnection?: NativeConnection;
+}
+
+/** What health reports of one tenant the process should serve. */
+export interface TenantHealth {
+  state: 'serving' | 'not_serving';
+  /** Workers that died and were (or are to be) replaced since the process started. */
+  restarts: number;
+  /** Why the tenant is not served, or why its last Worker died: an error name and code, never data. */
+  last_error?: string;
+  last_error_at?: string;
+}
+
+export interface SupervisorHealth {
+  healthy: boolean;
+  expected: number;
+  serving: number;
+  tenants: Record<string, TenantHealth>;
 }
 
 /** Workers created at once: each compiles the workflow bundle into its own sandbox, which is CPU-bound. */
@@ -20,10 +41,14 @@ const CREATE_CONCURRENCY = 2;
 
 export class TenantSupervisor {
   private readonly served = new Map<TenantId, Served>();
+  private wanted = new Set<TenantId>();
+  private readonly troubles = new Map<TenantId, { restarts: number; lastError?: string; lastErrorAt?: string }>();
   /** Syncs run one after another: an overlapping refresh would start a second Worker for a tenant being served. */
   private syncing: Promise<void> = Promise.resolve();
   /** Tenants whose retention schedule this process has ensured; the others are tried again on every sync. */
   private readonly scheduled = new Set<TenantId>();
+  private stopping = false;
+  private synced = false;
 
   constructor(
     private readonly deps: {
@@ -34,6 +59,10 @@ export class TenantSupervisor {
       shared: SharedActivityDeps;
       /** A client connection for the tenants' retention schedules, and their interval. */
       retention?: { connection: Connection; intervalMs: number };
+      /** How a replacement Worker connects when the shared connection refuses it. */
+      connect: () => Promise<NativeConnection>;
+      /** Passed to every Worker: bounds how long stopping may take. */
+      shutdownGraceMs?: number;
     },
   ) {}
 
@@ -47,18 +76,40 @@ export class TenantSupervisor {
     return this.syncing;
   }
 
+  /** Healthy only when every tenant the process should serve has a running Worker. */
+  health(): SupervisorHealth {
+    const tenants: Record<string, TenantHealth> = {};
+    let serving = 0;
+    for (const id of this.wanted) {
+      const served = this.served.get(id);
+      const up = served !== undefined && served.worker.getState() === 'RUNNING';
+      if (up) serving += 1;
+      const trouble = this.troubles.get(id);
+      tenants[id] = {
+        state: up ? 'serving' : 'not_serving',
+        restarts: trouble?.restarts ?? 0,
+        ...(trouble?.lastError ? { last_error: trouble.lastError, last_error_at: trouble.lastErrorAt } : {}),
+      };
+    }
+    return { healthy: this.synced && !this.stopping && serving === this.wanted.size, expected: this.wanted.size, serving, tenants };
+  }
+
   private async syncNow(tenants: Tenant[]): Promise<void> {
+    if (this.stopping) return;
     const wanted = new Map(tenants.filter((t) => t.status !== 'deleted').map((t) => [t.id, t]));
+    this.wanted = new Set(wanted.keys());
     const missing = [...wanted.values()].filter((tenant) => !this.served.has(tenant.id));
     for (let i = 0; i < missing.length; i += CREATE_CONCURRENCY) {
       await Promise.all(missing.slice(i, i + CREATE_CONCURRENCY).map((tenant) => this.serve(tenant)));
     }
     for (const tenant of wanted.values()) if (this.served.has(tenant.id)) await this.ensureRetention(tenant);
+    this.synced = true;
     for (const [id, served] of this.served) {
       if (wanted.has(id)) continue;
       this.scheduled.delete(id);
       this.served.delete(id);
-      served.worker.shutdown();
+      this.troubles.delete(id);
+      if (served.worker.getState() === 'RUNNING') served.worker.shutdown();
       await served.running;
       this.deps.log.info({ tenant: id }, 'drained tenant worker');
     }
@@ -67,19 +118,23 @@ export class TenantSupervisor {
   private async serve(tenant: Tenant): Promise<void> {
     const id = tenant.id;
     try {
-      const worker = await createTenantWorker({ ...this.deps, tenant: id, namespace: tenant.namespace });
-      const served: Served = {
-        worker,
-        // A Worker that fails (e.g. its namespace vanished for a moment) is forgotten, so the next sync restarts it.
-        running: worker.run().catch((error: unknown) => {
-          this.deps.log.error({ tenant: id, err: error }, 'tenant worker failed; it restarts on the next refresh');
+      const { worker, ownConnection } = await this.createWorker(tenant);
+      releaseWorkerOnFailure(worker, this.deps.log.child({ tenant: id }));
+      const served: Served = { worker, running: Promise.resolve(), ownConnection };
+      served.running = worker
+        .run()
+        .catch(async (error: unknown) => {
+          // A Worker that dies is forgotten, its registration released, and the next sync starts a new one.
+          this.deps.log.error({ tenant: id, err: error }, 'tenant worker failed; it is replaced on the next refresh');
+          this.noteTrouble(id, error, true);
           if (this.served.get(id) === served) this.served.delete(id);
-        }),
-      };
+        })
+        .finally(() => served.ownConnection?.close().catch(() => undefined));
       this.served.set(id, served);
-      this.deps.log.info({ tenant: id, namespace: tenant.namespace }, 'serving tenant');
+      this.deps.log.info({ tenant: id, namespace: tenant.namespace, own_connection: ownConnection !== undefined }, 'serving tenant');
     } catch (error) {
       // Typically a tenant whose namespace is still being created: the next sync tries again.
+      this.noteTrouble(id, error, false);
       this.deps.log.warn({ tenant: id, err: error }, 'cannot serve tenant yet');
     }
   }
@@ -97,14 +152,49 @@ export class TenantSupervisor {
     }
   }
 
+  private async createWorker(tenant: Tenant): Promise<{ worker: Worker; ownConnection?: NativeConnection }> {
+    const options = { ...this.deps, tenant: tenant.id, namespace: tenant.namespace };
+    try {
+      return { worker: await createTenantWorker(options) };
+    } catch (error) {
+      // Core keeps a dead Worker's registration on its connection when that Worker could not be shut down cleanly;
+      // a connection of its own lets the replacement register all the same.
+      if (!/overlapping/i.test(String((error as { message?: unknown } | null)?.message ?? error))) throw error;
+      const connection = await this.deps.connect();
+      try {
+        return { worker: await createTenantWorker({ ...options, connection }), ownConnection: connection };
+      } catch (retryError) {
+        await connection.close().catch(() => undefined);
+        throw retryError;
+      }
+    }
+  }
+
+  private noteTrouble(id: TenantId, error: unknown, died: boolean): void {
+    const trouble = this.troubles.get(id) ?? { restarts: 0 };
+    if (died) trouble.restarts += 1;
+    trouble.lastError = describeError(error);
+    trouble.lastErrorAt = new Date().toISOString();
+    this.troubles.set(id, trouble);
+  }
+
   /** Shuts every Worker down (letting running tasks finish) and resolves once all have stopped. */
   async shutdown(): Promise<void> {
+    this.stopping = true;
+    await this.syncing.catch(() => undefined);
     const all = [...this.served.values()];
     this.served.clear();
     for (const served of all) {
       // Temporal's runtime may already be shutting them down on the same signal.
       if (served.worker.getState() === 'RUNNING') served.worker.shutdown();
     }
-    await Promise.all(all.map((served) => served.running));
+    await Promise.all(all.map((served) => served.running.catch(() => undefined)));
   }
+}
+
+/** An error's name and code: enough to tell causes apart, and no message, which may quote data. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown error';
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' || typeof code === 'number' ? `${error.name} (${code})` : error.name;
 }

@@ -6,6 +6,7 @@ import { createTenantDataConverter, type KeyringFactory } from '../codec';
 import type { PiiCodecFactory } from '../codec/pii-codecs';
 import { TASK_QUEUE } from '../temporal/connection';
 import type { TenantId } from '../tenancy/tenant-id';
+import type { Logger } from '../log/logger';
 
 /** What every tenant's activities share in one worker process; the tenant (and its keyring) is bound per Worker. */
 export type SharedActivityDeps = Omit<ActivityDeps, 'pool' | 'tenant' | 'keyring' | 'piiHmacKey'> & {
@@ -21,6 +22,9 @@ export interface TenantWorkerOptions {
   tenant: TenantId;
   namespace: string;
   shared: SharedActivityDeps;
+  log?: Pick<Logger, 'warn'>;
+  /** Bounds a stop: running activities get half of it to finish, then the Worker is torn down at three quarters. */
+  shutdownGraceMs?: number;
 }
 
 export function createTenantWorker(options: TenantWorkerOptions): Promise<Worker> {
@@ -33,11 +37,13 @@ export function createTenantWorker(options: TenantWorkerOptions): Promise<Worker
     namespace: options.namespace,
     taskQueue: TASK_QUEUE,
     workflowBundle: options.bundle,
+    ...(options.shutdownGraceMs ? { shutdownGraceTime: Math.round(options.shutdownGraceMs / 2), shutdownForceTime: Math.round((options.shutdownGraceMs * 3) / 4) } : {}),
     dataConverter: createTenantDataConverter({
       keyring,
       namespace: options.namespace,
       compressAboveBytes: keyrings.compressAboveBytes,
       piiCodec: piiCodecs.codecFor(keyring, options.namespace),
+      onFailureFallback: (event) => options.log?.warn({ tenant: options.tenant, ...event }, 'a failure was encoded without tokenized PII: the codec could not reach what it needs'),
     }),
     activities: createActivities({ ...shared, keyring, piiHmacKey: piiHmacKeys(options.tenant), pool: options.pool, tenant: options.tenant }),
   });

@@ -4,6 +4,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { createTenantDataConverter } from '../../src/codec/data-converter';
+import { createEncryptionCodec } from '../../src/codec/encryption-codec';
 import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyring-factory';
 import { createPiiCodec, PII_METADATA_KEY, type PiiView } from '../../src/codec/pii-codec';
 import { createTenantPiiVault } from '../../src/codec/pii-tenant-vault';
@@ -148,7 +149,7 @@ test('through the shared data converter: history holds only ciphertext of tokens
   expect(bytesText(payloads)).not.toContain('codec.canary');
 
   // Decrypted without the PII codec (what a key holder without the vault sees): tokens, no values.
-  const [decrypted] = await codecs[1]!.decode(payloads);
+  const [decrypted] = await createEncryptionCodec({ keyring, namespace: tenant }).decode(payloads);
   const inner = Buffer.from(decrypted!.data!).toString();
   expect(inner).toContain('[pii:ssn:tok_');
   for (const canary of Object.values(CANARIES)) expect(inner).not.toContain(canary);

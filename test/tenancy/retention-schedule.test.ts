@@ -47,10 +47,11 @@ afterAll(async () => {
 
 /** Serves the tenant the way `steward worker` does: through the supervisor, which ensures retention schedules. */
 async function superviseTenant(): Promise<{ stop(): Promise<void> }> {
-  const [native, bundle] = await Promise.all([NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress)), createWorkflowBundle()]);
+  const connect = () => NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress));
+  const [native, bundle] = await Promise.all([connect(), createWorkflowBundle()]);
   const log = createLogger('retention-test', 'warn');
   const shared = createSharedActivityDeps(config, app, log);
-  const supervisor = new TenantSupervisor({ connection: native, bundle, pool: app, log, shared, retention: { connection, intervalMs: 2_000 } });
+  const supervisor = new TenantSupervisor({ connection: native, bundle, pool: app, log, shared, retention: { connection, intervalMs: 2_000 }, connect });
   await supervisor.sync([(await findTenant(app, tenant))!]);
   return {
     async stop() {

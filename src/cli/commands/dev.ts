@@ -1,7 +1,7 @@
 // `steward dev`: the local stack in the foreground (or detached), its status, and stopping it.
 import type { Command } from 'commander';
 import { loadStewardEnv } from '../../config/env';
-import { isStackHealthy, stackStatus, startStack, stopStack, type StackStatus } from '../../../dev-server/stack';
+import { isStackHealthy, stackStatus, startStack, stopStack, unmanagedWorkers, type StackStatus } from '../../../dev-server/stack';
 import { EXIT_FAILURE } from '../errors';
 import { registerTokenCommands } from './token';
 
@@ -34,8 +34,11 @@ export function registerDevCommands(program: Command): void {
     .command('stop')
     .description('stop every part of the stack that Steward started')
     .action(async () => {
-      const stopped = await stopStack(loadStewardEnv());
+      const env = loadStewardEnv();
+      const stopped = await stopStack(env);
       say(stopped.length > 0 ? `stopped ${stopped.join(', ')}` : 'nothing was running');
+      const others = unmanagedWorkers(env);
+      if (others.length > 0) say(`left running: worker pid ${others.join(', ')}, not started by the stack (stop it where it was started)`);
     });
 
   dev
@@ -51,12 +54,21 @@ export function registerDevCommands(program: Command): void {
     });
 }
 
+function describeWorker(worker: StackStatus['worker']): string {
+  const served = worker.expected !== undefined ? `  serving ${worker.serving}/${worker.expected} tenants` : '';
+  const down = Object.entries(worker.tenants ?? {})
+    .filter(([, tenant]) => tenant.state !== 'serving')
+    .map(([id, tenant]) => `${id}${tenant.last_error ? ` (${tenant.last_error})` : ''}`);
+  const others = worker.others.length > 0 ? `  (not managed by the stack: worker pid ${worker.others.join(', ')})` : '';
+  return `${served}${down.length > 0 ? `, not serving: ${down.join(', ')}` : ''}${others}`;
+}
+
 function printStatus(status: StackStatus): void {
   const mark = (healthy: boolean) => (healthy ? 'healthy  ' : 'UNHEALTHY');
   const lines = [
     `temporal   ${mark(status.temporal.healthy)} ${status.temporal.address}  Web UI ${status.temporal.ui}`,
     `postgres   ${mark(status.postgres.healthy)} ${status.postgres.url}`,
-    `worker     ${mark(status.worker.healthy)} pid ${status.worker.pid ?? '-'}`,
+    `worker     ${mark(status.worker.healthy)} pid ${status.worker.pid ?? '-'}${describeWorker(status.worker)}`,
     `vault      ${mark(status.vault.healthy)} ${status.vault.address}`,
     `sts        ${mark(status.sts.healthy)} ${status.sts.issuer}`,
     `llm        ${mark(status.llm.healthy)} ${status.llm.base_url}`,
