@@ -2,6 +2,7 @@
 // are filled in only inside the activity. 5xx and 429 are retried by Temporal; other 4xx are final, except a 401
 // to a call made for a user, which is a refused delegation the user can fix with a fresh token.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { readBoundedText } from '../src/common/read-bounded-text';
 import { renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import { OAuthError } from '../src/identity';
 import type { UserTokenHandle } from '../src/identity/user-token-store';
@@ -38,7 +39,12 @@ export type RegisteredTool = (input: unknown) => Promise<unknown>;
 export interface ToolDeps extends DelegationDeps {
   tools?: Record<string, RegisteredTool>;
   httpTimeoutMs?: number;
+  /** A tool's HTTP response larger than this fails the step (LIMIT_EXCEEDED); default MAX_TOOL_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
 }
+
+/** Results travel through Temporal history, which refuses payloads past 2 MB. */
+export const MAX_TOOL_RESPONSE_BYTES = 2_000_000;
 
 export function createRunTool(deps: ToolDeps) {
   return async function runTool(call: ToolCallRequest): Promise<ToolCallResult> {
@@ -49,7 +55,7 @@ export function createRunTool(deps: ToolDeps) {
         const request = renderTemplate(call.node.request, { ...call.scope, secrets }) as HttpRequest;
         const delegation = await delegatedAuthorization(deps, call);
         if (delegation) request.headers = { ...request.headers, Authorization: delegation.header };
-        return sendHttp(call, request, deps.httpTimeoutMs ?? 30_000, delegation);
+        return sendHttp(call, request, { timeoutMs: deps.httpTimeoutMs ?? 30_000, maxBytes: deps.maxResponseBytes ?? MAX_TOOL_RESPONSE_BYTES }, delegation);
       }),
     );
   };
@@ -91,7 +97,12 @@ async function runRegisteredTool(deps: ToolDeps, call: ToolCallRequest): Promise
   return { status: 200, body: await tool(renderTemplate(call.node.input ?? null, call.scope)) };
 }
 
-async function sendHttp(call: ToolCallRequest, request: HttpRequest, timeoutMs: number, delegation: StepAuthorization | undefined): Promise<ToolCallResult> {
+async function sendHttp(
+  call: ToolCallRequest,
+  request: HttpRequest,
+  { timeoutMs, maxBytes }: { timeoutMs: number; maxBytes: number },
+  delegation: StepAuthorization | undefined,
+): Promise<ToolCallResult> {
   const url = new URL(request.url);
   const headers: Record<string, string> = { ...request.headers };
   if (call.idempotencyKey) headers['Idempotency-Key'] = call.idempotencyKey;
@@ -111,7 +122,7 @@ async function sendHttp(call: ToolCallRequest, request: HttpRequest, timeoutMs: 
     // eslint-disable-next-line preserve-caught-error
     throw new Error(`${where} failed (${(error as Error).name})`);
   }
-  const text = await response.text();
+  const text = await readBoundedText(response, maxBytes, where);
   const parsed = (response.headers.get('content-type') ?? '').includes('json') ? safeJson(text) : text;
   if (response.status >= 500 || response.status === 429) throw new Error(`${where} answered ${response.status}`);
   // Without introspection a revoked grant shows only here, as the target's 401 to the token made for the user.
