@@ -1,6 +1,6 @@
 // Bounded parsing: a definition near the size limit with tens of thousands of keys parses in about a second, and a
 // flood of problems is reported as the first MAX_REPORTED_ISSUES plus a count.
-import { MAX_REPORTED_ISSUES, parseDefinition } from '../../src/ir/parse';
+import { MAX_DEFINITION_DEPTH, MAX_REPORTED_ISSUES, parseDefinition } from '../../src/ir/parse';
 
 const keys = (count: number, key: (index: number) => string): string => Array.from({ length: count }, (_, index) => `${key(index)}: 1`).join(', ');
 
@@ -37,4 +37,18 @@ test('duplicate keys are still refused, each located, and a flood of them is cap
   if (value.ok) throw new Error('expected issues');
   expect(value.issues).toHaveLength(MAX_REPORTED_ISSUES + 1);
   expect(value.issues.at(-1)!.message).toMatch(/^\d+ or more further issues not listed/);
+});
+
+test.each([3_000, 20_000])('a definition nested %i levels deep is refused with a depth error, not a stack overflow', (depth) => {
+  const body = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+  const source = `{"id":"deep","version":1,"start":"call","nodes":{"call":{"type":"tool","tool":"http","request":{"method":"POST","url":"https://x.example.com","body":${body}}}}}`;
+  expect(parseDefinition(source)).toEqual({ ok: false, issues: [{ path: '', message: `the source nests deeper than the limit of ${MAX_DEFINITION_DEPTH} levels` }] });
+});
+
+test('block (indented) nesting past the limit is refused too, and brackets inside quoted text do not count', () => {
+  const lines = Array.from({ length: MAX_DEFINITION_DEPTH + 5 }, (_, level) => `${' '.repeat(level)}k${level}:`);
+  const deep = `id: deep\nversion: 1\nstart: done\nnodes:\n  done: { type: end }\nextra:\n${lines.map((line) => `  ${line}`).join('\n')} 1\n`;
+  expect(parseDefinition(deep)).toEqual({ ok: false, issues: [{ path: '', message: `the source nests deeper than the limit of ${MAX_DEFINITION_DEPTH} levels` }] });
+  const quoted = `id: quoted\nversion: 1\nstart: done\nnodes:\n  done: { type: end, output: "'${'['.repeat(200)}'" }\n`;
+  expect(parseDefinition(quoted)).toMatchObject({ ok: true });
 });
