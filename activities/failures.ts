@@ -5,6 +5,7 @@ import { INPUT_ERROR_CODES, isStewardError, type ErrorCode } from '../src/errors
 const NON_RETRYABLE: ReadonlySet<ErrorCode> = new Set([
   ...INPUT_ERROR_CODES,
   'DEFINITION_NOT_FOUND',
+  'EXPRESSION_ERROR',
   'NOT_FOUND',
   'LIMIT_EXCEEDED',
   'TENANT_SUSPENDED',

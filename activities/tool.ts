@@ -2,6 +2,7 @@
 // are filled in only inside the activity. 5xx and 429 are retried by Temporal; other 4xx are final, except a 401
 // to a call made for a user, which is a refused delegation the user can fix with a fresh token.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { readBoundedText } from '../src/common/read-bounded-text';
 import { renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import { OAuthError } from '../src/identity';
 import type { UserTokenHandle } from '../src/identity/user-token-store';
@@ -42,7 +43,12 @@ export type RegisteredTool = (input: unknown) => Promise<unknown>;
 export interface ToolDeps extends DelegationDeps, EgressDeps, ToolCallAuditDeps {
   tools?: Record<string, RegisteredTool>;
   httpTimeoutMs?: number;
+  /** A tool's HTTP response larger than this fails the step (LIMIT_EXCEEDED); default MAX_TOOL_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
 }
+
+/** Results travel through Temporal history, which refuses payloads past 2 MB. */
+export const MAX_TOOL_RESPONSE_BYTES = 2_000_000;
 
 export function createRunTool(deps: ToolDeps) {
   const guardedFetch = createGuardedFetch(deps);
@@ -57,7 +63,7 @@ export function createRunTool(deps: ToolDeps) {
             const request = renderTemplate(call.node.request, { ...call.scope, secrets }) as HttpRequest;
             const delegation = await delegatedAuthorization(deps, call);
             if (delegation) request.headers = { ...request.headers, Authorization: delegation.header };
-            return sendHttp(guardedFetch, call, request, deps.httpTimeoutMs ?? 30_000, delegation, target);
+            return sendHttp(guardedFetch, call, request, { timeoutMs: deps.httpTimeoutMs ?? 30_000, maxBytes: deps.maxResponseBytes ?? MAX_TOOL_RESPONSE_BYTES }, delegation, target);
           }),
         ),
       ),
@@ -105,7 +111,7 @@ async function sendHttp(
   guardedFetch: GuardedFetch,
   call: ToolCallRequest,
   request: HttpRequest,
-  timeoutMs: number,
+  { timeoutMs, maxBytes }: { timeoutMs: number; maxBytes: number },
   delegation: StepAuthorization | undefined,
   target: ToolCallTarget,
 ): Promise<ToolCallResult> {
@@ -131,7 +137,7 @@ async function sendHttp(
     // eslint-disable-next-line preserve-caught-error
     throw new Error(`${where} failed (${(error as Error).name})`);
   }
-  const text = await response.text();
+  const text = await readBoundedText(response, maxBytes, where);
   const parsed = (response.headers.get('content-type') ?? '').includes('json') ? safeJson(text) : text;
   if (response.status >= 500 || response.status === 429) throw new Error(`${where} answered ${response.status}`);
   // Without introspection a revoked grant shows only here, as the target's 401 to the token made for the user.

@@ -22,6 +22,7 @@ import { parseDuration } from '../src/ir/duration';
 import { evaluateExpression, renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import type { Node, ParallelNode, Retry, WaitNode } from '../src/ir/schema';
 import { runApproval } from './approval-node';
+import { evaluateField } from './expression-failure';
 import { runLlmNode } from './llm-node';
 import { runToolStep } from './tool-step';
 import type { Inbox } from './inbox';
@@ -34,6 +35,8 @@ const CHILD_BUDGET_PATCH = 'subworkflow-shares-budget';
 export const DEFAULT_CONTINUE_AFTER_EVENTS = 2_000;
 const DEFAULT_ACTIVITY_TIMEOUT = '60 seconds';
 const DEFAULT_RETRY: Retry = { max_attempts: 5, initial_interval: '1s', backoff_coefficient: 2, max_interval: '30s' };
+
+const ROUTABLE_NODE_FAILURES: ReadonlySet<string> = new Set(['WAIT_TIMEOUT', 'LIMIT_EXCEEDED', 'EXPRESSION_ERROR']);
 
 type StepOutcome = { kind: 'next'; next: string | undefined; output: unknown } | { kind: 'end'; output: unknown };
 type ChainOutcome = { kind: 'end'; output: unknown } | { kind: 'stop'; output: unknown };
@@ -102,13 +105,13 @@ export class Interpreter {
       case 'set': {
         const written: Record<string, unknown> = {};
         for (const [name, value] of Object.entries(node.values)) {
-          written[name] = valueOf(value, scopeOf(this.state));
+          written[name] = evaluateField(id, `values.${name}`, () => valueOf(value, scopeOf(this.state)));
           this.state.vars[name] = written[name];
         }
         return done(written, node.next);
       }
       case 'condition': {
-        const index = node.branches.findIndex((branch) => evaluateExpression(branch.when, scope) === true);
+        const index = node.branches.findIndex((branch, at) => evaluateField(id, `branches[${at}].when`, () => evaluateExpression(branch.when, scope)) === true);
         const next = index >= 0 ? node.branches[index]!.next : node.default;
         return done({ branch: index >= 0 ? index : 'default' }, next);
       }
@@ -132,15 +135,15 @@ export class Interpreter {
       case 'subworkflow': {
         const output = await executeChild('agentWorkflow', {
           workflowId: `${workflowInfo().workflowId}/${id}/${this.state.visits[id] ?? 1}`,
-          args: [{ workflow: node.workflow, version: node.version, input: node.input === undefined ? {} : renderTemplate(node.input, scope), ...this.childUser(), ...this.childBudget() }],
+          args: [{ workflow: node.workflow, version: node.version, input: node.input === undefined ? {} : evaluateField(id, 'input', () => renderTemplate(node.input, scope)), ...this.childUser(), ...this.childBudget() }],
           ...(node.timeout ? { workflowExecutionTimeout: parseDuration(node.timeout) } : {}),
         });
         return done(output, node.next);
       }
       case 'end':
-        return { kind: 'end', output: node.output === undefined ? null : valueOf(node.output, scope) };
+        return { kind: 'end', output: node.output === undefined ? null : evaluateField(id, 'output', () => valueOf(node.output, scope)) };
       case 'fail': {
-        const error = node.error === undefined ? `the run ended at fail node ${id}` : valueOf(node.error, scope);
+        const error = node.error === undefined ? `the run ended at fail node ${id}` : evaluateField(id, 'error', () => valueOf(node.error, scope));
         throw ApplicationFailure.create({
           type: 'RUN_FAILED',
           message: typeof error === 'string' ? error : JSON.stringify(error),
@@ -177,7 +180,7 @@ export class Interpreter {
       }
       return this.inbox.takeSignal(name).payload ?? null;
     }
-    const ms = node.duration !== undefined ? parseDuration(node.duration) : millisUntil(evaluateExpression(node.until!, scope), id);
+    const ms = node.duration !== undefined ? parseDuration(node.duration) : millisUntil(evaluateField(id, 'until', () => evaluateExpression(node.until!, scope)), id);
     await this.waiting({ kind: 'timer', node: id, ...untilOf(ms) }, () => sleep(ms));
     return null;
   }
@@ -216,12 +219,12 @@ export class Interpreter {
 
   /** A failed step goes to its `on_error` node when it has one; the error is kept as the node's `error`. */
   private routeError(id: string, node: Node, error: unknown): StepOutcome {
-    // A node's own failures that its on_error may handle: a wait that timed out, an llm node out of iterations
-    // (max_steps is counted before the node runs, so it never lands here).
+    // A node's own failures that its on_error may handle: a wait that timed out, an llm node out of iterations, an
+    // expression that failed on the run's data (max_steps is counted before the node runs, so it never lands here).
     const routable =
       error instanceof ActivityFailure ||
       error instanceof ChildWorkflowFailure ||
-      (error instanceof ApplicationFailure && (error.type === 'WAIT_TIMEOUT' || error.type === 'LIMIT_EXCEEDED'));
+      (error instanceof ApplicationFailure && ROUTABLE_NODE_FAILURES.has(error.type ?? ''));
     if (!node.on_error || !routable || isCancellation(error) || node.type === 'fail') throw error;
     const cause = (error as { cause?: unknown }).cause;
     const failure = cause instanceof ApplicationFailure ? cause : (error as ApplicationFailure);

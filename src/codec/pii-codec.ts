@@ -114,6 +114,15 @@ function readPlainJson(payload: Payload): { value: unknown } | undefined {
 
 const pairKey = (type: string, value: string) => `${type}\u0000${value}`;
 
+/** Payloads nested deeper than this are refused: the walks below recurse, and no real payload nests this deep. */
+export const MAX_PAYLOAD_DEPTH = 256;
+
+function assertDepth(depth: number): void {
+  if (depth > MAX_PAYLOAD_DEPTH) {
+    throw new StewardError('LIMIT_EXCEEDED', `pii codec: a payload nests deeper than the limit of ${MAX_PAYLOAD_DEPTH} levels`);
+  }
+}
+
 /** Finds PII in every string, key and long integer of `value`; returns whether there was any. */
 function collectPii(value: unknown, spansOf: Map<string, PiiSpan[]>, found: Map<string, { type: string; value: string }>): boolean {
   let any = false;
@@ -130,19 +139,22 @@ function collectPii(value: unknown, spansOf: Map<string, PiiSpan[]>, found: Map<
       found.set(pairKey(span.type, piece), { type: span.type, value: piece });
     }
   };
-  const visit = (node: unknown): void => {
+  const visit = (node: unknown, depth: number): void => {
     if (typeof node === 'string') scan(node);
     else if (typeof node === 'number') {
       if (Number.isInteger(node) && Math.abs(node) >= MIN_PII_INTEGER) scan(String(node));
-    } else if (Array.isArray(node)) node.forEach(visit);
-    else if (node !== null && typeof node === 'object') {
+    } else if (Array.isArray(node)) {
+      assertDepth(depth);
+      for (const item of node) visit(item, depth + 1);
+    } else if (node !== null && typeof node === 'object') {
+      assertDepth(depth);
       for (const key of Object.keys(node)) {
         scan(key);
-        visit((node as Record<string, unknown>)[key]);
+        visit((node as Record<string, unknown>)[key], depth + 1);
       }
     }
   };
-  visit(value);
+  visit(value, 1);
   return any;
 }
 
@@ -161,6 +173,7 @@ function rewriteJson(node: unknown, rewrite: Rewrite, path: Path = []): unknown 
   if (typeof node === 'string') return rewrite.string(node, path);
   if (typeof node === 'number') return rewrite.number(node, path);
   if (node === null || typeof node !== 'object') return node;
+  assertDepth(path.length + 1);
   if (Array.isArray(node)) {
     return node.map((item, i) => {
       path.push(i);

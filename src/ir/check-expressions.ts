@@ -1,6 +1,7 @@
 // Expression checks: every CEL expression and `{{ }}` template parses and type-checks, and `secrets.*` appears
 // only in fields rendered inside activities, naming declared secrets. Workflow-safe.
 import { compileExpression, type CompiledExpression } from './expressions';
+import { MAX_ESTIMATED_COST } from './expression-cost';
 import { ExpressionError } from './expression-error';
 import type { PathIssue, PathSegment } from './issues';
 import type { Definition, Node } from './schema';
@@ -97,6 +98,17 @@ function compileFound(item: Found): CompiledExpression | string {
   }
 }
 
+// Refused before any run: a worker evaluates expressions inside workflow tasks, where a stall holds every run.
+function describeCost(item: Found, compiled: CompiledExpression): string[] {
+  if (compiled.estimatedCost <= MAX_ESTIMATED_COST) return [];
+  const what = item.isTemplate ? `template {{ ${item.source} }}` : 'expression';
+  const estimate = Number.isFinite(compiled.estimatedCost) ? compiled.estimatedCost.toExponential(1) : 'unbounded';
+  return [
+    `${what} is too costly to evaluate: its estimated cost (${estimate}) passes the limit (${MAX_ESTIMATED_COST}); ` +
+      'loops nested inside loops, or values that double in size, multiply the cost',
+  ];
+}
+
 const isSamePath = (left: PathSegment[], right: PathSegment[]): boolean =>
   left.length === right.length && left.every((segment, index) => segment === right[index]);
 
@@ -127,7 +139,10 @@ export function checkExpressions(definition: Definition): PathIssue[] {
   for (const [id, node] of Object.entries(definition.nodes)) findInNode(id, node, found);
   const compiled = found.map((item) => ({ item, result: compileFound(item) }));
   const issues: PathIssue[] = compiled.flatMap(({ item, result }) =>
-    (typeof result === 'string' ? [result] : describeSecretUse(definition, item, result)).map((message) => ({ segments: item.segments, message })),
+    (typeof result === 'string' ? [result] : [...describeCost(item, result), ...describeSecretUse(definition, item, result)]).map((message) => ({
+      segments: item.segments,
+      message,
+    })),
   );
   return [...issues, ...checkSecretOnlyFields(definition, compiled)];
 }

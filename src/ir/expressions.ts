@@ -2,6 +2,8 @@
 // Workflow-safe: pure, deterministic, no Node built-ins, no clock, no randomness; bundled into workflow code.
 import { Environment, EvaluationError, ParseError, type ASTNode } from '@marcbachmann/cel-js';
 import { fromCelValue, toCelValue } from './cel-values';
+import { createMeteredEvaluation, MAX_EVALUATION_COST } from './evaluation-budget';
+import { estimateExpressionCost } from './expression-cost';
 import { ExpressionError } from './expression-error';
 import type { JsonValue } from './schema';
 import { splitTemplate } from './template-syntax';
@@ -26,6 +28,8 @@ export interface CompiledExpression {
   readonly secretNames: readonly string[];
   /** True when `secrets` is read in any other way (e.g. `secrets[input.k]`), which validation refuses. */
   readonly readsSecretsDynamically: boolean;
+  /** A static upper estimate of one evaluation's cost, in the units of the run-time budget. */
+  readonly estimatedCost: number;
   evaluate(scope: ExpressionScope): JsonValue;
 }
 
@@ -63,6 +67,7 @@ function createEnvironment(): Environment {
 }
 
 const ENVIRONMENT = createEnvironment();
+const meter = createMeteredEvaluation(ENVIRONMENT);
 const COMPILED = new Map<string, CompiledExpression>();
 
 function describeCelError(error: unknown): string {
@@ -138,6 +143,7 @@ function createCompiled(source: string): CompiledExpression {
     source,
     secretNames: [...use.names],
     readsSecretsDynamically: use.dynamic,
+    estimatedCost: estimateExpressionCost(program.ast),
     evaluate(scope: ExpressionScope): JsonValue {
       if (readsSecrets && scope.secrets === undefined) {
         throw new ExpressionError('evaluation', 'secrets are only available inside activities', source);
@@ -149,15 +155,16 @@ function createCompiled(source: string): CompiledExpression {
         run: toCelValue(scope.run ?? {}),
         ...(scope.secrets === undefined ? {} : { secrets: toCelValue(scope.secrets) }),
       };
-      let result: unknown;
-      try {
-        result = program(context);
-      } catch (error) {
+      const evaluated = meter(() => program(context));
+      if (evaluated.exceeded) {
+        throw new ExpressionError('budget', `evaluation exceeded its budget of ${MAX_EVALUATION_COST} steps and items`, source);
+      }
+      if (evaluated.error !== undefined) {
         // At run time CEL's message can quote the data (`No such key: <key>`, `integer overflow: <n>`), and a cause
         // would be serialised into Temporal history with it: only the kind of error is kept.
-        throw new ExpressionError('evaluation', describeCelError(error).replace(/:.*$/s, ''), source);
+        throw new ExpressionError('evaluation', describeCelError(evaluated.error).replace(/:.*$/s, ''), source);
       }
-      return fromCelValue(result, source);
+      return fromCelValue(evaluated.value, source);
     },
   };
 }
@@ -196,7 +203,7 @@ function renderAt(value: unknown, scope: ExpressionScope, path: string): unknown
       return renderText(value, scope);
     } catch (error) {
       if (error instanceof ExpressionError && path !== '') {
-        throw new ExpressionError(error.reason, `${path}: ${error.message}`, error.expression, { cause: error });
+        throw new ExpressionError(error.reason, `${path}: ${error.message}`, error.expression, { cause: error, field: path });
       }
       throw error;
     }

@@ -61,7 +61,7 @@ describe('evaluateExpression', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(ExpressionError);
       expect((error as ExpressionError).reason).toBe('evaluation');
-      expect((error as ExpressionError).code).toBe('INPUT_INVALID');
+      expect((error as ExpressionError).code).toBe('EXPRESSION_ERROR');
     }
   });
 
