@@ -5,6 +5,7 @@ import { checkGraph } from './check-graph';
 import { checkLlmTools } from './check-llm-tools';
 import { checkOAuthClient } from './check-oauth';
 import { checkParallelWrites } from './check-parallel';
+import { checkPatterns } from './check-patterns';
 import { toIrIssue, type IrIssue, type PathIssue } from './issues';
 import type { Definition } from './schema';
 
@@ -17,6 +18,7 @@ export function findReferenceIssues(definition: Definition): PathIssue[] {
     ...checkIrreversibleApproval(definition),
     ...checkLlmTools(definition),
     ...checkOAuthClient(definition),
+    ...checkPatterns(definition),
   ];
 }
 
