@@ -43,7 +43,7 @@ export interface ToolDeps extends DelegationDeps {
 export function createRunTool(deps: ToolDeps) {
   return async function runTool(call: ToolCallRequest): Promise<ToolCallResult> {
     return withFailureMapping(() =>
-      withScrubbing(deps.scrubber, async () => {
+      withScrubbing(deps.scrubber, call.nodeId, async () => {
         if (call.node.tool !== 'http') return runRegisteredTool(deps, call);
         const secrets = await resolveSecretsFor(deps, call.node.request, call.secretReferences);
         const request = renderTemplate(call.node.request, { ...call.scope, secrets }) as HttpRequest;
