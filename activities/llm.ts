@@ -88,7 +88,7 @@ export function createCallLlm(deps: LlmDeps) {
     try {
       // LLM errors first (they know whether retrying helps), then the other Steward errors (bad configuration).
       return await withFailureMapping(() =>
-        withScrubbing(deps.scrubber, () => withLlmFailureMapping(call.nodeId, () => takeTurn(deps, call, context))),
+        withScrubbing(deps.scrubber, call.nodeId, () => withLlmFailureMapping(call.nodeId, () => takeTurn(deps, call, context))),
       );
     } catch (error) {
       // A cancelled turn completes as cancelled (the SDK's CancelledFailure), not as a failed model call.

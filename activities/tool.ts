@@ -56,7 +56,7 @@ export function createRunTool(deps: ToolDeps) {
     const audited = { nodeId: call.nodeId, tool: call.node.tool, irreversible: call.node.irreversible === true, idempotencyKey: call.idempotencyKey, agent: call.agent, userId: call.user?.subject };
     return withHeartbeats(() =>
       withFailureMapping(() =>
-        withScrubbing(deps.scrubber, () =>
+        withScrubbing(deps.scrubber, call.nodeId, () =>
           withToolCallAudit(deps, audited, async (target) => {
             if (call.node.tool !== 'http') return runRegisteredTool(deps, call);
             const secrets = await resolveSecretsFor(deps, call.node.request, call.secretReferences);

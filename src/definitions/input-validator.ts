@@ -1,9 +1,10 @@
 // Validates a run's input against the definition's `input` JSON Schema. Messages name the field, never its value.
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { linearRegExpEngine } from '../regex/linear-pattern';
 import { StewardError } from '../errors';
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: linearRegExpEngine } });
 addFormats(ajv);
 const compiled = new Map<string, ValidateFunction>();
 

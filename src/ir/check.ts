@@ -5,6 +5,7 @@ import { checkGraph } from './check-graph';
 import { checkLlmTools } from './check-llm-tools';
 import { checkOAuthClient } from './check-oauth';
 import { checkParallelWrites } from './check-parallel';
+import { checkPatterns } from './check-patterns';
 import { checkToolUrls } from './check-tool-urls';
 import { toIrIssue, type IrIssue, type PathIssue } from './issues';
 import type { Definition } from './schema';
@@ -19,6 +20,7 @@ export function findReferenceIssues(definition: Definition): PathIssue[] {
     ...checkLlmTools(definition),
     ...checkOAuthClient(definition),
     ...checkToolUrls(definition),
+    ...checkPatterns(definition),
   ];
 }
 

@@ -2,6 +2,7 @@
 // run it where the model is called, in the activity.
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
+import { linearRegExpEngine } from '../regex/linear-pattern';
 import type { JsonSchema } from './types';
 
 export type OutputCheck = { ok: true; value: unknown } | { ok: false; problems: string[] };
@@ -11,7 +12,7 @@ export type OutputValidator = (text: string) => OutputCheck;
 const MAX_PROBLEMS = 5;
 
 function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: linearRegExpEngine } });
   addFormats(ajv);
   return ajv;
 }

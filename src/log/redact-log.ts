@@ -1,7 +1,10 @@
-// Log lines pass through the PII engine before they are written: every string field and the message are masked,
-// so a customer's email or card number never reaches a log file, whatever the code that logged it.
+// Log lines pass through the secret scrubbers and then the PII engine before they are written: every string field
+// and the message lose any resolved secret value (in any of its encodings) and have PII masked, so neither a secret
+// nor a customer's email or card number reaches a log file, whatever the code that logged it. Secrets go first: a
+// secret that looks like a number would otherwise be masked only in part.
 import { applyDataPolicySync, redactText } from '../pii';
 import { DataPolicy } from '../pii/policy';
+import { scrubLogValue } from '../secrets/scrubber';
 
 const LOG_POLICY = DataPolicy.parse({ redaction_mode: 'mask' });
 // Mask mode needs no key; the context type asks for one.
@@ -10,7 +13,7 @@ const NO_KEY = new Uint8Array(32);
 /** Errors are turned into plain data first (type, message, stack, cause) so that their text is redacted too. */
 export function redactLogFields(fields: Record<string, unknown>): Record<string, unknown> {
   const plain = Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, value instanceof Error ? errorToData(value) : value]));
-  return applyDataPolicySync(plain, LOG_POLICY, { hmacKey: NO_KEY }) as Record<string, unknown>;
+  return applyDataPolicySync(scrubLogValue(plain), LOG_POLICY, { hmacKey: NO_KEY }) as Record<string, unknown>;
 }
 
 function errorToData(error: Error, depth = 0): Record<string, unknown> {
@@ -21,5 +24,5 @@ function errorToData(error: Error, depth = 0): Record<string, unknown> {
 }
 
 export function redactLogMessage(message: string): string {
-  return redactText(message, { mode: 'mask', detectors: LOG_POLICY.pii_detectors });
+  return redactText(scrubLogValue(message), { mode: 'mask', detectors: LOG_POLICY.pii_detectors });
 }

@@ -1,15 +1,20 @@
 // The last line of defence: every resolved secret value is remembered, and any text, JSON or error leaving an
-// activity is scrubbed of it (`[secret:<name>]`) before it can reach Temporal history, logs or the audit trail.
+// activity is scrubbed of it (`[secret:<name>]`) — as it is and in the encodings a target may echo it in (base64,
+// base64url, hex, URL-encoding) — before it can reach Temporal history, logs or the audit trail. Every scrubber of
+// the process is also applied by the log formatter (`scrubLogValue`), so a log line is clean even when nothing
+// scrubbed its content before it was logged.
+import { encodedFormsOf, type SecretEncoding } from './encoded-forms';
+import { currentScrubOrigin } from './scrub-origin';
 import type { SecurityEventListener } from './types';
 
-type Where = 'text' | 'json' | 'error';
+type Where = 'text' | 'json' | 'error' | 'log';
 
 export interface Scrubber {
   /** Remembers a resolved value under its secret name. */
   remember(name: string, value: string, tenant?: string): void;
   scrubText(text: string, where?: Where): string;
   /** A copy of `value` with every string (and object key) scrubbed; arrays and plain objects are walked. */
-  scrubJson<T>(value: T): T;
+  scrubJson<T>(value: T, where?: Where): T;
   /** Scrubs the error's message and stack in place, then its cause and aggregated errors; returns it. */
   scrubError<E>(error: E): E;
 }
@@ -24,11 +29,26 @@ export const MIN_SCRUBBED_LENGTH = 4;
 interface Remembered {
   name: string;
   tenant?: string;
+  encoding: SecretEncoding;
 }
 
-// A value can leak in transformed forms too: URL-encoded in a query string, or escaped inside serialized JSON.
-function variantsOf(value: string): string[] {
-  return [...new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)])];
+interface Hit {
+  owner: Remembered;
+  encodings: Set<SecretEncoding>;
+}
+
+/** The scrubbers of this process, held weakly: the log formatter applies each one that is still alive. */
+const processScrubbers = new Set<WeakRef<Scrubber>>();
+
+/** `value` (a log line's fields or message) scrubbed by every scrubber of the process; a hit is reported. */
+export function scrubLogValue<T>(value: T): T {
+  let scrubbed = value;
+  for (const ref of processScrubbers) {
+    const scrubber = ref.deref();
+    if (scrubber === undefined) processScrubbers.delete(ref);
+    else scrubbed = scrubber.scrubJson(scrubbed, 'log');
+  }
+  return scrubbed;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -41,24 +61,35 @@ export function createScrubber(options: ScrubberOptions = {}): Scrubber {
   const remembered = new Map<string, Remembered>();
   let longestFirst: string[] = [];
 
-  const replaceAll = (text: string, hits: Map<string, Remembered>): string => {
+  const replaceAll = (text: string, hits: Map<string, Hit>): string => {
     let result = text;
-    for (const variant of longestFirst) {
-      if (!result.includes(variant)) continue;
-      const owner = remembered.get(variant) as Remembered;
-      result = result.split(variant).join(`[secret:${owner.name}]`);
-      hits.set(owner.name, owner);
+    for (const form of longestFirst) {
+      if (!result.includes(form)) continue;
+      const owner = remembered.get(form) as Remembered;
+      result = result.split(form).join(`[secret:${owner.name}]`);
+      const hit = hits.get(owner.name) ?? hits.set(owner.name, { owner, encodings: new Set() }).get(owner.name)!;
+      hit.encodings.add(owner.encoding);
     }
     return result;
   };
 
-  const report = (hits: Map<string, Remembered>, where: Where) => {
-    for (const [name, owner] of hits) {
-      options.onSecurityEvent?.({ type: 'secret_scrubbed', reference_name: name, where, ...(owner.tenant ? { tenant: owner.tenant } : {}) });
+  const report = (hits: Map<string, Hit>, where: Where) => {
+    if (hits.size === 0) return;
+    const origin = currentScrubOrigin();
+    for (const [name, { owner, encodings }] of hits) {
+      const encoded = [...encodings].filter((encoding) => encoding !== 'plain').sort();
+      options.onSecurityEvent?.({
+        type: 'secret_scrubbed',
+        reference_name: name,
+        where,
+        ...(owner.tenant ? { tenant: owner.tenant } : {}),
+        ...(encoded.length > 0 ? { encodings: encoded } : {}),
+        ...origin,
+      });
     }
   };
 
-  const walk = (value: unknown, hits: Map<string, Remembered>, seen: WeakSet<object>): unknown => {
+  const walk = (value: unknown, hits: Map<string, Hit>, seen: WeakSet<object>): unknown => {
     if (typeof value === 'string') return replaceAll(value, hits);
     if (Array.isArray(value)) {
       if (seen.has(value)) return value;
@@ -73,7 +104,7 @@ export function createScrubber(options: ScrubberOptions = {}): Scrubber {
     return value;
   };
 
-  const scrubErrorInto = (error: unknown, hits: Map<string, Remembered>, seen: WeakSet<object>): void => {
+  const scrubErrorInto = (error: unknown, hits: Map<string, Hit>, seen: WeakSet<object>): void => {
     if (!(error instanceof Error) || seen.has(error)) return;
     seen.add(error);
     error.message = replaceAll(error.message, hits);
@@ -82,29 +113,34 @@ export function createScrubber(options: ScrubberOptions = {}): Scrubber {
     if (error instanceof AggregateError) error.errors.forEach((inner) => scrubErrorInto(inner, hits, seen));
   };
 
-  return {
+  const scrubber: Scrubber = {
     remember(name, value, tenant) {
       if (value.length < MIN_SCRUBBED_LENGTH) return;
-      for (const variant of variantsOf(value)) remembered.set(variant, tenant === undefined ? { name } : { name, tenant });
+      for (const form of encodedFormsOf(value)) {
+        remembered.set(form.text, { name, encoding: form.encoding, ...(tenant === undefined ? {} : { tenant }) });
+      }
       longestFirst = [...remembered.keys()].sort((left, right) => right.length - left.length);
     },
     scrubText(text, where = 'text') {
-      const hits = new Map<string, Remembered>();
+      const hits = new Map<string, Hit>();
       const scrubbed = replaceAll(text, hits);
       report(hits, where);
       return scrubbed;
     },
-    scrubJson<T>(value: T): T {
-      const hits = new Map<string, Remembered>();
+    scrubJson<T>(value: T, where: Where = 'json'): T {
+      if (longestFirst.length === 0) return value;
+      const hits = new Map<string, Hit>();
       const scrubbed = walk(value, hits, new WeakSet()) as T;
-      report(hits, 'json');
+      report(hits, where);
       return scrubbed;
     },
     scrubError<E>(error: E): E {
-      const hits = new Map<string, Remembered>();
+      const hits = new Map<string, Hit>();
       scrubErrorInto(error, hits, new WeakSet());
       report(hits, 'error');
       return error;
     },
   };
+  processScrubbers.add(new WeakRef(scrubber));
+  return scrubber;
 }

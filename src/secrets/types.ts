@@ -23,6 +23,17 @@ export type SecurityEvent =
   | { type: 'secret_denied'; tenant: string; reference_name: string; reason: string }
   /** Only with `failOpen`: a backend failed and the chain moved on to a later (possibly weaker) one. */
   | { type: 'secret_fallback'; tenant: string; reference_name: string; backend: string; reason: string }
-  | { type: 'secret_scrubbed'; tenant?: string; reference_name: string; where: 'text' | 'json' | 'error' };
+  | {
+      type: 'secret_scrubbed';
+      tenant?: string;
+      reference_name: string;
+      where: 'text' | 'json' | 'error' | 'log';
+      /** The encodings the value was found in, when not only as it is (base64, hex, …). */
+      encodings?: string[];
+      /** The run, workflow and step whose activity was running, when the scrub happened inside one. */
+      run_id?: string;
+      workflow_id?: string;
+      step?: string;
+    };
 
 export type SecurityEventListener = (event: SecurityEvent) => void;

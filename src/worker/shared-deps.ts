@@ -18,8 +18,11 @@ export function createSharedActivityDeps(config: RuntimeConfig, pool: Pool, log:
   const onSecurityEvent = (event: SecurityEvent) => {
     const tenant = TenantId.safeParse(event.tenant);
     if (!tenant.success) return;
+    // A scrub names its run, workflow and step as the trail's own columns, so it shows with the run's other events.
     const { type, tenant: _tenant, ...details } = event;
-    recordAuditEvent(pool, tenant.data, { type: `security.${type}`, payload: details }).catch((error: unknown) =>
+    const { run_id: runId, workflow_id: workflowId, step, ...payload } = details as typeof details & { run_id?: string; workflow_id?: string; step?: string };
+    const where = { ...(runId ? { runId } : {}), ...(workflowId ? { workflowId } : {}), ...(step ? { step } : {}) };
+    recordAuditEvent(pool, tenant.data, { type: `security.${type}`, ...where, payload }).catch((error: unknown) =>
       log.error({ err: error, event: type }, 'could not record a security event'),
     );
   };

@@ -1,4 +1,6 @@
-// Detectors declared in a data policy: a name, an ECMAScript pattern and an optional checksum on the match.
+// Detectors declared in a data policy: a name, an ECMAScript pattern and an optional checksum on the match. The
+// pattern runs on the linear-time engine: an author's regex must not be able to stall the worker it runs on.
+import { compileLinearPattern, findLinearMatches } from '../../regex/linear-pattern';
 import type { CustomDetector } from '../policy';
 import type { DetectFn, PiiSpan } from '../types';
 import { PiiError } from '../errors';
@@ -9,26 +11,19 @@ const CHECKSUMS: Record<NonNullable<CustomDetector['checksum']>, (value: string)
   mod97: isMod97Valid,
 };
 
-/** Compiles a policy's custom detector; a pattern that does not compile is a coded error naming the detector. */
+/** Compiles a policy's custom detector; a pattern the linear-time engine refuses is a coded error naming the detector. */
 export function createCustomDetector(detector: CustomDetector): DetectFn {
-  let pattern: RegExp;
-  try {
-    pattern = new RegExp(detector.pattern, `${(detector.flags ?? '').replace(/g/g, '')}g`);
-  } catch (cause) {
-    throw new PiiError('INVALID_CUSTOM_DETECTOR', `custom_detectors.${detector.name}.pattern: not a valid regular expression`, { cause });
+  const compiled = compileLinearPattern(detector.pattern, detector.flags);
+  if (!compiled.ok) {
+    throw new PiiError('INVALID_CUSTOM_DETECTOR', `custom_detectors.${detector.name}.pattern: ${compiled.reason}`);
   }
+  const { pattern } = compiled;
   const checksum = detector.checksum === undefined ? undefined : CHECKSUMS[detector.checksum];
   return (text) => {
     const spans: PiiSpan[] = [];
-    pattern.lastIndex = 0;
-    for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-      if (m[0].length === 0) {
-        // an empty match would loop forever; step over it
-        pattern.lastIndex++;
-        continue;
-      }
-      if (checksum !== undefined && !checksum(m[0])) continue;
-      spans.push({ type: detector.name, start: m.index, end: m.index + m[0].length });
+    for (const [start, end] of findLinearMatches(pattern, text)) {
+      if (checksum !== undefined && !checksum(text.slice(start, end))) continue;
+      spans.push({ type: detector.name, start, end });
     }
     return spans;
   };
