@@ -59,8 +59,8 @@ describe('validation-time estimate', () => {
 });
 
 describe('run-time budget', () => {
-  it('stops the attack within a fraction of a second with a typed error, instead of running 24 million iterations', () => {
-    const started = Date.now();
+  // The budget error itself shows the evaluation stopped at its budget: unbudgeted, it runs 24 million iterations.
+  it('stops the attack at its budget with a typed error, instead of running 24 million iterations', () => {
     let error: unknown;
     try {
       evaluateExpression(FIVE_NESTED, {});
@@ -69,7 +69,6 @@ describe('run-time budget', () => {
     }
     expect(error).toBeInstanceOf(ExpressionError);
     expect(error).toMatchObject({ code: 'EXPRESSION_ERROR', reason: 'budget', message: 'evaluation exceeded its budget of 1000000 steps and items' });
-    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('stops data that makes a two-deep loop too costly, and a budget spent inside exists() is not absorbed', () => {
