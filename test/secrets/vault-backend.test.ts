@@ -1,5 +1,5 @@
 // The Vault backend against a real Vault dev server: KV v2 reads, token and AppRole auth, renewal, revocation, outages.
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { z } from 'zod';
 import { isStewardError } from '../../src/errors';
 import { parseSecretReference } from '../../src/ir/secret-reference';
@@ -161,7 +161,9 @@ describe('revocation and outages', () => {
   });
 
   it('a Vault that accepts connections but never answers times out', async () => {
-    const silent: Server = createServer(() => undefined);
+    // It holds what it accepts, and drops it at the end: a held socket would keep jest's worker from exiting.
+    const held: Socket[] = [];
+    const silent: Server = createServer((socket) => void held.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as { port: number }).port;
     try {
@@ -170,6 +172,7 @@ describe('revocation and outages', () => {
       await expectCode(backend.resolve(ref('vault:secret/data/tenants/acme/llm#openai'), { tenant: 'acme' }), 'SECRET_BACKEND_UNAVAILABLE');
       expect(Date.now() - started).toBeLessThan(3_000);
     } finally {
+      for (const socket of held) socket.destroy();
       silent.close();
     }
   });
