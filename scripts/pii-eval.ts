@@ -1,9 +1,10 @@
 // Scores a PII detector against the labelled corpus (test/pii/corpus) and prints per-type precision, recall
 // and F1. A span counts only when type, start and end all match the label exactly.
-// Run: npx tsc -p . ; node dist/scripts/pii-eval.js
+// `--world tune|heldout` scores one split of the real-world corpus (test/pii/corpus/world) instead.
+// Run: npx tsc -p . ; node dist/scripts/pii-eval.js [--world heldout] [--mistakes]
 import { BUILTIN_DETECTORS } from '../src/pii/policy';
 import { detectPii } from '../src/pii/detect';
-import { readCorpus, type LabelledSpan, type LabelledText } from '../test/pii/corpus/corpus-format';
+import { readCorpus, readWorldCorpus, type LabelledSpan, type LabelledText, type WorldSplit } from '../test/pii/corpus/corpus-format';
 
 export interface TypeScore {
   type: string;
@@ -76,10 +77,18 @@ export function formatScores(scores: readonly TypeScore[]): string {
   return [`${'type'.padEnd(12)} precision  recall     f1`, ...rows].join('\n');
 }
 
+function chosenCorpus(): { name: string; corpus: LabelledText[] } {
+  const at = process.argv.indexOf('--world');
+  if (at === -1) return { name: 'the labelled corpus', corpus: readCorpus() };
+  const split = process.argv[at + 1];
+  if (split !== 'tune' && split !== 'heldout') throw new TypeError('--world takes tune or heldout');
+  return { name: `the real-world corpus, ${split} split`, corpus: readWorldCorpus(split satisfies WorldSplit) };
+}
+
 function main(): void {
-  const corpus = readCorpus();
+  const { name, corpus } = chosenCorpus();
   const { scores, mistakes } = scoreDetector(corpus, (text) => detectPii(text));
-  console.log(`PII evaluation on ${corpus.length} labelled texts (exact span match)\n`);
+  console.log(`PII evaluation on ${corpus.length} texts of ${name} (exact span match)\n`);
   console.log(formatScores(scores));
   if (process.argv.includes('--mistakes')) {
     for (const m of mistakes) console.log(`\n${m.kind} ${m.type}: ${JSON.stringify(m.value)}\n  in ${JSON.stringify(m.text)}`);

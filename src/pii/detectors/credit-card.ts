@@ -1,22 +1,25 @@
-// Payment card numbers: 13-19 digits, optionally grouped by spaces or dashes, with a known issuer prefix
-// for their length and a valid Luhn check digit. Words just before the number can veto it (an order id).
+// Payment card numbers: 12-19 digits, optionally grouped by spaces or dashes, with a valid Luhn check digit. A
+// number with a major network's issuer prefix and one of the lengths it issues stands on its own; any other
+// Luhn-valid number (Maestro's 12-19 digits, JCB's 15-digit 1800/2131, an issuer not listed) counts when words
+// just before it speak of a card or a payment. Words like "order" or "IMEI" just before veto a number.
 import type { PiiSpan } from '../types';
 import { isLuhnValid } from '../checksums';
 import { precededBy } from '../context';
 import { execInRuns, type NumberRuns } from '../number-runs';
 
 // Digit groups joined by one space or dash; validated per window below. The lookahead drops runs of fewer
-// than 13 digits, too short to hold a card, before a match is built for them (most digit runs are short).
-const CANDIDATE = /(?<![\w./*\]-])(?=\d(?:[ -]?\d){12})\d+(?:[ -]\d+)*/g;
+// than 12 digits, too short to hold a card, before a match is built for them (most digit runs are short).
+const CANDIDATE = /(?<![\w./*\]-])(?=\d(?:[ -]?\d){11})\d+(?:[ -]\d+)*/g;
 const NOT_A_CARD = /\b(?:order|invoice|tracking|imei|serial|s\/n|sku|isbn|ticket|shipment|parcel|awb|booking|reference|ref|confirmation|conf|account|acct|iccid|meid|gtin|ean|upc|barcode|id|no)\b[^a-z]{0,6}$/;
-const IS_A_CARD = /card|visa|master|amex|american express|discover|jcb|diners|maestro|unionpay|credit|debit|\bcc\b|\bpan\b|payment|paid/;
+const IS_A_CARD = /card|visa|master|amex|american express|discover|jcb|diners|maestro|unionpay|union pay|rupay|\bmir\b|credit|debit|\bcc\b|\bpan\b|payment|\bpaid\b|\bpay\b|charge|karte|carte|tarjeta|cartão|cartao|carta|kaart|kort|karta|kredit|crédit|crédito|credito/;
 const CONTEXT_WINDOW = 32;
-const MIN_DIGITS = 13;
+const MIN_DIGITS = 12;
 const MAX_DIGITS = 19;
 
 type Brand = readonly [prefixFrom: number, prefixTo: number, minLength: number, maxLength: number];
 
-// Issuer prefixes (IIN ranges) with the lengths each network issues; 6-digit prefixes compared numerically.
+// Major networks' issuer prefixes (IIN ranges, 6 digits compared numerically) with the lengths each issues: a
+// Luhn-valid number of these needs no words around it.
 const BRANDS: readonly Brand[] = [
   [400000, 499999, 13, 19], // Visa (13, 16, 19 checked below)
   [510000, 559999, 16, 16], // Mastercard
@@ -25,26 +28,22 @@ const BRANDS: readonly Brand[] = [
   [340000, 349999, 15, 15], // American Express
   [370000, 379999, 15, 15], // American Express
   [300000, 305999, 14, 19], // Diners Club
+  [309500, 309599, 14, 19], // Diners Club
   [360000, 369999, 14, 19], // Diners Club
-  [380000, 399999, 16, 19], // Diners Club
+  [380000, 399999, 14, 19], // Diners Club
   [352800, 358999, 16, 19], // JCB
   [601100, 601199, 16, 19], // Discover
   [644000, 659999, 16, 19], // Discover
-  [622126, 622925, 16, 19], // Discover / UnionPay co-brand
   [620000, 629999, 16, 19], // UnionPay
   [810000, 829999, 16, 19], // UnionPay / RuPay
   [600000, 609999, 16, 16], // RuPay
-  [500000, 509999, 12, 19], // Maestro, Verve, Dankort
-  [560000, 599999, 12, 19], // Maestro
-  [630400, 630499, 12, 19], // Maestro
-  [675900, 676399, 12, 19], // Maestro
   [636368, 636368, 16, 16], // Elo
   [606282, 606282, 16, 16], // Hipercard
   [637000, 639999, 16, 16], // InstaPayment
   [979200, 979299, 16, 16], // Troy
 ];
 
-/** Whether a card number of `length` digits whose first six are `prefix` has an issuer that issues that length. */
+/** Whether a card number of `length` digits whose first six are `prefix` has a major issuer that issues that length. */
 export function hasKnownIssuer(prefix: number, length: number): boolean {
   if (prefix >= 400000 && prefix <= 499999) return length === 13 || length === 16 || length === 19;
   return BRANDS.some(([from, to, min, max]) => prefix >= from && prefix <= to && length >= min && length <= max);
@@ -89,8 +88,9 @@ function hasCardGrouping(text: string, bounds: readonly number[], first: number,
   return true;
 }
 
-/** The last group index of the longest card number starting at group `first`, or -1. */
-function longestCardWindow(text: string, bounds: readonly number[], first: number): number {
+/** The last group index of the longest card number starting at group `first`, or -1. `announced`: the words
+ *  before speak of a card, so any Luhn-valid length will do. */
+function longestCardWindow(text: string, bounds: readonly number[], first: number, announced: boolean): number {
   const groups = bounds.length / 2;
   let digits = 0;
   let prefix = -1;
@@ -99,7 +99,7 @@ function longestCardWindow(text: string, bounds: readonly number[], first: numbe
     digits += bounds[2 * j + 1]! - bounds[2 * j]!;
     if (digits < MIN_DIGITS || digits > MAX_DIGITS) continue;
     if (prefix === -1) prefix = issuerPrefix(text, bounds, first);
-    if (hasKnownIssuer(prefix, digits) && isLuhnValid(text, bounds[2 * first]!, bounds[2 * j + 1]!) && hasCardGrouping(text, bounds, first, j)) {
+    if ((announced || hasKnownIssuer(prefix, digits)) && isLuhnValid(text, bounds[2 * first]!, bounds[2 * j + 1]!) && hasCardGrouping(text, bounds, first, j)) {
       best = j;
     }
   }
@@ -111,11 +111,13 @@ export function detectCreditCards(text: string, runs: NumberRuns, spans: PiiSpan
   for (let m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, 0); m !== null; m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, 0)) {
     // The run may glue a card to a neighbouring number ("4111 1111 1111 1111 12 25"): try group windows.
     const bounds = groupBounds(text, m.index, m.index + m[0].length);
+    const announced = precededBy(text, m.index, CONTEXT_WINDOW, IS_A_CARD);
     for (let i = 0; i < bounds.length / 2; i++) {
-      const last = longestCardWindow(text, bounds, i);
+      // a number without a major issuer's prefix must be the whole run: "card 1234 5678 9012 3456" holds no card
+      const last = longestCardWindow(text, bounds, i, announced && i === 0);
       if (last === -1) continue;
       const start = bounds[2 * i]!;
-      if (precededBy(text, start, CONTEXT_WINDOW, NOT_A_CARD) && !precededBy(text, start, CONTEXT_WINDOW, IS_A_CARD)) continue;
+      if (!announced && precededBy(text, start, CONTEXT_WINDOW, NOT_A_CARD)) continue;
       spans.push({ type: 'credit_card', start, end: bounds[2 * last + 1]! });
       i = last;
     }

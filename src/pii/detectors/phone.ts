@@ -1,37 +1,45 @@
-// Phone numbers, validated by libphonenumber-js. A leading `+` or `00` makes a number international and only
-// its length must be possible for that country (fictional ranges like +44 7700 900xxx are still phones).
-// Without one, a number counts when it has the NANP shape and is valid for the default country, or when
-// the words before it say "phone" and it is a local 555-0123, valid for the default country, or a
-// trunk-prefixed national number possible in one of the configured regions.
-import { parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js';
+// Phone numbers, validated against numbering plans (libphonenumber metadata). A leading `+` or `00` makes a number
+// international and only its length must be possible for that country (fictional ranges like +44 7700 900xxx are
+// still phones). Without one, a number counts when it has the NANP shape and is valid for the default country, or
+// when it is a valid national number of one of the configured regions: written with that region's trunk prefix
+// ("020 7946 0958", "8 (912) 345-67-89") or grouped like a phone, or anything valid after a phone keyword ("call",
+// "tel", "mobile"…). Words like "order" or "invoice" just before, a date's shape, or an amount's currency and
+// decimals refuse a number; an extension written after it ("x4587", "ext. 12") belongs to it.
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import type { PiiSpan } from '../types';
 import { precededBy } from '../context';
 import { digitsBetween, execInRuns, type NumberRuns } from '../number-runs';
 import { isPossibleInternational, isValidNanpNumber } from './phone-metadata';
+import { DEFAULT_PHONE_REGIONS, matchNational, type NationalMatch } from './phone-regions';
 
 export interface PhoneOptions {
-  /** Region for numbers written without a country code and without a phone keyword. Default US. */
+  /** Region for NANP-shaped numbers written without a country code. Default US. */
   readonly defaultCountry?: CountryCode;
-  /** Regions tried for national numbers that follow a phone keyword ("call", "tel", "mobile"…). */
-  readonly contextRegions?: readonly CountryCode[];
+  /** Regions whose national numbers are recognised without a country code, tried in order. */
+  readonly regions?: readonly CountryCode[];
 }
 
-export const DEFAULT_CONTEXT_REGIONS: readonly CountryCode[] = [
-  'US', 'GB', 'DE', 'FR', 'IN', 'AU', 'CA', 'ES', 'IT', 'NL', 'BR', 'MX', 'JP', 'CN', 'IE', 'CH', 'AT', 'BE', 'SE',
-  'SG', 'ZA', 'NZ', 'PL', 'PT',
-];
+export { DEFAULT_PHONE_REGIONS };
 
 const CANDIDATE = /(?<![\w+.,/*\]-])(?:\+|\b00)?\(?\d[\d ().\-/\u00a0]{4,26}\d(?!\w)/g;
 const NANP_SHAPE = /^(?:\+?1[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}[ .-])\d{3}[ .-]\d{4}$/;
 const NANP_COUNTRIES: ReadonlySet<CountryCode> = new Set(['US', 'CA']);
 const LOCAL_SHAPE = /^\d{3}-\d{4}$/;
-const TRUNK_PREFIX = /^\(?0[1-9]/;
 const DATE_LIKE = /\b(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.]\d\d?\b|\b\d\d?[-/.]\d\d?[-/.](?:19|20)\d\d\b/;
-const PHONE_CONTEXT = /\b(?:phone|tel|telephone|call|calls|called|mobile|mob|cell|cellphone|fax|whatsapp|sms|text|dial|ring|hotline|contact|reach|ph|tlf|telefon|téléphone|numéro|handy)\b(?:[^a-z\n]{1,4}[a-z]{1,8}){0,3}[^a-z\n]{0,12}$|(?:☎|📞)\s*$/;
-const NOT_A_PHONE = /\b(?:order|invoice|ref|reference|account|acct|id|tracking|serial|sku|ticket|case|po|isbn|part|batch|lot|txn|transaction)\b[^a-z\n]{0,6}$|#\s*$/;
+const PHONE_CONTEXT = /\b(?:phone|tel|telephone|call|calls|called|mobile|mob|cell|cellphone|fax|whatsapp|sms|text|dial|ring|hotline|contact|reach|ph|tlf|telefon|téléphone|tél|numéro|handy|rappelez|appelez|appeler|portable|mobil|natel|gsm|anrufen|ruf|llame|llamar|teléfono|telefono|telefone|móvil|movil|celular|contacto|contatto|kontakt|puhelin|telefonnummer)(?![a-z])(?:[^a-z\n]{1,4}[a-z]{1,8}){0,4}[^a-z\n]{0,12}$|(?:☎|📞)\s*$/;
+const NOT_A_PHONE = /\b(?:order|invoice|ref|reference|account|acct|id|tracking|serial|sku|ticket|case|po|isbn|part|batch|lot|txn|transaction|code|pin|passcode|build|version|release|zip|postcode|parcel|shipment|awb|imei|iccid|customer|member|policy|claim|fedex|ups|usps|dhl)\b(?:\s*(?:no|nr|number|num|id|code)\b)?[^a-z\n]{0,6}$|#\s*$/;
+// Shapes a phone written without a country code never has: a US SSN (3-2-4), a ZIP+4 (5-4).
+const OTHER_SHAPES = /^(?:\d{3}-\d{2}-\d{4}|\d{5}-\d{4})$/;
+// An amount, not a number to dial: a currency just before, or decimals just after ("€ 1 234 567,89").
+const CURRENCY_BEFORE = /(?:[$€£¥₹]|\b(?:usd|eur|gbp|chf|jpy|sek|nok|dkk|pln|czk|huf|ron|inr|brl|mxn|cad|aud))\s?$/;
+const DECIMALS_AFTER = /^[.,]\d{1,2}(?!\d)/;
+// An extension after the number: "x4587", "ext. 12", "extension 300", ", poste 628".
+const EXTENSION = /(?:\s*(?:x|ext\.?|extn\.?|extension)\s?|,?\s*(?:poste|durchwahl|doorkiesnummer)\s)\d{1,6}(?![\w])/iy;
 const CONTEXT_WINDOW = 40;
-/** The fewest digits a phone holds. */
-const MIN_DIGITS = 7;
+/** The fewest digits a phone holds: short local numbers count after a phone keyword only. */
+const MIN_DIGITS = 6;
+/** The fewest digits of a national number recognised without a phone keyword. */
+const MIN_UNANNOUNCED_DIGITS = 8;
 /** A phone's number run may be opened by the `+` just before it. */
 const LEADING_PLUS = 1;
 const MAX_DIGITS = 15;
@@ -40,7 +48,7 @@ const PIECE_SEPARATOR = /\s*\/\s*|\s{2,}/g;
 // Candidates are judged by their place in the text rather than by their own string where a character test will
 // do: a match's string comes in more internal forms than the texts it is cut from, which makes reading it slow.
 
-function parse(value: string, region?: CountryCode): PhoneNumber | undefined {
+function parse(value: string, region?: CountryCode): ReturnType<typeof parsePhoneNumberFromString> {
   try {
     return parsePhoneNumberFromString(value, region);
   } catch {
@@ -99,19 +107,117 @@ function hasPieceSeparator(text: string, start: number, end: number): boolean {
   return false;
 }
 
+/** The digits of `text.slice(start, end)`. */
+function digitString(text: string, start: number, end: number): string {
+  let digits = '';
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) digits += text[i];
+  }
+  return digits;
+}
+
+/** Whether the candidate is grouped the way phones are written: digit groups joined by one kind of separator. */
+function isGroupedLikePhone(value: string): boolean {
+  const groups = value.split(/[ .\-/\u00a0()]+/).filter((g) => g !== '');
+  return groups.length >= 2 && groups.every((g) => g.length <= 5);
+}
+
+/** Dotted numbers with a one-digit group are versions and builds ("10.0.19041.1"); four small groups an IPv4. */
+function isDottedNonPhone(value: string): boolean {
+  if (value.indexOf('.') === -1) return false;
+  const groups = value.split('.');
+  return groups.some((g) => g.trim().length === 1) || (groups.length === 4 && groups.every((g) => g.length <= 3)) || value.includes('/');
+}
+
+function isAmount(text: string, start: number, end: number): boolean {
+  return precededBy(text, start, 6, CURRENCY_BEFORE) || DECIMALS_AFTER.test(text.slice(end, end + 4));
+}
+
+// National numbers met again (bulk documents repeat them) are judged once.
+const MAX_REMEMBERED = 4096;
+const nationalVerdicts = new Map<string, NationalMatch | null>();
+
+function matchNationalOnce(digits: string, regions: readonly CountryCode[], regionsKey: string): NationalMatch | undefined {
+  const key = `${regionsKey}:${digits}`;
+  let verdict = nationalVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = matchNational(digits, regions) ?? null;
+    if (nationalVerdicts.size >= MAX_REMEMBERED) nationalVerdicts.clear();
+    nationalVerdicts.set(key, verdict);
+  }
+  return verdict ?? undefined;
+}
+
+interface ResolvedPhoneOptions {
+  readonly defaultCountry: CountryCode;
+  readonly regions: readonly CountryCode[];
+  readonly regionsKey: string;
+}
+
 /** Whether `value`, found at [start, end) of `text`, is a phone number. */
-function isPhone(text: string, start: number, end: number, value: string, options: Required<PhoneOptions>): boolean {
+function isPhone(text: string, start: number, end: number, value: string, options: ResolvedPhoneOptions): boolean {
   const digits = digitsBetween(text, start, end);
+  if (continuesIpv6(text, start)) return false;
   if (digits < MIN_DIGITS || digits > MAX_DIGITS || (mayBeDate(text, start, end) && DATE_LIKE.test(value))) return false;
   if (text.charCodeAt(start) === 43 || opensWithDoubleZero(text, start, end)) return isInternationalPhone(text, start, end, value);
+  const announced = isAnnounced(text, start);
+  const refused = precededBy(text, start, 20, NOT_A_PHONE);
   if (mayBeNanpShape(text, start, end) && NANP_SHAPE.test(value) && isValidNanp(text, start, end, value, options.defaultCountry)) {
-    return precededBy(text, start, CONTEXT_WINDOW, PHONE_CONTEXT) || !precededBy(text, start, 16, NOT_A_PHONE);
+    return announced || !refused;
   }
-  if (!precededBy(text, start, CONTEXT_WINDOW, PHONE_CONTEXT)) return false;
-  if (LOCAL_SHAPE.test(value) || parse(value, options.defaultCountry)?.isValid()) return true;
-  // elsewhere national numbers are written with the trunk 0 ("020 7946 0958"); without it a digit run
-  // after "dial-in code" is more likely a conference code than a phone
-  return TRUNK_PREFIX.test(value) && options.contextRegions.some((region) => parse(value, region)?.isPossible() === true);
+  // the word right before names something else ("dial-in code", "invoice no.")
+  if (refused || isAmount(text, start, end) || isDottedNonPhone(value) || (!announced && OTHER_SHAPES.test(value))) return false;
+  if (announced && LOCAL_SHAPE.test(value)) return true;
+  // Beside a mask or marker ("***-**-6789 0612…"): the number may have been glued to a value an earlier pass
+  // redacted, and taking it now would make a second pass find what the first did not.
+  if ((!announced && digits < MIN_UNANNOUNCED_DIGITS) || isBesideRedaction(text, start, end)) return false;
+  const national = matchNationalOnce(digitString(text, start, end), options.regions, options.regionsKey);
+  if (national === undefined) return false;
+  if (announced) return true;
+  // unannounced: written nationally with the trunk prefix, or at least grouped like a phone
+  return national.form === 'trunk' ? digits >= 9 || isGroupedLikePhone(value) : isGroupedLikePhone(value);
+}
+
+// A marker an earlier pass wrote ("[phone:hmac:…]") says nothing about the number after it.
+const MARKER_IN_CONTEXT = /\[[a-z][a-z0-9_]*:(?:hmac|tok)[^\]]*\]?/g;
+
+/** Whether words before `start` say a phone follows. */
+function isAnnounced(text: string, start: number): boolean {
+  const window = text.slice(Math.max(0, start - CONTEXT_WINDOW), start).toLowerCase();
+  return PHONE_CONTEXT.test(window.indexOf('[') === -1 ? window : window.replace(MARKER_IN_CONTEXT, ' '));
+}
+
+/** Whether the word just before `start` or just after `end` holds a `*`, `[` or `]`: part of a mask or marker. */
+function isBesideRedaction(text: string, start: number, end: number): boolean {
+  let i = start - 1;
+  while (i >= 0 && isSpaceCode(text.charCodeAt(i))) i--;
+  for (; i >= 0 && !isSpaceCode(text.charCodeAt(i)) && i > start - 64; i--) if (isRedactionCode(text.charCodeAt(i))) return true;
+  let j = end;
+  while (j < text.length && isSpaceCode(text.charCodeAt(j))) j++;
+  for (; j < text.length && !isSpaceCode(text.charCodeAt(j)) && j < end + 64; j++) if (isRedactionCode(text.charCodeAt(j))) return true;
+  return false;
+}
+
+function isSpaceCode(code: number): boolean {
+  return code === 32 || code === 160 || code === 10 || code === 9;
+}
+
+function isRedactionCode(code: number): boolean {
+  return code === 42 || code === 91 || code === 93;
+}
+
+/** Whether the candidate at `start` goes on from an IPv6 address ("fe80::1 …", "2001:db8:1 …"). */
+function continuesIpv6(text: string, start: number): boolean {
+  if (text.charCodeAt(start - 1) !== 58) return false;
+  const before = text.charCodeAt(start - 2);
+  return before === 58 || (before >= 48 && before <= 57);
+}
+
+/** Where the phone at [start, end) ends once an extension written after it is taken in. */
+function endWithExtension(text: string, end: number): number {
+  EXTENSION.lastIndex = end;
+  return EXTENSION.test(text) ? EXTENSION.lastIndex : end;
 }
 
 /** The length of the longest space-delimited prefix of the `+` candidate `value` at `start` that is an international phone, or 0. */
@@ -126,18 +232,22 @@ function longestInternationalPrefix(text: string, start: number, value: string):
 }
 
 export function createPhoneDetector(options: PhoneOptions = {}): (text: string, runs: NumberRuns, spans: PiiSpan[]) => void {
-  const resolved: Required<PhoneOptions> = {
-    defaultCountry: options.defaultCountry ?? 'US',
-    contextRegions: options.contextRegions ?? DEFAULT_CONTEXT_REGIONS,
-  };
+  const regions = options.regions === undefined || options.regions.length === 0 ? DEFAULT_PHONE_REGIONS : options.regions;
+  const resolved: ResolvedPhoneOptions = { defaultCountry: options.defaultCountry ?? 'US', regions, regionsKey: regions.join(',') };
   return (text, runs, spans) => {
     CANDIDATE.lastIndex = 0;
     for (let m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, LEADING_PLUS); m !== null; m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, LEADING_PLUS)) {
       const start = m.index;
       const end = CANDIDATE.lastIndex;
       if (digitsBetween(text, start, end) < MIN_DIGITS) continue;
+      if (continuesIpv6(text, start)) {
+        // the address's last group is no phone's first: look again from the next group
+        const next = m[0].search(/[^\d]/);
+        if (next > 0) CANDIDATE.lastIndex = start + next + 1;
+        continue;
+      }
       if (isPhone(text, start, end, m[0], resolved)) {
-        spans.push({ type: 'phone', start, end });
+        spans.push({ type: 'phone', start, end: endWithExtension(text, end) });
         continue;
       }
       // an international number may run into the next figure ("+44 20 7946 0958 10.1.2.3"): try shorter cuts

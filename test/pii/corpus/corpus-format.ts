@@ -18,12 +18,22 @@ export const CORPUS_FILES = ['generated.jsonl', 'hard-cases.jsonl'] as const;
 
 /** Reads the labelled corpus from the source tree (works from `dist/` and from ts sources alike). */
 export function readCorpus(dir: string = findCorpusDir()): LabelledText[] {
-  return CORPUS_FILES.flatMap((file) =>
-    readFileSync(join(dir, file), 'utf8')
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as LabelledText),
-  );
+  return CORPUS_FILES.flatMap((file) => readJsonl(join(dir, file)));
+}
+
+/** Splits of the real-world corpus (world/generate-world.ts): `tune` to work on, `heldout` to report. */
+export type WorldSplit = 'tune' | 'heldout';
+
+/** Reads one split of the real-world corpus from the source tree. */
+export function readWorldCorpus(split: WorldSplit, dir: string = findCorpusDir()): LabelledText[] {
+  return readJsonl(join(dir, 'world', `world-${split}.jsonl`));
+}
+
+function readJsonl(path: string): LabelledText[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as LabelledText);
 }
 
 function findCorpusDir(): string {
