@@ -59,8 +59,7 @@ function redactWhole(text: string, walker: Walker): Walked {
 }
 
 function redactString(text: string, walker: Walker): string {
-  if (walker.mode !== 'remove') return replaceSpans(text, walker.detector.detect(text), walker.replace);
-  return redactDetected(text, (t) => walker.detector.detect(t), 'remove', walker.replace);
+  return redactDetected(text, (t) => walker.detector.detect(t), walker.replace);
 }
 
 function redactKey(key: string, walker: Walker): string {

@@ -17,6 +17,12 @@ export function isMarker(value: string): boolean {
   return WHOLE_MARKER.test(value);
 }
 
+/** `text` with each marker blanked to one space: words inside a marker (`[credit_card:…]`) are not context. */
+export function blankMarkers(text: string): string {
+  if (text.indexOf(':hmac:') === -1 && text.indexOf(':tok_') === -1) return text;
+  return text.replace(MARKER, ' ');
+}
+
 /** Spans of every marker in `text`; cheap when there are none. */
 export function findMarkers(text: string): PiiSpan[] {
   if (text.indexOf(':hmac:') === -1 && text.indexOf(':tok_') === -1) return [];

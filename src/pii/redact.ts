@@ -57,14 +57,17 @@ export interface RedactTextOptions extends DetectOptions, ReplacerContext {
   readonly mode: SyncRedactionMode;
 }
 
-// Cutting PII out can glue its neighbours into new PII ("fe80::1" + "1a@b.co"); removal repeats until
-// nothing is found, each round strictly shortening the text, so remove stays idempotent.
-const MAX_REMOVE_ROUNDS = 8;
+// Redacting a value changes the text around it: cutting PII out can glue its neighbours into new PII
+// ("fe80::1" + "1a@b.co"), and a mask or marker can end a run of digits where the value did ("008620000 10" was
+// part of a longer run before the IP after it was masked). So redaction repeats until a round finds nothing
+// new: redacting twice then changes nothing. Rounds only follow a round that found something, and masks and
+// markers are never found again, so this ends fast.
+const MAX_ROUNDS = 8;
 
-/** Applies `spans` and, for remove, re-detects until the text is clean. */
-export function redactDetected(text: string, detect: (text: string) => PiiSpan[], mode: SyncRedactionMode, replace: Replacer): string {
+/** Applies `detect`'s spans, then re-detects until the text is clean. */
+export function redactDetected(text: string, detect: (text: string) => PiiSpan[], replace: Replacer): string {
   let out = replaceSpans(text, detect(text), replace);
-  for (let round = 1; mode === 'remove' && round < MAX_REMOVE_ROUNDS && out !== text; round++) {
+  for (let round = 1; round < MAX_ROUNDS && out !== text; round++) {
     text = out;
     out = replaceSpans(text, detect(text), replace);
   }
@@ -73,5 +76,5 @@ export function redactDetected(text: string, detect: (text: string) => PiiSpan[]
 
 /** Detects and redacts PII in one string. */
 export function redactText(text: string, options: RedactTextOptions): string {
-  return redactDetected(text, (t) => detectPii(t, options), options.mode, createReplacer(options.mode, options));
+  return redactDetected(text, (t) => detectPii(t, options), createReplacer(options.mode, options));
 }

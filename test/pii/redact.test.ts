@@ -31,6 +31,19 @@ describe('redactText', () => {
     expect(hashValue('credit_card', '4111 1111 1111 1111', KEY)).toBe(hashValue('credit_card', '4111-1111-1111-1111', KEY));
   });
 
+  it('a marker is not context: a second pass finds nothing the first did not', () => {
+    // the hashed card leaves "[credit_card:…]" before a 12-digit Luhn-valid number that no card word announced
+    const once = redactText('4111 1111 1111 1111 410870577948 ', { mode: 'hash', hmacKey: KEY });
+    expect(once).toMatch(/^\[credit_card:hmac:[0-9a-f]{16}\] 410870577948 $/);
+    expect(redactText(once, { mode: 'hash', hmacKey: KEY })).toBe(once);
+  });
+
+  it('a number after an international phone is judged in the first pass, not left for the second', () => {
+    const once = redactText('+44 20 7946 0958 / 050000000 ', { mode: 'mask' });
+    expect(once).toBe('+** ** **** 0958 / ******000 ');
+    expect(redactText(once, { mode: 'mask' })).toBe(once);
+  });
+
   it('hash without a key is programmer misuse', () => {
     expect(() => redactText(text, { mode: 'hash' })).toThrow(TypeError);
   });

@@ -44,6 +44,7 @@ const MIN_UNANNOUNCED_DIGITS = 8;
 const LEADING_PLUS = 1;
 const MAX_DIGITS = 15;
 const PIECE_SEPARATOR = /\s*\/\s*|\s{2,}/g;
+const TRAILING_SEPARATORS = /[\s\u00a0/.\-]+$/;
 
 // Candidates are judged by their place in the text rather than by their own string where a character test will
 // do: a match's string comes in more internal forms than the texts it is cut from, which makes reading it slow.
@@ -224,7 +225,7 @@ function endWithExtension(text: string, end: number): number {
 function longestInternationalPrefix(text: string, start: number, value: string): number {
   if (text.charCodeAt(start) !== 43) return 0;
   for (let end = value.lastIndexOf(' '); end > 0; end = value.lastIndexOf(' ', end - 1)) {
-    const prefix = value.slice(0, end).trimEnd();
+    const prefix = value.slice(0, end).replace(TRAILING_SEPARATORS, '');
     const digits = digitsBetween(text, start, start + prefix.length);
     if (digits >= MIN_DIGITS && digits <= MAX_DIGITS && isInternationalPhone(text, start, start + prefix.length, prefix)) return prefix.length;
   }
@@ -254,6 +255,9 @@ export function createPhoneDetector(options: PhoneOptions = {}): (text: string, 
       const cut = longestInternationalPrefix(text, start, m[0]);
       if (cut > 0) {
         spans.push({ type: 'phone', start, end: start + cut });
+        // the rest may hold a number of its own ("+44 20 7946 0958 / 020 7946 0000"): judge it afresh, as a
+        // second pass over the redacted text would
+        CANDIDATE.lastIndex = start + cut;
         continue;
       }
       // a run may hold two numbers ("415-555-2671 / 415-555-2672"): judge each piece alone
