@@ -44,7 +44,7 @@ const MIN_UNANNOUNCED_DIGITS = 8;
 const LEADING_PLUS = 1;
 const MAX_DIGITS = 15;
 const PIECE_SEPARATOR = /\s*\/\s*|\s{2,}/g;
-const TRAILING_SEPARATORS = /[\s\u00a0/.\-]+$/;
+const TRAILING_SEPARATORS = /[\s\u00a0/.-]+$/;
 
 // Candidates are judged by their place in the text rather than by their own string where a character test will
 // do: a match's string comes in more internal forms than the texts it is cut from, which makes reading it slow.
