@@ -45,8 +45,10 @@ export async function deleteNamespace(connection: Connection, namespace: string)
   }
 }
 
-export async function countOpenRuns(connection: Connection, namespace: string): Promise<number> {
-  const { count } = await connection.workflowService.countWorkflowExecutions({ namespace, query: `ExecutionStatus = 'Running'` });
+/** Open workflow executions in `namespace`, leaving out the workflow types named in `except` (housekeeping). */
+export async function countOpenRuns(connection: Connection, namespace: string, except: readonly string[] = []): Promise<number> {
+  const excluded = except.map((type) => ` AND WorkflowType != '${type.replace(/'/g, "''")}'`).join('');
+  const { count } = await connection.workflowService.countWorkflowExecutions({ namespace, query: `ExecutionStatus = 'Running'${excluded}` });
   return Number(count ?? 0);
 }
 

@@ -5,7 +5,7 @@ import type { Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { StewardEnv } from '../config/env';
 import { StewardError } from '../errors';
-import { ensureRetentionSchedule } from '../retention/retention-schedule';
+import { ensureRetentionSchedule, RETENTION_WORKFLOW_TYPE } from '../retention/retention-schedule';
 import { countOpenRuns, deleteNamespace, ensureNamespace } from '../temporal/namespaces';
 import { namespaceForTenant, type TenantId } from './tenant-id';
 import { dropTenantData, findTenant, tenantNotFound, upsertTenantWithPartitions, type Tenant } from './tenant-registry';
@@ -36,7 +36,8 @@ export interface DeletedTenant {
 export async function deleteTenant(deps: TenantServiceDeps, id: TenantId, options: { force?: boolean } = {}): Promise<DeletedTenant> {
   const tenant = await findTenant(deps.admin, id);
   if (!tenant) throw tenantNotFound(id);
-  const openRuns = await countOpenRuns(deps.connection, tenant.namespace).catch(() => 0);
+  // the retention schedule's own housekeeping run is no run of the tenant's
+  const openRuns = await countOpenRuns(deps.connection, tenant.namespace, [RETENTION_WORKFLOW_TYPE]).catch(() => 0);
   if (openRuns > 0 && !options.force) {
     throw new StewardError('TENANT_HAS_OPEN_RUNS', `tenant ${id} has ${openRuns} open run(s): finish or cancel them, or delete with --force`);
   }

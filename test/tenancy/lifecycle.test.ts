@@ -3,13 +3,35 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Client as PgClient } from 'pg';
+import { Client, Connection } from '@temporalio/client';
 import { StewardClient } from '../../src/client';
+import { RETENTION_SCHEDULE_ID, RETENTION_WORKFLOW_TYPE } from '../../src/retention/retention-schedule';
+import { loadConnectionOptions } from '../../src/temporal/connection';
+import { namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
 import { STEWARD_BIN, runCli } from '../support/cli';
 import { processExit, testConfig, uniqueTenant, waitForHistoryEvent } from '../support/stack';
 
 const HELLO = readFileSync('examples/hello.yaml', 'utf8');
 const PAUSING = readFileSync('test/fixtures/pausing-hello.yaml', 'utf8').replace('duration: 3s', 'duration: 10m');
 const config = testConfig();
+
+/** Triggers the tenant's retention schedule and waits until its run is open. */
+async function openRetentionRun(tenant: TenantId): Promise<void> {
+  const connection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
+  try {
+    const namespace = namespaceForTenant(tenant, config.env.STEWARD_NAMESPACE_PREFIX);
+    await new Client({ connection, namespace }).schedule.getHandle(RETENTION_SCHEDULE_ID).trigger();
+    const query = `WorkflowType = '${RETENTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
+    for (let tries = 0; ; tries++) {
+      const { count } = await connection.workflowService.countWorkflowExecutions({ namespace, query });
+      if (Number(count) > 0) return;
+      if (tries > 100) throw new Error('the retention run did not open');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await connection.close();
+  }
+}
 
 async function partitionsOf(tenant: string): Promise<string[]> {
   const db = new PgClient({ connectionString: config.databaseUrl });
@@ -72,6 +94,8 @@ test('delete refuses while runs are open, and with --force drops partitions and 
   await client.register(PAUSING);
   await client.start({ workflow: 'pausing-hello', input: {} });
   await client.close();
+  // The retention schedule's housekeeping run is open too (no worker serves this tenant): it is not the tenant's run.
+  await openRetentionRun(id);
 
   const refused = await runCli(['tenant', 'delete', id]);
   expect(refused.code).toBe(1);
