@@ -8,7 +8,8 @@ import type { PiiSpan } from './types';
 export type KeyContext = 'phone: ' | 'ssn: ' | 'card number: ';
 
 // Keys are matched on their words, lower-cased, whatever joins them: `homePhone`, `home_phone`, `Home-Phone`.
-const PHONE_KEY = /\b(?:[a-z]*phones?|tel|tels|mobile|mobiles|cell|cells|fax|msisdn|whatsapp|(?:tel|mobile|fax|cell)(?:no|nr|num|number))\b/;
+// (`cell` alone is left out: spreadsheet rows have cells; `cell_phone` and `cellNumber` count.)
+const PHONE_KEY = /\b(?:[a-z]*phones?|tel|tels|mobile|mobiles|fax|msisdn|whatsapp|(?:tel|mobile|fax|cell) ?(?:no|nr|num|number))\b/;
 const SSN_KEY = /\b(?:ssns?|social ?security|soc ?sec|tin|taxpayer id)\b/;
 const CARD_KEY = /\b(?:cards?|card ?(?:no|nr|num|number)|credit ?card|debit ?card|cc|cc ?(?:no|num|number)|pan)\b/;
 // A word that makes the key name something about the number rather than the number: `phone_verified`, `card_id`.

@@ -16,6 +16,8 @@ test.each([
   ['mobile', 'phone: '],
   ['tel', 'phone: '],
   ['fax_no', 'phone: '],
+  ['cell_phone', 'phone: '],
+  ['cellNumber', 'phone: '],
   ['ssn', 'ssn: '],
   ['customerSSN', 'ssn: '],
   ['social_security', 'ssn: '],
@@ -27,7 +29,7 @@ test.each([
   expect(contextOfKey(key)).toBe(context);
 });
 
-test.each(['phone_id', 'phoneVerified', 'card_brand', 'ssn_last4', 'hotel', 'amount', 'order_number', 'classname', 'phone 415', 'a@b.c'])(
+test.each(['phone_id', 'phoneVerified', 'card_brand', 'ssn_last4', 'hotel', 'cell', 'amount', 'order_number', 'classname', 'phone 415', 'a@b.c'])(
   'the key %s gives no context',
   (key) => {
     expect(contextOfKey(key)).toBeUndefined();
@@ -41,6 +43,10 @@ test('a phone stored as an integer and an SSN without separators are masked when
     contact: { Mobile_Phone: '******0199' },
     phones: ['******0123'],
   });
+});
+
+test('a Luhn-valid card of an issuer not listed counts under a key that names a card, as after card words in prose', () => {
+  expect(redact({ card_number: '6759649826438453', reference: '6759649826438453' })).toEqual({ card_number: '************8453', reference: '6759649826438453' });
 });
 
 test('the same values under keys that name something else are left alone, and context never invents PII', () => {
