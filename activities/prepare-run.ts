@@ -13,6 +13,7 @@ import type { Definition } from '../src/ir/schema';
 import type { TenantId } from '../src/tenancy/tenant-id';
 import { assertTenantCanStartRuns } from '../src/tenancy/tenant-registry';
 import { withFailureMapping } from './failures';
+import { assertRunWorkflowIdHoldsNoPii } from './workflow-id-check';
 
 export interface PrepareRunRequest {
   workflow: string;
@@ -22,6 +23,8 @@ export interface PrepareRunRequest {
   user?: UserTokenHandle | undefined;
   /** Temporal's root of the run when it is a child run (a child may use its root's sealed token). */
   rootWorkflowId?: string | undefined;
+  /** Set by runs new enough to ask: the workflow id is refused if it holds PII (workflow-id-check.ts). */
+  checkWorkflowId?: boolean;
 }
 
 export interface PreparedRun {
@@ -35,11 +38,12 @@ export interface PreparedRun {
 export function createPrepareRun(deps: { pool: Pool; tenant: TenantId; keyring?: TenantKeyring }) {
   return async function prepareRun(request: PrepareRunRequest): Promise<PreparedRun> {
     return withFailureMapping(async () => {
+      const execution = Context.current().info.workflowExecution;
+      if (!execution) throw new StewardError('INTERNAL', 'prepareRun is an activity of a run, not a standalone activity');
+      if (request.checkWorkflowId) await assertRunWorkflowIdHoldsNoPii(deps, execution);
       await assertTenantCanStartRuns(deps.pool, deps.tenant);
       const stored = await findDefinition(deps.pool, deps.tenant, request.workflow, request.version);
       assertValidInput(stored.definition.input, request.input, stored.hash);
-      const execution = Context.current().info.workflowExecution;
-      if (!execution) throw new StewardError('INTERNAL', 'prepareRun is an activity of a run, not a standalone activity');
       const { workflowId, runId } = execution;
       const startedBy = await verifyRunStarter(deps.pool, deps.keyring, request.user, { workflowId, rootWorkflowId: request.rootWorkflowId });
       await withTenant(deps.pool, deps.tenant, (db) =>

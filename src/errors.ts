@@ -33,6 +33,7 @@ export const ERROR_CODES = [
   'TOKENIZER_FAILED',
   'MISSING_HMAC_KEY',
   'EGRESS_DENIED',
+  'PII_IN_WORKFLOW_ID',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -45,6 +46,7 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set([
   'DEFINITION_CONFLICT',
   'TENANT_INVALID',
   'TENANT_NOT_FOUND',
+  'PII_IN_WORKFLOW_ID',
 ]);
 
 export class StewardError extends Error {

@@ -43,6 +43,7 @@ export interface AgentRunArgs {
 export const stateQuery = defineQuery<RunProgress>('state');
 
 const CLOSING_STATUS_PATCH = 'closing-status';
+const WORKFLOW_ID_PII_PATCH = 'workflow-id-pii-guard';
 
 const PREPARE_OPTIONS = { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10 } } as const;
 const { prepareRun } = proxyActivities<Activities>(PREPARE_OPTIONS);
@@ -112,7 +113,17 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
 /** Loads the definition and checks the input; its refusal becomes the run's own failure, reason first. */
 async function prepare(args: AgentRunArgs, local: boolean): Promise<PreparedRun> {
   // The claimed user and Temporal's root travel to the activity, which records the starter only if the sealed token proves it.
-  const request = { workflow: args.workflow, version: args.version, input: args.input ?? {}, user: args.user, rootWorkflowId: workflowInfo().root?.workflowId };
+  const info = workflowInfo();
+  // A run's id may come from a raw start that never met the client's guard; a child's is its parent's plus node ids.
+  const checkWorkflowId = info.parent === undefined && patched(WORKFLOW_ID_PII_PATCH);
+  const request = {
+    workflow: args.workflow,
+    version: args.version,
+    input: args.input ?? {},
+    user: args.user,
+    rootWorkflowId: info.root?.workflowId,
+    ...(checkWorkflowId ? { checkWorkflowId } : {}),
+  };
   try {
     return await (local ? prepareRunLocally(request) : prepareRun(request));
   } catch (error) {

@@ -15,6 +15,7 @@ import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/co
 import { z } from 'zod';
 import { StewardError } from '../errors';
 import { createPiiDetector } from '../pii/detect';
+import { contextOfKey, detectInContext, type KeyContext } from '../pii/key-context';
 import { findMarkers } from '../pii/markers';
 import { maskValue } from '../pii/mask';
 import { BUILTIN_DETECTORS } from '../pii/policy';
@@ -48,6 +49,7 @@ const TokenList = z.object({
   mac: z.string(),
 });
 type TokenList = z.infer<typeof TokenList>;
+const NO_TOKENS: TokenList = { tokens: [], numbers: [], mac: '' };
 
 export function createPiiCodec(options: PiiCodecOptions): PayloadCodec {
   const { vault } = options;
@@ -75,12 +77,17 @@ export function createPiiCodec(options: PiiCodecOptions): PayloadCodec {
     async decode(payloads, context) {
       assertNamespace(context);
       const lists = payloads.map((payload, i) => readTokenList(payload, i, vault));
-      if (lists.every((list) => list === undefined)) return payloads;
+      // a masked view also looks at payloads without tokens: values its keys name may have reached history before
+      // keys were context (maskUnderKey below)
+      if (view !== 'mask' && lists.every((list) => list === undefined)) return payloads;
       const wanted = [...new Set(lists.flatMap((list) => list?.tokens ?? []))];
       // Only the restore view hands values to a run (worker, typed client): that use keeps their entries alive.
       const values =
         view === 'token' ? new Map<string, RestoredValue>() : await unlessVaultUnreachable('restore', () => vault.restore(wanted, { extendRetention: view === 'restore' }));
-      return payloads.map((payload, i) => (lists[i] ? restorePayload(payload, lists[i]!, values, view) : payload));
+      return payloads.map((payload, i) => {
+        const list = lists[i] ?? (view === 'mask' && readPlainJson(payload) !== undefined ? NO_TOKENS : undefined);
+        return list ? restorePayload(payload, list, values, view) : payload;
+      });
     },
   };
 }
@@ -113,6 +120,18 @@ function readPlainJson(payload: Payload): { value: unknown } | undefined {
 }
 
 const pairKey = (type: string, value: string) => `${type}\u0000${value}`;
+/** Where a string's spans are kept: its key's context (none for most) and the string; the context holds no NUL. */
+const scanKey = (candidate: string, context: KeyContext | undefined) => `${context ?? ''}\u0000${candidate}`;
+
+/** The context of the innermost key on `path` that names a kind of PII (key-context.ts). */
+function contextAt(path: Path): KeyContext | undefined {
+  for (let i = path.length - 1; i >= 0; i--) {
+    const part = path[i];
+    const context = typeof part === 'string' ? contextOfKey(part) : undefined;
+    if (context !== undefined) return context;
+  }
+  return undefined;
+}
 
 /** Payloads nested deeper than this are refused: the walks below recurse, and no real payload nests this deep. */
 export const MAX_PAYLOAD_DEPTH = 256;
@@ -126,12 +145,13 @@ function assertDepth(depth: number): void {
 /** Finds PII in every string, key and long integer of `value`; returns whether there was any. */
 function collectPii(value: unknown, spansOf: Map<string, PiiSpan[]>, found: Map<string, { type: string; value: string }>): boolean {
   let any = false;
-  const scan = (candidate: string) => {
-    let spans = spansOf.get(candidate);
+  const scan = (candidate: string, context?: KeyContext) => {
+    const key = scanKey(candidate, context);
+    let spans = spansOf.get(key);
     if (spans === undefined) {
-      spans = detector.detect(candidate);
+      spans = detectInContext(detector, candidate, context);
       if (spans.length === 0) return;
-      spansOf.set(candidate, spans);
+      spansOf.set(key, spans);
     }
     any = true;
     for (const span of spans) {
@@ -139,22 +159,22 @@ function collectPii(value: unknown, spansOf: Map<string, PiiSpan[]>, found: Map<
       found.set(pairKey(span.type, piece), { type: span.type, value: piece });
     }
   };
-  const visit = (node: unknown, depth: number): void => {
-    if (typeof node === 'string') scan(node);
+  const visit = (node: unknown, depth: number, context: KeyContext | undefined): void => {
+    if (typeof node === 'string') scan(node, context);
     else if (typeof node === 'number') {
-      if (Number.isInteger(node) && Math.abs(node) >= MIN_PII_INTEGER) scan(String(node));
+      if (Number.isInteger(node) && Math.abs(node) >= MIN_PII_INTEGER) scan(String(node), context);
     } else if (Array.isArray(node)) {
       assertDepth(depth);
-      for (const item of node) visit(item, depth + 1);
+      for (const item of node) visit(item, depth + 1, context);
     } else if (node !== null && typeof node === 'object') {
       assertDepth(depth);
       for (const key of Object.keys(node)) {
         scan(key);
-        visit((node as Record<string, unknown>)[key], depth + 1);
+        visit((node as Record<string, unknown>)[key], depth + 1, contextOfKey(key) ?? context);
       }
     }
   };
-  visit(value, 1);
+  visit(value, 1, undefined);
   return any;
 }
 
@@ -205,15 +225,15 @@ function tokenizePayload(payload: Payload, value: unknown, spansOf: Map<string, 
     used.add(token);
     return token;
   };
-  const tokenize = (candidate: string) => {
-    const spans = spansOf.get(candidate);
+  const tokenize = (candidate: string, context?: KeyContext) => {
+    const spans = spansOf.get(scanKey(candidate, context));
     return spans ? replaceSpans(candidate, spans, replace) : candidate;
   };
   const rewritten = rewriteJson(value, {
-    string: tokenize,
-    key: tokenize,
+    string: (string, path) => tokenize(string, contextAt(path)),
+    key: (key) => tokenize(key),
     number(number, path) {
-      const spans = Number.isInteger(number) ? spansOf.get(String(number)) : undefined;
+      const spans = Number.isInteger(number) ? spansOf.get(scanKey(String(number), contextAt(path))) : undefined;
       if (!spans) return number;
       numbers.push(pointerOf(path));
       return replaceSpans(String(number), spans, replace);
@@ -262,15 +282,25 @@ function restorePayload(payload: Payload, list: TokenList, values: Map<string, R
     return view === 'mask' ? maskValue(restored.type, restored.value) : restored.value;
   };
   const restore = (candidate: string) => (candidate.includes(':tok_') ? replaceSpans(candidate, findMarkers(candidate), replace) : candidate);
+  // A value its key names (a phone, an SSN) written before keys were context reached history untokenized: a masked
+  // view masks it all the same.
+  const maskUnderKey = (candidate: string, path: Path) => {
+    const context = view === 'mask' ? contextAt(path) : undefined;
+    return context === undefined ? candidate : replaceSpans(candidate, detectInContext(detector, candidate, context), maskValue);
+  };
   const rewritten = rewriteJson(JSON.parse(text(payload.data)), {
     string(value, path) {
-      const out = restore(value);
+      const out = maskUnderKey(restore(value), path);
       if (view !== 'restore' || numbers.size === 0 || !numbers.has(pointerOf(path))) return out;
       const number = Number(out);
       return out !== '' && Number.isFinite(number) ? number : out;
     },
     key: restore,
-    number: (number) => number,
+    number(number, path) {
+      if (view !== 'mask' || !Number.isInteger(number) || Math.abs(number) < MIN_PII_INTEGER) return number;
+      const masked = maskUnderKey(String(number), path);
+      return masked === String(number) ? number : masked;
+    },
     pathFollows: 'read',
   });
   const { [PII_METADATA_KEY]: _list, ...metadata } = payload.metadata ?? {};

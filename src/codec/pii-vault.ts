@@ -7,7 +7,7 @@ import { LRUCache } from 'lru-cache';
 import type { Pool, PoolClient } from 'pg';
 import { withTenant } from '../db/tenant-scope';
 import { isStewardError, StewardError } from '../errors';
-import { hashValue } from '../pii/hash';
+import { hashValue, hashValueAnyVersion } from '../pii/hash';
 import { formatTokenMarker } from '../pii/markers';
 import type { Tokenizer } from '../pii/tokenizer';
 import type { PiiType } from '../pii/types';
@@ -257,12 +257,13 @@ export async function purgeExpiredPii(pool: Pool, tenant: TenantId): Promise<num
 
 /**
  * Deletes every entry of `value` in the tenant's vault, live or expired, whatever type it was detected as and
- * however it was spelled (the subject hash normalizes like keyed PII hashing does). Needs the HMAC key, not the keyring.
+ * however it was spelled (the subject hash normalizes like keyed PII hashing does: phones to E.164, IP addresses to
+ * canonical form). Needs the HMAC key, not the keyring.
  */
 export async function erasePii(pool: Pool, tenant: TenantId, hmacKey: Uint8Array, value: string): Promise<{ count: number; types: PiiType[] }> {
   const erased = await withTenant(pool, tenant, async (db) => {
     const types = (await db.query<{ type: string }>('SELECT DISTINCT type FROM pii_vault')).rows.map((row) => row.type);
-    const subjects = types.map((type) => hashValue(type, value, hmacKey));
+    const subjects = types.flatMap((type) => hashValueAnyVersion(type, value, hmacKey));
     return (await db.query<{ type: string }>('DELETE FROM pii_vault WHERE subject_hash = ANY($1::text[]) RETURNING type', [subjects])).rows;
   });
   return { count: erased.length, types: [...new Set(erased.map((row) => row.type))].sort() };

@@ -1,14 +1,56 @@
 // Workflow ids and search attributes bypass the payload codec: Temporal stores and shows them in clear. Steward's
 // search attributes carry only fixed values the interpreter sets (a status word and the definition's slug id,
 // src/temporal/search-attribute-keys.ts), and child workflow ids are the parent's id plus node ids and counts, so
-// no run data reaches either. The one way in is a workflow id chosen by the caller: it is checked here.
+// no run data reaches either. The one way in is a workflow id chosen by the caller: the client checks it before the
+// start, and the run checks it again as it begins (a raw `temporal workflow start` never meets the client).
 import { StewardError } from '../errors';
 import { detectPii } from '../pii/detect';
+import type { PiiType } from '../pii/types';
 import type { Scrubber } from '../secrets/scrubber';
+
+// An id is read as it may be written: percent-encoded once or more (`jane%40example.com`, `%2540`), in full-width
+// or other compatibility forms (`ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ`).
+const MAX_DECODE_ROUNDS = 4;
+const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
+// Random (version 4) UUIDs are what Temporal and the client generate when no id is given: opaque by construction,
+// and their hex groups can be all digits that read like a phone number. An id may hold them freely.
+const RANDOM_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/gi;
+// What ids join words with; the pieces between them are judged alone as well, so a number glued to a word the
+// detectors read as a veto (`order-4111111111111111`) is still found.
+const PIECE_SEPARATORS = /[\s\-_/:|=,;~]+/;
+
+/** `text` with every percent-encoded UTF-8 sequence decoded; a malformed sequence is left as written. */
+function percentDecode(text: string): string {
+  return text.replace(PERCENT_RUN, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+/** The id as a reader would see it: percent-decoded until it stops changing, then NFKC-folded. */
+export function normalizeWorkflowId(id: string): string {
+  let decoded = id;
+  for (let round = 0; round < MAX_DECODE_ROUNDS; round++) {
+    const next = percentDecode(decoded);
+    if (next === decoded) break;
+    decoded = next;
+  }
+  return decoded.normalize('NFKC').replace(RANDOM_UUID, ' ');
+}
 
 /** Ids join words with separators the detectors (tuned for prose) read as part of a token: `ssn-123-45-6789`. */
 function separatedView(id: string): string {
   return id.replace(/[_/:|=,;]/g, ' ').replace(/(?<=\D)-|-(?=\D)/g, ' ');
+}
+
+/** The kinds of PII a workflow id holds, however it is encoded; none for an id safe to give Temporal. */
+export function findPiiInWorkflowId(workflowId: string): PiiType[] {
+  const id = normalizeWorkflowId(workflowId);
+  const views = [id, separatedView(id), ...id.split(PIECE_SEPARATORS).filter((piece) => piece.length >= 3)];
+  return [...new Set(views.flatMap((view) => detectPii(view).map((span) => span.type)))].sort();
 }
 
 /**
@@ -16,11 +58,11 @@ function separatedView(id: string): string {
  * knows them). The message names what was found, never the id.
  */
 export function assertWorkflowIdIsSafe(workflowId: string, options: { scrubber?: Scrubber } = {}): void {
-  const found = new Set([...detectPii(workflowId), ...detectPii(separatedView(workflowId))].map((span) => span.type));
-  if (found.size > 0) {
+  const found = findPiiInWorkflowId(workflowId);
+  if (found.length > 0) {
     throw new StewardError(
       'INPUT_INVALID',
-      `workflowId: holds what looks like PII (${[...found].sort().join(', ')}); Temporal stores workflow ids unencrypted, so use an opaque id`,
+      `workflowId: holds what looks like PII (${found.join(', ')}); Temporal stores workflow ids unencrypted, so use an opaque id`,
     );
   }
   // Scrubbing reports the hit as a security event, which a secret in an id is.

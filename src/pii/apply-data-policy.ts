@@ -9,6 +9,7 @@ import { isMarker } from './markers';
 import { isMasked } from './mask';
 import { PiiError } from './errors';
 import { appendPointer, findPiiFieldPointers } from './pii-field-pointers';
+import { contextOfKey, detectInContext, type KeyContext } from './key-context';
 
 export interface DataPolicyContext {
   /** The tenant's HMAC key (at least 16 bytes); used by `hash`. */
@@ -58,38 +59,39 @@ function redactWhole(text: string, walker: Walker): Walked {
   return text.slice(0, at) + walker.replace(typeOfWhole(core, walker), core) + text.slice(at + core.length);
 }
 
-function redactString(text: string, walker: Walker): string {
-  return redactDetected(text, (t) => walker.detector.detect(t), walker.replace);
+function redactString(text: string, walker: Walker, context: KeyContext | undefined): string {
+  return redactDetected(text, (t) => detectInContext(walker.detector, t, context), walker.replace);
 }
 
 function redactKey(key: string, walker: Walker): string {
   let redacted = walker.redactedKeys.get(key);
   if (redacted === undefined) {
-    redacted = redactString(key, walker);
+    redacted = redactString(key, walker, undefined);
     if (walker.redactedKeys.size < MAX_REDACTED_KEYS) walker.redactedKeys.set(key, redacted);
   }
   return redacted;
 }
 
 // Long integers may be phone or card numbers stored as numbers; shorter ones cannot be any PII we detect.
-function redactNumber(value: number, walker: Walker): Walked {
+function redactNumber(value: number, walker: Walker, context: KeyContext | undefined): Walked {
   if (!Number.isInteger(value) || Math.abs(value) < 1_000_000) return value;
   const text = String(value);
-  const spans = walker.detector.detect(text);
+  const spans = detectInContext(walker.detector, text, context);
   if (spans.length === 0) return value;
   return walker.mode === 'remove' ? REMOVED : replaceSpans(text, spans, walker.replace);
 }
 
-function walk(value: unknown, pointer: string, inField: boolean, walker: Walker): Walked {
+/** `context`: what the innermost key above the value that names a kind of PII says it is (src/pii/key-context.ts). */
+function walk(value: unknown, pointer: string, inField: boolean, walker: Walker, context?: KeyContext): Walked {
   const whole = inField || (walker.fields.size > 0 && walker.fields.has(pointer));
-  if (typeof value === 'string') return whole ? redactWhole(value, walker) : redactString(value, walker);
-  if (typeof value === 'number') return whole ? redactWhole(String(value), walker) : redactNumber(value, walker);
+  if (typeof value === 'string') return whole ? redactWhole(value, walker) : redactString(value, walker, context);
+  if (typeof value === 'number') return whole ? redactWhole(String(value), walker) : redactNumber(value, walker, context);
   if (typeof value === 'boolean' || typeof value === 'bigint') return whole ? redactWhole(String(value), walker) : value;
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     for (let i = 0; i < value.length; i++) {
-      const walked = walk(value[i], walker.fields.size > 0 ? appendPointer(pointer, i) : pointer, whole, walker);
+      const walked = walk(value[i], walker.fields.size > 0 ? appendPointer(pointer, i) : pointer, whole, walker, context);
       if (walked !== REMOVED) out.push(walked);
     }
     return out;
@@ -99,7 +101,7 @@ function walk(value: unknown, pointer: string, inField: boolean, walker: Walker)
   // for-in rather than Object.keys or entries: no array per object on documents with millions of them (a plain
   // object inherits no enumerable property)
   for (const key in value) {
-    const walked = walk(value[key], walker.fields.size > 0 ? appendPointer(pointer, key) : pointer, whole, walker);
+    const walked = walk(value[key], walker.fields.size > 0 ? appendPointer(pointer, key) : pointer, whole, walker, contextOfKey(key) ?? context);
     // keys are data too (maps keyed by email); a colliding redacted key keeps the later entry
     if (walked !== REMOVED) out[redactKey(key, walker)] = walked;
   }
