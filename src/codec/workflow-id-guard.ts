@@ -46,11 +46,27 @@ function separatedView(id: string): string {
   return id.replace(/[_/:|=,;]/g, ' ').replace(/(?<=\D)-|-(?=\D)/g, ' ');
 }
 
+// Ids are full of counters and dates grouped like short local numbers (`exp-103-36673`): a phone found in an id
+// counts only with the digits of a full national or international number. A refused id fails the run.
+const MIN_PHONE_DIGITS_IN_ID = 9;
+
+function countDigits(text: string): number {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) digits++;
+  return digits;
+}
+
+function piiTypesIn(view: string): PiiType[] {
+  return detectPii(view)
+    .filter((span) => span.type !== 'phone' || countDigits(view.slice(span.start, span.end)) >= MIN_PHONE_DIGITS_IN_ID)
+    .map((span) => span.type);
+}
+
 /** The kinds of PII a workflow id holds, however it is encoded; none for an id safe to give Temporal. */
 export function findPiiInWorkflowId(workflowId: string): PiiType[] {
   const id = normalizeWorkflowId(workflowId);
   const views = [id, separatedView(id), ...id.split(PIECE_SEPARATORS).filter((piece) => piece.length >= 3)];
-  return [...new Set(views.flatMap((view) => detectPii(view).map((span) => span.type)))].sort();
+  return [...new Set(views.flatMap(piiTypesIn))].sort();
 }
 
 /**

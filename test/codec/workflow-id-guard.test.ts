@@ -46,6 +46,13 @@ test.each([
   },
 );
 
+test('counter-style ids (short groups of digits) are never refused: a refused id fails its run', () => {
+  // every 3-digit × 5-digit pair in steps that cover each leading digit pattern
+  for (let a = 100; a < 1000; a += 7) {
+    for (let b = 10_000; b < 100_000; b += 911) expect(findPiiInWorkflowId(`exp-${a}-${b}`)).toEqual([]);
+  }
+});
+
 test('ids Temporal and the client generate (random UUIDs) are never refused', () => {
   for (let i = 0; i < 20_000; i++) expect(findPiiInWorkflowId(`hello-${randomUUID()}`)).toEqual([]);
   expect(findPiiInWorkflowId(randomUUID())).toEqual([]);
