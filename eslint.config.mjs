@@ -17,6 +17,28 @@ export default tseslint.config(
     },
   },
   {
+    // src/ is the product: it never reaches into the development stack, nor into activities, which build on it.
+    // The worker hosts the activities, so src/worker alone may import them.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/dev-server', '**/dev-server/*'], message: 'src/ may not import dev-server/: add development behaviour through dev-server/cli.' }],
+      }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/worker/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/dev-server', '**/dev-server/*'], message: 'src/ may not import dev-server/: add development behaviour through dev-server/cli.' },
+          { group: ['**/activities', '**/activities/*'], message: 'src/ may not import activities/ (only src/worker hosts them).', allowTypeImports: true },
+        ],
+      }],
+    },
+  },
+  {
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {

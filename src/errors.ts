@@ -50,7 +50,9 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set([
 ]);
 
 export class StewardError extends Error {
-  override readonly name = 'StewardError';
+  // Each subclass reports its own class (`LlmError`, `OAuthError`): that name is what stack traces, logs and
+  // Temporal's failure type show for an error not mapped to its code.
+  override readonly name: string = this.constructor.name;
   constructor(
     readonly code: ErrorCode,
     message: string,

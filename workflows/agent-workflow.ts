@@ -4,6 +4,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ContinueAsNew,
   continueAsNew,
   defineQuery,
   isCancellation,
@@ -105,7 +106,7 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
     close('completed');
     return output;
   } catch (error) {
-    if (!isContinueAsNew(error)) close(isCancellation(error) && CancellationScope.current().consideredCancelled ? 'cancelled' : 'failed');
+    if (!(error instanceof ContinueAsNew)) close(isCancellation(error) && CancellationScope.current().consideredCancelled ? 'cancelled' : 'failed');
     throw error;
   }
 }
@@ -179,8 +180,4 @@ async function withinMaxDuration<T>(prepared: PreparedRun, state: RunState, work
     if (!isCancellation(error) || CancellationScope.current().consideredCancelled) throw error;
     throw ApplicationFailure.create({ type: 'LIMIT_EXCEEDED', message: `limits.max_duration (${limit}) exceeded`, nonRetryable: true });
   }
-}
-
-function isContinueAsNew(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ContinueAsNew';
 }

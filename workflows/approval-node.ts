@@ -4,7 +4,7 @@ import { condition, patched, proxyLocalActivities, workflowInfo } from '@tempora
 import type { Activities } from '../activities';
 import { parseDuration } from '../src/ir/duration';
 import type { ApprovalNode, Approvers } from '../src/ir/schema';
-import type { Interpreter } from './interpreter';
+import type { NodeContext } from './node-context';
 
 // Verification is quick and local to the worker: a local activity keeps the decision's latency low.
 const { verifyApproval, recordApproval } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
@@ -14,7 +14,7 @@ export interface ApprovalOutcome {
   output: { decision: 'approved' | 'rejected'; approvers: string[]; rejected_by?: string; reason?: string };
 }
 
-export async function runApproval(interpreter: Interpreter, id: string, node: ApprovalNode): Promise<ApprovalOutcome> {
+export async function runApproval(interpreter: NodeContext, id: string, node: ApprovalNode): Promise<ApprovalOutcome> {
   const onlyWaiting = () => interpreter.pending.filter((wait) => wait.kind === 'approval').length === 1;
   // Runs recorded before the approvals table existed replay without these local activities.
   const keepsTable = patched('approvals-table');
@@ -33,7 +33,7 @@ export async function runApproval(interpreter: Interpreter, id: string, node: Ap
   }
 }
 
-async function decide(interpreter: Interpreter, id: string, node: ApprovalNode, onlyWaiting: () => boolean): Promise<ApprovalOutcome> {
+async function decide(interpreter: NodeContext, id: string, node: ApprovalNode, onlyWaiting: () => boolean): Promise<ApprovalOutcome> {
   let approvers: Approvers = node.approvers;
   let timeoutMs = node.timeout === undefined ? undefined : parseDuration(node.timeout);
   let escalated = false;
@@ -58,7 +58,7 @@ async function decide(interpreter: Interpreter, id: string, node: ApprovalNode, 
 
 /** Verifies decisions as they arrive; resolves with the outcome, or undefined when the deadline passes first. */
 async function collect(
-  interpreter: Interpreter,
+  interpreter: NodeContext,
   id: string,
   node: ApprovalNode,
   approvers: Approvers,

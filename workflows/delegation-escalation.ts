@@ -9,7 +9,7 @@ import type { ApprovalVerdict } from '../activities/approval';
 import type { AdoptUserTokenVerdict } from '../activities/delegation';
 import { parseDuration } from '../src/ir/duration';
 import type { Approvers } from '../src/ir/schema';
-import type { Interpreter } from './interpreter';
+import type { NodeContext } from './node-context';
 
 const { adoptUserToken, verifyApproval, recordApproval } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
 
@@ -38,7 +38,7 @@ function isOutage(error: unknown): boolean {
   return error instanceof TemporalFailure && !isCancellation(error) && patched(OUTLAST_OUTAGE_PATCH);
 }
 
-export async function awaitFreshDelegation(interpreter: Interpreter, id: string, refusal: ApplicationFailure): Promise<void> {
+export async function awaitFreshDelegation(interpreter: NodeContext, id: string, refusal: ApplicationFailure): Promise<void> {
   const oauth = interpreter.prepared.definition.oauth;
   const user = interpreter.state.delegation?.subject;
   // Without escalate_to, the run's own user decides (they may also just send a fresh token).
@@ -70,7 +70,7 @@ export async function awaitFreshDelegation(interpreter: Interpreter, id: string,
 }
 
 async function resolve(
-  interpreter: Interpreter,
+  interpreter: NodeContext,
   id: string,
   approvers: Approvers,
   user: string | undefined,

@@ -26,6 +26,7 @@ import { evaluateField } from './expression-failure';
 import { runLlmNode } from './llm-node';
 import { runToolStep } from './tool-step';
 import type { Inbox } from './inbox';
+import type { NodeContext } from './node-context';
 import { PATH_KEPT, scopeOf, type PendingWait, type RunState } from './run-state';
 
 const CHILD_USER_PATCH = 'subworkflow-acts-for-user';
@@ -50,7 +51,7 @@ export interface InterpreterOptions {
   enclosing: readonly EnclosingRun[];
 }
 
-export class Interpreter {
+export class Interpreter implements NodeContext {
   readonly current = new Set<string>();
   readonly pending: PendingWait[] = [];
 

@@ -20,7 +20,7 @@ import {
   type ToolLoopState,
   type ToolResult,
 } from '../src/llm/pure';
-import type { Interpreter } from './interpreter';
+import type { NodeContext } from './node-context';
 import { scopeOf } from './run-state';
 import { runToolStep } from './tool-step';
 
@@ -39,7 +39,7 @@ interface OfferedTool {
   definition: ToolDefinition;
 }
 
-export async function runLlmNode(interpreter: Interpreter, id: string, node: LlmNode, scope: ExpressionScope): Promise<unknown> {
+export async function runLlmNode(interpreter: NodeContext, id: string, node: LlmNode, scope: ExpressionScope): Promise<unknown> {
   const definition = interpreter.prepared.definition;
   const turn: LlmCallRequest = {
     nodeId: id,
@@ -95,7 +95,7 @@ function offerTools(definition: Definition, node: LlmNode): Map<string, OfferedT
   return offered;
 }
 
-async function runRequestedTool(interpreter: Interpreter, turn: LlmCallRequest, tool: OfferedTool, call: ToolCall): Promise<ToolResult> {
+async function runRequestedTool(interpreter: NodeContext, turn: LlmCallRequest, tool: OfferedTool, call: ToolCall): Promise<ToolResult> {
   if (tool.node.irreversible) {
     await recordLlmEvent({
       nodeId: turn.nodeId,

@@ -9,13 +9,13 @@ import { renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import type { ToolNode } from '../src/ir/schema';
 import { awaitFreshDelegation, delegationRoot } from './delegation-escalation';
 import { evaluateField } from './expression-failure';
-import type { Interpreter } from './interpreter';
+import type { NodeContext } from './node-context';
 
 /** Tool steps heartbeat, so a worker that dies mid-call has its attempt retried after this, not after the step's timeout. */
 const TOOL_HEARTBEAT_PATCH = 'tool-heartbeat';
 const TOOL_HEARTBEAT_TIMEOUT = '10 seconds';
 
-export async function runToolStep(interpreter: Interpreter, id: string, node: ToolNode, scope: ExpressionScope): Promise<ToolCallResult> {
+export async function runToolStep(interpreter: NodeContext, id: string, node: ToolNode, scope: ExpressionScope): Promise<ToolCallResult> {
   const visit = interpreter.state.visits[id] ?? 1;
   const idempotencyKey = node.idempotency_key
     ? String(evaluateField(id, 'idempotency_key', () => renderTemplate(node.idempotency_key, scope)))

@@ -1,7 +1,7 @@
 // `steward dev token mint|revoke`, run in-process against the in-process STS.
 import { Command } from 'commander';
 import { decodeJwt } from 'jose';
-import { registerTokenCommands } from '../../src/cli/commands/token';
+import { registerTokenCommands } from '../../dev-server/cli/token-commands';
 import { UsageError } from '../../src/cli/errors';
 import { useSts } from './sts-fixture';
 

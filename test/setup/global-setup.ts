@@ -22,7 +22,6 @@ const TEST_STACK_DEFAULTS: Record<string, string> = {
 };
 
 export default async function globalSetup(): Promise<void> {
-  if (process.env.STEWARD_TEST_NO_STACK === '1') return;
   for (const [name, value] of Object.entries(TEST_STACK_DEFAULTS)) process.env[name] ??= value;
   const env = loadStewardEnv();
   const { stack, started } = await startStack({ env, withWorker: false, log: (line) => process.stderr.write(`[test stack] ${line}\n`) });

@@ -4,7 +4,6 @@ import { loadStewardEnv } from '../../src/config/env';
 import { stopStack, type StackPart } from '../../dev-server/stack';
 
 export default async function globalTeardown(): Promise<void> {
-  if (process.env.STEWARD_TEST_NO_STACK === '1') return;
   const database = process.env.STEWARD_TEST_DATABASE;
   const serverUrl = process.env.STEWARD_TEST_SERVER_URL;
   if (database && serverUrl && process.env.STEWARD_TEST_KEEP_DATABASE !== '1') {

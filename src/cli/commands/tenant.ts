@@ -1,14 +1,14 @@
 // `steward tenant`: create, list, suspend, resume and delete tenants (registry, partitions, namespace).
 import { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
-import { seedLocalStackTenant } from '../../../dev-server/seed-tenant';
 import { loadRuntimeConfig } from '../../config/runtime';
 import { createPool } from '../../db/pool';
 import { loadTenantEgressAllow, setTenantEgressAllow } from '../../egress/tenant-egress';
+import type { RuntimeConfig } from '../../config/runtime';
 import { readTenantDailyBudget, readTenantPriceTable, setTenantDailyBudget, setTenantPrice, sumTenantUsageForDay } from '../../llm/ledger';
 import { microUsdToUsd, usdToMicroUsd } from '../../llm/prices';
 import { loadConnectionOptions } from '../../temporal/connection';
-import { assertTenantId } from '../../tenancy/tenant-id';
+import { assertTenantId, type TenantId } from '../../tenancy/tenant-id';
 import { findTenant, listTenants, setTenantStatus, tenantNotFound } from '../../tenancy/tenant-registry';
 import { createTenant, deleteTenant, type TenantServiceDeps } from '../../tenancy/tenant-service';
 import { UsageError } from '../errors';
@@ -31,7 +31,13 @@ async function withTenantService<T>(work: (deps: TenantServiceDeps) => Promise<T
 const print = (json: boolean | undefined, value: unknown, text: string) =>
   process.stdout.write(json ? JSON.stringify(value) + '\n' : text + '\n');
 
-export function registerTenantCommands(program: Command): void {
+/**
+ * What an environment adds when a tenant is created: the local stack seeds it like its demo tenants. Answers
+ * whether it did anything, for the command's output.
+ */
+export type TenantCreatedHook = (tenant: TenantId, config: RuntimeConfig) => Promise<boolean>;
+
+export function registerTenantCommands(program: Command, onCreated?: TenantCreatedHook): void {
   const tenant = program.command('tenant').description('manage tenants: each has its own namespace and partitions');
 
   tenant
@@ -44,13 +50,7 @@ export function registerTenantCommands(program: Command): void {
       const tenantId = assertTenantId(id);
       const config = loadRuntimeConfig();
       const created = await withTenantService((deps) => createTenant(deps, tenantId, { displayName: options.name }));
-      // On the local stack the tenant also gets the demo secrets, as the demo tenants have them.
-      const seeded = (await seedLocalStackTenant(config.env.STEWARD_STATE_DIR, tenantId)) === 'seeded';
-      if (seeded) {
-        // …and, like them, may reach the demo expenses API on loopback (unless an egress policy was already set).
-        const admin = createPool(config.databaseUrl, { max: 1 });
-        await setTenantEgressAllow(admin, tenantId, [`127.0.0.1:${config.env.STEWARD_EXPENSES_PORT}`], { onlyIfUnset: true }).finally(() => admin.end());
-      }
+      const seeded = onCreated !== undefined && (await onCreated(tenantId, config));
       print(options.json, { id: tenantId, namespace: created.tenant.namespace, status: created.tenant.status, local_stack_seeded: seeded },
         `tenant ${tenantId}: ${created.tenant.status}, namespace ${created.tenant.namespace} (${created.namespace})` +
           (seeded ? '; demo secrets seeded in the local stack\'s Vault' : ''));

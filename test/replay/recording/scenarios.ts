@@ -205,7 +205,7 @@ nodes:
   done: { type: end, output: "'unexpected'" }
 `,
         {},
-        { llm_failed: 'StewardError' },
+        { llm_failed: 'LlmError' },
       ),
   },
   {

@@ -2,11 +2,11 @@
 // from STEWARD_STS_URL, else the running dev stack. Tokens go to stdout only; no message ever repeats one.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { mintDevToken, revokeDevToken, StsRequestError } from '../../../dev-server/sts/dev-client';
-import { loadStewardEnv } from '../../config/env';
-import { readStackFile } from '../../config/stack-file';
-import { parseDuration } from '../../ir/duration';
-import { UsageError } from '../errors';
+import { loadStewardEnv } from '../../src/config/env';
+import { readStackFile } from '../../src/config/stack-file';
+import { parseDuration } from '../../src/ir/duration';
+import { UsageError } from '../../src/cli/errors';
+import { mintDevToken, revokeDevToken, StsRequestError } from '../sts/dev-client';
 
 export const DEFAULT_STS_URL = 'http://127.0.0.1:4444';
 

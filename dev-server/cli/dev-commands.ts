@@ -1,9 +1,9 @@
 // `steward dev`: the local stack in the foreground (or detached), its status, and stopping it.
 import type { Command } from 'commander';
-import { loadStewardEnv } from '../../config/env';
-import { isStackHealthy, stackStatus, startStack, stopStack, unmanagedWorkers, type StackStatus } from '../../../dev-server/stack';
-import { EXIT_FAILURE } from '../errors';
-import { registerTokenCommands } from './token';
+import { loadStewardEnv } from '../../src/config/env';
+import { EXIT_FAILURE } from '../../src/cli/errors';
+import { isStackHealthy, stackStatus, startStack, stopStack, unmanagedWorkers, type StackStatus } from '../stack';
+import { registerTokenCommands } from './token-commands';
 
 const say = (line: string) => process.stderr.write(`steward dev: ${line}\n`);
 
