@@ -21,6 +21,7 @@ import { createPiiCodec, type PiiView } from '../codec/pii-codec';
 import { loadPiiMasterKey } from '../codec/pii-master-key';
 import { createTenantPiiVault } from '../codec/pii-tenant-vault';
 import type { RuntimeConfig } from '../config/runtime';
+import { assertAppRoleCannotBypassRls } from '../db/app-role';
 import { createPool } from '../db/pool';
 import { TokenInvalidError, verifyUserToken } from '../identity';
 import { createLogger, type Logger } from '../log/logger';
@@ -166,6 +167,8 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
       return refuse(request, reply, new Refusal(403, 'origin not allowed'));
     }
   });
+  // Before it listens: a role that bypasses row-level security must not serve a single request.
+  app.addHook('onReady', () => assertAppRoleCannotBypassRls(pool));
   app.addHook('onClose', async () => {
     keys.close();
     await pool.end();
