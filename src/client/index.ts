@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime';
-import { createPool } from '../db/pool';
+import { openAppPool } from '../db/app-role';
 import { listAuditEvents, type StoredAuditEvent } from '../audit/audit-log';
 import { listPendingApprovals, type PendingApproval } from '../approvals/pending-approvals';
 import { findDefinition, registerDefinition, type StoredDefinition } from '../definitions/registry';
@@ -78,7 +78,7 @@ export class StewardClient {
   static async connect(options: { tenant: string; config?: RuntimeConfig; scrubber?: Scrubber }): Promise<StewardClient> {
     const tenant = assertTenantId(options.tenant);
     const config = options.config ?? loadRuntimeConfig();
-    const pool = createPool(config.appDatabaseUrl, { max: 2 });
+    const pool = await openAppPool(config.appDatabaseUrl, { max: 2 });
     let connection: Connection | undefined;
     try {
       const registered = await findTenant(pool, tenant);

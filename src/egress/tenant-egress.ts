@@ -1,6 +1,7 @@
 // A tenant's egress policy: its `settings.egress.allow` in the registry, plus the deployment's own allowances
 // (STEWARD_EGRESS_ALLOW), read per call with a short cache so a change applies within seconds.
 import type { Pool } from 'pg';
+import { withTenant } from '../db/tenant-scope';
 import { StewardError } from '../errors';
 import type { TenantId } from '../tenancy/tenant-id';
 import { EgressSettings, parseAllowList, type EgressPolicy, type ProtectedEndpoint } from './address-policy';
@@ -28,7 +29,8 @@ export function createTenantEgressPolicy(pool: Pool, tenant: TenantId, deploymen
 
 /** The tenant's `egress.allow`; settings that do not parse allow nothing (the policy fails closed). */
 export async function loadTenantEgressAllow(pool: Pool, tenant: TenantId): Promise<string[]> {
-  const result = await pool.query<{ egress: unknown }>(`SELECT settings -> 'egress' AS egress FROM tenants WHERE id = $1`, [tenant]);
+  // Bound to the tenant: the application role sees its own tenant's row of the registry and no other.
+  const result = await withTenant(pool, tenant, (db) => db.query<{ egress: unknown }>(`SELECT settings -> 'egress' AS egress FROM tenants WHERE id = $1`, [tenant]));
   const parsed = EgressSettings.safeParse(result.rows[0]?.egress ?? {});
   return parsed.success ? parsed.data.allow : [];
 }

@@ -276,14 +276,17 @@ export async function setTenantPrice(admin: Pool, tenant: TenantId, model: strin
 
 /** The price table of the tenant's calls: the built-in prices, overridden and extended by the tenant's own. */
 export async function readTenantPriceTable(pool: Pool, tenant: TenantId): Promise<{ table: PriceTable; own: PriceConfig }> {
-  const result = await pool.query<{ prices: unknown }>('SELECT llm_prices AS prices FROM tenants WHERE id = $1', [tenant]);
+  // Bound to the tenant: the application role sees its own tenant's row of the registry and no other.
+  const result = await withTenant(pool, tenant, (db) => db.query<{ prices: unknown }>('SELECT llm_prices AS prices FROM tenants WHERE id = $1', [tenant]));
   const own = PriceConfig.safeParse(result.rows[0]?.prices ?? {});
   if (!own.success) throw new StewardError('CONFIG_INVALID', `tenant ${tenant}: its stored model prices are invalid; set them again with steward tenant price`);
   return { table: createPriceTable(own.data), own: own.data };
 }
 
 export async function readTenantDailyBudget(pool: Pool, tenant: TenantId): Promise<MicroUsd | null> {
-  const result = await pool.query<{ budget: string | null }>('SELECT llm_daily_budget_micro_usd AS budget FROM tenants WHERE id = $1', [tenant]);
+  const result = await withTenant(pool, tenant, (db) =>
+    db.query<{ budget: string | null }>('SELECT llm_daily_budget_micro_usd AS budget FROM tenants WHERE id = $1', [tenant]),
+  );
   const budget = result.rows[0]?.budget;
   return budget == null ? null : toCount(budget);
 }

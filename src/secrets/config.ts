@@ -2,7 +2,7 @@
 // Each variable below is documented where it is declared.
 import { z } from 'zod';
 import { StewardError } from '../errors';
-import { DEFAULT_ENV_PREFIX } from './env-backend';
+import { DEFAULT_ENV_PREFIX, envPrefixProblem } from './env-backend';
 import { DEFAULT_CACHE_TTL_MS } from './resolver';
 import { DEFAULT_VAULT_TENANT_PREFIX, TENANT_PLACEHOLDER } from './tenant-scope';
 import { DEFAULT_VAULT_TIMEOUT_MS } from './vault-session';
@@ -44,8 +44,14 @@ export const SecretsEnv = z.object({
     .default(DEFAULT_VAULT_TENANT_PREFIX),
   /** The file backend's folder: <dir>/<tenant>/<name>.json. */
   STEWARD_SECRETS_DIR: z.string().min(1).optional(),
-  /** env: references must start with this prefix ({tenant} allowed, e.g. STEWARD_SECRET_{tenant}_). */
+  /** env: references must start with this prefix, which ends with the tenant: STEWARD_SECRET_{tenant}_ reads
+   *  STEWARD_SECRET_ACME_OPENAI for tenant acme (a `-` in the tenant id is written `__`: ACME__EU for acme-eu). */
   STEWARD_SECRET_ENV_PREFIX: z.string().regex(/^[A-Za-z_][A-Za-z0-9_{}]*$/, 'letters, digits, _ and {tenant}').default(DEFAULT_ENV_PREFIX),
+  /** Allows STEWARD_SECRET_ENV_PREFIX without {tenant}, knowing that every tenant then reads every such variable. */
+  STEWARD_SECRET_ENV_SHARED_ACROSS_TENANTS: flag.default(false),
+}).superRefine((env, context) => {
+  const problem = envPrefixProblem(env.STEWARD_SECRET_ENV_PREFIX, env.STEWARD_SECRET_ENV_SHARED_ACROSS_TENANTS);
+  if (problem) context.addIssue({ code: 'custom', path: ['STEWARD_SECRET_ENV_PREFIX'], message: problem });
 });
 export type SecretsEnv = z.infer<typeof SecretsEnv>;
 
@@ -58,7 +64,7 @@ export interface SecretsConfig {
   vaultPrefixTemplate: string;
   vault?: { address: string; auth: VaultAuthConfig; timeoutMs: number; namespace?: string };
   file?: { dir: string };
-  env: { prefix: string };
+  env: { prefix: string; sharedAcrossTenants: boolean };
 }
 
 function fail(problems: string[]): never {
@@ -88,7 +94,7 @@ export function loadSecretsConfig(source: NodeJS.ProcessEnv = process.env): Secr
     failOpen: env.STEWARD_SECRET_FAIL_OPEN,
     cacheTtlMs: env.STEWARD_SECRET_CACHE_TTL_MS,
     vaultPrefixTemplate: env.STEWARD_VAULT_TENANT_PREFIX,
-    env: { prefix: env.STEWARD_SECRET_ENV_PREFIX },
+    env: { prefix: env.STEWARD_SECRET_ENV_PREFIX, sharedAcrossTenants: env.STEWARD_SECRET_ENV_SHARED_ACROSS_TENANTS },
   };
   if (backends.includes('vault')) {
     const auth = readVaultAuth(env);

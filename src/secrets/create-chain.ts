@@ -31,7 +31,7 @@ function createBackend(name: SecretsConfig['backends'][number], config: SecretsC
       return createFileBackend({ dir: config.file.dir, vaultPrefixTemplate: config.vaultPrefixTemplate });
     }
     case 'env':
-      return createEnvBackend({ prefix: config.env.prefix, ...(hooks.env ? { env: hooks.env } : {}) });
+      return createEnvBackend({ ...config.env, ...(hooks.env ? { env: hooks.env } : {}) });
   }
 }
 

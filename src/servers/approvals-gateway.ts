@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { StewardClient } from '../client';
 import type { RuntimeConfig } from '../config/runtime';
+import { openAppPool } from '../db/app-role';
 import { isStewardError } from '../errors';
 import { TokenInvalidError, verifyUserToken } from '../identity';
 import { TenantId } from '../tenancy/tenant-id';
@@ -25,6 +26,10 @@ export function createApprovalsGateway(config: RuntimeConfig): FastifyInstance {
     if (!clients.has(tenant)) clients.set(tenant, StewardClient.connect({ tenant, config }));
     return clients.get(tenant)!;
   };
+  // Clients connect per tenant on first use; the role they would connect as is checked before the gateway listens.
+  app.addHook('onReady', async () => {
+    await (await openAppPool(config.appDatabaseUrl, { max: 1 })).end();
+  });
   app.addHook('onClose', async () => {
     for (const client of clients.values()) await (await client.catch(() => undefined))?.close();
   });

@@ -4,7 +4,7 @@
 import { PayloadTooLargeError } from '../codec/encryption-codec';
 import { isStewardError, type ErrorCode } from '../errors';
 
-export type RefusalStatus = 400 | 401 | 403 | 404 | 413 | 415 | 500 | 503;
+export type RefusalStatus = 400 | 401 | 403 | 404 | 413 | 415 | 429 | 500 | 503;
 export type CodecOperation = 'encode' | 'decode';
 
 /** A request the server will not serve: `reason` is all the caller learns; `cause` is for the log only. */
@@ -12,10 +12,14 @@ export class Refusal extends Error {
   constructor(
     readonly status: RefusalStatus,
     readonly reason: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(reason, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
+
+  /** When to try again (the Retry-After header of a 429 or 503 for a busy server). */
+  readonly retryAfterSeconds: number | undefined;
 }
 
 /** The answer to the 403 for a namespace of another tenant and for one that nobody has: the same, so a token

@@ -21,11 +21,13 @@ import { createPiiCodec, type PiiView } from '../codec/pii-codec';
 import { loadPiiMasterKey } from '../codec/pii-master-key';
 import { createTenantPiiVault } from '../codec/pii-tenant-vault';
 import type { RuntimeConfig } from '../config/runtime';
+import { assertAppRoleCannotBypassRls } from '../db/app-role';
 import { createPool } from '../db/pool';
 import { TokenInvalidError, verifyUserToken } from '../identity';
 import { createLogger, type Logger } from '../log/logger';
 import { TenantId } from '../tenancy/tenant-id';
 import { findTenant } from '../tenancy/tenant-registry';
+import { createDecodeLimiter, DecodeSlotRefused, type DecodeLimits } from './decode-limiter';
 import { NAMESPACE_NOT_PERMITTED, Refusal, refusalOfCodecError, refusalOfRequestError, type CodecOperation } from './codec-server-refusals';
 
 export interface CodecServerOptions {
@@ -36,6 +38,8 @@ export interface CodecServerOptions {
   devNoAuth?: boolean;
   /** Where refusals and failures are logged with their detail (never payloads or tokens); default: JSON on stderr. */
   logger?: Logger;
+  /** How many decodes run at once, in all and per caller, and how long one waits its turn (defaults: decode-limiter). */
+  decodeLimits?: DecodeLimits;
 }
 
 /** The scope that lets a caller see PII in decoded payloads. */
@@ -120,6 +124,7 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
   const pool = createPool(config.appDatabaseUrl, { max: 4 });
   const keys = createKeyringFactory(config, pool);
   const codecs = new Map<string, PayloadCodec[]>();
+  const decodeSlots = createDecodeLimiter(options.decodeLimits);
   // No vault cache: an erasure must show in the very next decode.
   const codecsFor = (tenant: TenantId, namespace: string, view: PiiView): PayloadCodec[] => {
     const key = `${tenant} ${view}`;
@@ -145,6 +150,7 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
     const line = { method: request.method, url: request.url, status: refusal.status, reason: refusal.reason, ...loggable(facts), err: refusal.cause };
     if (refusal.status >= 500) logger.error(line, 'codec request failed');
     else logger.warn(line, 'codec request refused');
+    if (refusal.retryAfterSeconds !== undefined) void reply.header('retry-after', String(refusal.retryAfterSeconds));
     return reply.code(refusal.status).send({ error: refusal.reason });
   };
 
@@ -166,6 +172,8 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
       return refuse(request, reply, new Refusal(403, 'origin not allowed'));
     }
   });
+  // Before it listens: a role that bypasses row-level security must not serve a single request.
+  app.addHook('onReady', () => assertAppRoleCannotBypassRls(pool));
   app.addHook('onClose', async () => {
     keys.close();
     await pool.end();
@@ -239,6 +247,16 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
     for (const tenant of trails) await recordCall(tenant, { ...facts, caller }, outcome);
   };
 
+  /** A decode's turn: the caller is its token's tenant and subject (every development-mode request is one caller). */
+  const decodeSlot = async (caller: Caller): Promise<() => void> => {
+    try {
+      return await decodeSlots.acquire(`${caller.tenant ?? ''} ${caller.user}`);
+    } catch (error) {
+      if (!(error instanceof DecodeSlotRefused)) throw error;
+      throw new Refusal(error.status, error.message, { cause: error, retryAfterSeconds: error.retryAfterSeconds });
+    }
+  };
+
   const handle = async (request: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) => {
     const segments = request.params['*'].split('/').filter((segment) => segment !== '');
     const operation = segments.at(-1);
@@ -251,11 +269,13 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
       return refuse(request, reply, new Refusal(400, 'X-Namespace: differs from the namespace in the path'));
     }
     const facts: RequestFacts = { operation, namespace };
+    let releaseDecodeSlot: (() => void) | undefined;
     try {
       facts.owner = await tenantOfNamespace(namespace);
       const caller = await authenticate(request);
       facts.caller = caller;
       const tenant = assertPermitted(caller, facts.owner);
+      if (operation === 'decode') releaseDecodeSlot = await decodeSlot(caller);
       let payloads = readPayloads(request.body);
       facts.payloads = payloads.length;
       const chain = codecsFor(tenant, namespace, caller.view);
@@ -273,6 +293,8 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
       // The caller hears of the refusal even if the trail cannot be written; the log says so.
       await auditRefusal(facts, error).catch((failure: unknown) => logger.error({ ...loggable(facts), err: failure }, 'codec refusal not audited'));
       return refuse(request, reply, error, facts);
+    } finally {
+      releaseDecodeSlot?.();
     }
   };
 

@@ -81,15 +81,16 @@ export async function setTenantStatus(admin: Pool, id: TenantId, status: Exclude
   return toTenant(result.rows[0]);
 }
 
-/** Any connection may read the registry: the application role has SELECT on it. */
+/** Any connection may read the registry, through steward_tenant_registry(): ids, names, namespaces and statuses of
+ *  every tenant, never their prices, budgets or settings (the application role sees those of its own tenant only). */
 export async function findTenant(pool: Pool, id: TenantId): Promise<Tenant | undefined> {
-  const result = await pool.query<TenantRow>(`SELECT * FROM tenants WHERE id = $1 AND status <> 'deleted'`, [id]);
+  const result = await pool.query<TenantRow>(`SELECT * FROM steward_tenant_registry() WHERE id = $1 AND status <> 'deleted'`, [id]);
   return result.rows[0] ? toTenant(result.rows[0]) : undefined;
 }
 
 export async function listTenants(pool: Pool, options: { includeDeleted?: boolean } = {}): Promise<Tenant[]> {
   const result = await pool.query<TenantRow>(
-    `SELECT * FROM tenants WHERE $1 OR status <> 'deleted' ORDER BY id`,
+    `SELECT * FROM steward_tenant_registry() WHERE $1 OR status <> 'deleted' ORDER BY id`,
     [options.includeDeleted ?? false],
   );
   return result.rows.map(toTenant);

@@ -5,7 +5,7 @@
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import type { RuntimeConfig } from '../config/runtime';
-import { createPool } from '../db/pool';
+import { openAppPool } from '../db/app-role';
 import type { Logger } from '../log/logger';
 import { loadConnectionOptions } from '../temporal/connection';
 import { findTenant, listTenants, tenantNotFound, type Tenant } from '../tenancy/tenant-registry';
@@ -38,7 +38,7 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
   });
   log.info('worker starting');
   installSdkLogger(log);
-  const pool = createPool(config.appDatabaseUrl);
+  const pool = await openAppPool(config.appDatabaseUrl);
   const connectionOptions = loadConnectionOptions(config.localTemporalAddress);
   const connect = () => NativeConnection.connect(connectionOptions);
   const [connection, clientConnection, bundle] = await Promise.all([connect(), Connection.connect(connectionOptions), createWorkflowBundle()]);

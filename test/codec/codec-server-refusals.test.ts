@@ -16,6 +16,7 @@ import { createLogger } from '../../src/log/logger';
 import { createCodecServer, type CodecServerOptions } from '../../src/servers/codec-server';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 import { createTestTenant, stsUrl, testConfig } from '../support/stack';
+import { startTcpProxy } from '../support/tcp-proxy';
 
 const config = testConfig();
 const MiB = 1024 * 1024;
@@ -207,8 +208,14 @@ test("Vault's address and key names stay in the log: a server whose Transit key 
 });
 
 test('an unexpected failure answers 500 "internal error"; the detail is logged only', async () => {
-  const url = await startServer({ config: { ...config, appDatabaseUrl: 'postgres://steward_app:unused@127.0.0.1:1/steward' } });
+  // The server starts on a reachable database (it checks its role first), which then goes away.
+  const database = new URL(config.appDatabaseUrl);
+  const proxy = await startTcpProxy({ port: Number(database.port) });
+  database.port = String(proxy.port);
+  const url = await startServer({ config: { ...config, appDatabaseUrl: database.toString() } });
+  await proxy.cut();
   const response = await call('/decode', { url, namespace: tenant, bearer: await token(tenant) });
+  await proxy.close();
   expect(response).toMatchObject({ status: 500, body: { error: 'internal error' } });
   expect(response.text).not.toContain('127.0.0.1');
   expect(response.text).not.toContain('ECONNREFUSED');

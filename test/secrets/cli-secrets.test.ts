@@ -32,7 +32,7 @@ function chainEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     VAULT_ROLE_ID: vault.seeded.tenants.acme!.roleId,
     VAULT_SECRET_ID: vault.seeded.tenants.acme!.secretId,
     STEWARD_SECRETS_DIR: dir,
-    STEWARD_SECRET_CHECK_TOKEN: 'env-check-token',
+    STEWARD_SECRET_ACME_CHECK_TOKEN: 'env-check-token',
     ...extra,
   };
 }

@@ -3,7 +3,7 @@ import { loadSecretsConfig } from '../../src/secrets/config';
 
 describe('secrets configuration', () => {
   it('defaults to the backends that are configured, vault first, failing closed', () => {
-    expect(loadSecretsConfig({})).toMatchObject({ backends: ['env'], failOpen: false, cacheTtlMs: 60_000, env: { prefix: 'STEWARD_SECRET_' } });
+    expect(loadSecretsConfig({})).toMatchObject({ backends: ['env'], failOpen: false, cacheTtlMs: 60_000, env: { prefix: 'STEWARD_SECRET_{tenant}_', sharedAcrossTenants: false } });
     const config = loadSecretsConfig({ VAULT_ADDR: 'http://127.0.0.1:8200', VAULT_TOKEN: 't0ken', STEWARD_SECRETS_DIR: '/srv/secrets' });
     expect(config.backends).toEqual(['vault', 'file', 'env']);
     expect(config.vault).toEqual({ address: 'http://127.0.0.1:8200', auth: { method: 'token', token: 't0ken' }, timeoutMs: 5_000 });
@@ -36,8 +36,18 @@ describe('secrets configuration', () => {
     [{ VAULT_ADDR: 'http://127.0.0.1:8200', VAULT_ROLE_ID: 'role' }, /set both/],
     [{ STEWARD_VAULT_TENANT_PREFIX: 'secret/data/shared' }, /\{tenant\}/],
     [{ STEWARD_SECRET_FAIL_OPEN: 'maybe' }, /STEWARD_SECRET_FAIL_OPEN/],
+    [{ STEWARD_SECRET_ENV_PREFIX: 'STEWARD_SECRET_' }, /STEWARD_SECRET_ENV_PREFIX: must contain \{tenant\}.*STEWARD_SECRET_ENV_SHARED_ACROSS_TENANTS=true/],
+    [{ STEWARD_SECRET_ENV_PREFIX: 'APP_{tenant}_SECRET_' }, /STEWARD_SECRET_ENV_PREFIX: must end with \{tenant\}_/],
+    [{ STEWARD_SECRET_ENV_PREFIX: '{tenant}_X_{tenant}_' }, /STEWARD_SECRET_ENV_PREFIX: must end with \{tenant\}_ and hold \{tenant\} once/],
   ])('refuses %j with CONFIG_INVALID', (env, message) => {
     expect(() => loadSecretsConfig(env)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(message) }));
+  });
+
+  it('takes a prefix shared by every tenant only when told so explicitly', () => {
+    expect(loadSecretsConfig({ STEWARD_SECRET_ENV_PREFIX: 'STEWARD_SECRET_', STEWARD_SECRET_ENV_SHARED_ACROSS_TENANTS: 'true' }).env).toEqual({
+      prefix: 'STEWARD_SECRET_',
+      sharedAcrossTenants: true,
+    });
   });
 
   it('never echoes a credential in its complaint', () => {

@@ -77,9 +77,9 @@ describe('chain order', () => {
   });
 
   it('"not found" moves on to the next backend', async () => {
-    const { resolver } = createChain({ backends: [vaultBackend(), createFileBackend({ dir }), createEnvBackend({ env: { STEWARD_SECRET_X: 'env-x' } })] });
+    const { resolver } = createChain({ backends: [vaultBackend(), createFileBackend({ dir }), createEnvBackend({ env: { STEWARD_SECRET_ACME_X: 'env-x' } })] });
     await expect(resolver.resolveSecret('only', 'file:local#only', ACME)).resolves.toEqual({ value: 'file-only-value', backend: 'file' });
-    await expect(resolver.resolveSecret('x', 'env:STEWARD_SECRET_X', ACME)).resolves.toEqual({ value: 'env-x', backend: 'env' });
+    await expect(resolver.resolveSecret('x', 'env:STEWARD_SECRET_ACME_X', ACME)).resolves.toEqual({ value: 'env-x', backend: 'env' });
   });
 
   it('when no backend has it, the secret is not found, named but not valued', async () => {
@@ -178,7 +178,7 @@ describe('cache and scrubbing', () => {
     const scrubber = createScrubber();
     const { resolver } = createChain({ backends: [vaultBackend()], scrubber });
     const values = await resolver.resolveSecrets(
-      { openai: OPENAI, expense: 'vault:secret/data/tenants/acme/agents#expense', unused: 'env:STEWARD_SECRET_UNUSED' },
+      { openai: OPENAI, expense: 'vault:secret/data/tenants/acme/agents#expense', unused: 'env:STEWARD_SECRET_ACME_UNUSED' },
       ACME,
       ['openai', 'expense'],
     );

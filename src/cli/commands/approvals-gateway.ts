@@ -11,7 +11,11 @@ export function registerApprovalsGatewayCommand(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (options: { port: string; host: string }) => {
       const app = createApprovalsGateway(loadRuntimeConfig());
-      await app.listen({ port: Number(options.port), host: options.host });
+      // A refusal to start (the database role) must not leave the pool holding the process open.
+      await app.listen({ port: Number(options.port), host: options.host }).catch(async (error: unknown) => {
+        await app.close();
+        throw error;
+      });
       process.stderr.write(`steward approvals-gateway: listening on http://${options.host}:${options.port}\n`);
       await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
       await app.close();

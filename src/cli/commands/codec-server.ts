@@ -32,7 +32,11 @@ export function registerCodecServerCommand(program: Command): void {
       if (options.devNoAuth && !LOOPBACK_HOSTS.has(options.host)) throw new UsageError('--dev-no-auth: only with a loopback --host (127.0.0.1, ::1 or localhost)');
       const corsOrigins = options.corsOrigin ?? defaultCorsOrigins(config.uiUrl);
       const app = createCodecServer({ config, corsOrigins, devNoAuth: options.devNoAuth ?? false });
-      await app.listen({ port, host: options.host });
+      // A refusal to start (the database role) must not leave the pool holding the process open.
+      await app.listen({ port, host: options.host }).catch(async (error: unknown) => {
+        await app.close();
+        throw error;
+      });
       const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
       process.stderr.write(`steward codec-server: listening on ${url} (CORS: ${corsOrigins.join(', ')})\n`);
       if (options.devNoAuth) {

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { createKeyringFactory } from '../../codec/keyring-factory';
 import type { KeyInfo, ManagedTenantKeyring } from '../../codec/keyring';
 import { loadRuntimeConfig } from '../../config/runtime';
-import { createPool } from '../../db/pool';
+import { openAppPool } from '../../db/app-role';
 import { assertTenantId } from '../../tenancy/tenant-id';
 import { findTenant, tenantNotFound } from '../../tenancy/tenant-registry';
 
@@ -12,7 +12,7 @@ import { findTenant, tenantNotFound } from '../../tenancy/tenant-registry';
 async function withKeyring<T>(tenantArgument: string, work: (keyring: ManagedTenantKeyring) => Promise<T>): Promise<T> {
   const tenant = assertTenantId(tenantArgument);
   const config = loadRuntimeConfig();
-  const pool = createPool(config.appDatabaseUrl, { max: 2 });
+  const pool = await openAppPool(config.appDatabaseUrl, { max: 2 });
   try {
     if (!(await findTenant(pool, tenant))) throw tenantNotFound(tenant);
     const keyrings = createKeyringFactory(config, pool);

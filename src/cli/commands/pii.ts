@@ -8,7 +8,7 @@ import { recordAuditEvent } from '../../audit/audit-log';
 import { loadTenantPiiHmacKey } from '../../codec/pii-master-key';
 import { erasePii, purgeExpiredPii } from '../../codec/pii-vault';
 import { loadRuntimeConfig, type RuntimeConfig } from '../../config/runtime';
-import { createPool } from '../../db/pool';
+import { openAppPool } from '../../db/app-role';
 import { detectPii } from '../../pii/detect';
 import { redactText, type SyncRedactionMode } from '../../pii/redact';
 import { assertTenantId } from '../../tenancy/tenant-id';
@@ -90,7 +90,7 @@ async function readEraseValue(flag: string): Promise<string> {
 /** Erasure and purge run as the application role, bound to one tenant at a time, like every tenant query. */
 async function withAppPool<T>(work: (pool: Pool, config: RuntimeConfig) => Promise<T>): Promise<T> {
   const config = loadRuntimeConfig();
-  const pool = createPool(config.appDatabaseUrl, { max: 2 });
+  const pool = await openAppPool(config.appDatabaseUrl, { max: 2 });
   try {
     return await work(pool, config);
   } finally {
