@@ -18,7 +18,9 @@
 // state on; a child workflow has its own id and its payloads are written in its own context by the SDK (its input
 // by the parent, for the child). A list written without a workflow context (the codec server's /encode) is bound
 // to none, and a context without one (the codec server, a client, a workflow replaying an activity's result) checks
-// none. Lists written before the binding (format 1) stay readable anywhere.
+// none. A schedule's arguments are written for its action's workflow id and read by runs Temporal names after it
+// (`<id>-<start time>`), so those count as the same workflow. Lists written before the binding (format 1) stay
+// readable anywhere.
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import { z } from 'zod';
 import { StewardError } from '../errors';
@@ -83,6 +85,13 @@ const macInput = (list: Pick<TokenList, 'tokens' | 'numbers'> & { run?: string |
   list.v === 2 ? JSON.stringify(['steward/pii-codec/2', list.run, list.tokens, list.numbers]) : JSON.stringify([list.tokens, list.numbers]);
 
 const workflowIdOf = (context: SerializationContext | undefined): string | undefined => context?.workflowId;
+// The suffix Temporal gives the workflow id of a scheduled run: `-` and the run's nominal start time.
+const SCHEDULED_RUN_SUFFIX = /^-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
+/** Whether a list bound to workflow `bound` may be read by workflow `here`: the same one, or a run of its schedule. */
+function isSameWorkflow(bound: string, here: string): boolean {
+  return bound === here || (here.startsWith(bound) && SCHEDULED_RUN_SUFFIX.test(here.slice(bound.length)));
+}
 
 /** The detector of a policy: the built-ins, with the policy's custom detectors and phone regions. */
 function detectorFor(policy: CodecDataPolicy): PiiDetector {
@@ -378,8 +387,8 @@ function readTokenList(payload: Payload, index: number, vault: PiiVault, here: s
         'written under another PII master key (do the worker and the client share one?), or altered',
     );
   }
-  const bound = 'run' in list.data ? list.data.run : null;
-  if (bound !== null && here !== undefined && bound !== here) {
+  const bound: string | null = 'run' in list.data ? (list.data as TokenList).run : null;
+  if (bound !== null && here !== undefined && !isSameWorkflow(bound, here)) {
     throw new StewardError(
       'TOKENIZER_FAILED',
       `pii codec: payloads[${index}] was written for workflow ${JSON.stringify(bound)}, not ${JSON.stringify(here)}: ` +

@@ -50,6 +50,9 @@ test('a payload written for workflow A restores in A, fails clearly in B, and re
   await expect(elsewhere).rejects.toMatchObject({ code: 'TOKENIZER_FAILED' });
   // An activity of B decodes in B's name too.
   await expect(piiCodec().decode([encoded!], { type: 'activity', namespace: tenant, workflowId: 'run-b', isLocal: false })).rejects.toThrow(/not "run-b"/);
+  // A schedule's runs are named after its action's workflow id and the start time; a look-alike id is not one.
+  expect(defaultPayloadConverter.fromPayload((await piiCodec().decode([encoded!], inWorkflow('run-a-2026-12-05T18:00:00Z')))[0]!)).toEqual({ contact: EMAIL });
+  await expect(piiCodec().decode([encoded!], inWorkflow('run-a-copy'))).rejects.toThrow(/not "run-a-copy"/);
   // The codec server and clients decode without a workflow: the viewer is already checked against the namespace.
   expect(defaultPayloadConverter.fromPayload((await piiCodec().decode([encoded!]))[0]!)).toEqual({ contact: EMAIL });
 });
