@@ -18,7 +18,7 @@ export const DEMO_USERS: Readonly<Record<string, DemoUser>> = {
   carol: { scopes: ['expenses:read'], groups: ['employees', 'finance-managers'] },
 };
 
-export const SUPPORTED_SCOPES = ['openid', 'expenses:read', 'expenses:write', 'approvals:decide', 'pii:read'] as const;
+export const SUPPORTED_SCOPES = ['openid', 'expenses:read', 'expenses:write', 'approvals:decide', 'pii:read', 'pii:write'] as const;
 
 /** The client a user token says the user signed in with. */
 export const USER_CLIENT_ID = 'steward-cli';

@@ -1,10 +1,12 @@
 // The PII codecs of one process (a worker serving many tenants, a client): each tenant's codec gets that tenant's
-// vault, built from the keyring it is handed, so a codec can only ever tokenize into its own tenant's vault.
+// vault, built from the keyring it is handed, so a codec can only ever tokenize into its own tenant's vault, and
+// that tenant's data policies (pii_fields, custom detectors, phone regions).
 import type { PayloadCodec } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type { RuntimeConfig } from '../config/runtime';
 import type { TenantKeyring } from './keyring';
 import { createPiiCodec } from './pii-codec';
+import { createTenantCodecPolicy } from './pii-codec-policy';
 import { loadPiiMasterKey } from './pii-master-key';
 import { createTenantPiiVault } from './pii-tenant-vault';
 
@@ -17,6 +19,7 @@ export interface PiiCodecFactory {
 export function createPiiCodecFactory(config: Pick<RuntimeConfig, 'env'>, pool: Pool): PiiCodecFactory {
   loadPiiMasterKey(config);
   return {
-    codecFor: (keyring, namespace) => createPiiCodec({ vault: createTenantPiiVault(config, pool, keyring), namespace }),
+    codecFor: (keyring, namespace) =>
+      createPiiCodec({ vault: createTenantPiiVault(config, pool, keyring), namespace, policy: createTenantCodecPolicy(pool, keyring.tenant) }),
   };
 }

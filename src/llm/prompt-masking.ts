@@ -4,6 +4,7 @@
 import { renderTemplate, type ExpressionScope } from '../ir/expressions';
 import { applyDataPolicySync, redactText } from '../pii';
 import { DataPolicy } from '../pii/policy';
+import { phoneOptionsFor } from '../pii/detectors/phone';
 import { parseCutJson } from './cut-json';
 import { TRUNCATION_MARK } from './tool-loop-steps';
 import type { ChatMessage } from './types';
@@ -41,7 +42,7 @@ export function createPromptMasking(scope: ExpressionScope, policy: DataPolicy |
   const masking = { ...effective, redaction_mode: 'mask' as const };
   const mask = (value: unknown) => applyDataPolicySync(value, masking, { hmacKey: NO_KEY });
   const masked: ExpressionScope = { ...scope, input: mask(scope.input), vars: mask(scope.vars) as Record<string, unknown>, nodes: mask(scope.nodes) as Record<string, unknown> };
-  const maskText = (text: string) => redactText(text, { mode: 'mask', detectors: effective.pii_detectors, customDetectors: effective.custom_detectors });
+  const maskText = (text: string) => redactText(text, { mode: 'mask', detectors: effective.pii_detectors, customDetectors: effective.custom_detectors, phone: phoneOptionsFor(effective.phone_regions) });
   const maskToolResult = (content: string) => {
     const json = parseToolResult(content);
     return maskText(json === undefined ? content : `${JSON.stringify(mask(json.value))}${json.suffix}`);
@@ -60,5 +61,5 @@ export function maskConversation(conversation: ChatMessage[], masking: PromptMas
  */
 export function redactPromptForAudit(text: string, policy: DataPolicy): string {
   const mode = policy.redaction_mode === 'mask' ? 'mask' : 'remove';
-  return redactText(text, { mode, detectors: policy.pii_detectors, customDetectors: policy.custom_detectors });
+  return redactText(text, { mode, detectors: policy.pii_detectors, customDetectors: policy.custom_detectors, phone: phoneOptionsFor(policy.phone_regions) });
 }

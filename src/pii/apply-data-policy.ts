@@ -4,6 +4,7 @@ import type { DataPolicy } from './policy';
 import type { PiiType } from './types';
 import type { Tokenizer } from './tokenizer';
 import { createPiiDetector, type PiiDetector } from './detect';
+import { phoneOptionsFor } from './detectors/phone';
 import { createReplacer, redactDetected, replaceSpans, type Replacer } from './redact';
 import { isMarker } from './markers';
 import { isMasked } from './mask';
@@ -110,7 +111,7 @@ function walk(value: unknown, pointer: string, inField: boolean, walker: Walker,
 
 function createWalker(value: unknown, policy: DataPolicy, replace: Replacer): Walker {
   return {
-    detector: createPiiDetector({ detectors: policy.pii_detectors, customDetectors: policy.custom_detectors }),
+    detector: createPiiDetector({ detectors: policy.pii_detectors, customDetectors: policy.custom_detectors, phone: phoneOptionsFor(policy.phone_regions) }),
     wholeDetector: createPiiDetector({ customDetectors: policy.custom_detectors }),
     fields: findPiiFieldPointers(value, policy.pii_fields),
     replace,

@@ -1,6 +1,7 @@
 // The data policy of a workflow definition (IR `data_policy`): which PII to look for and what to do with it.
 // Pure (zod only) so the IR schema and the workflow bundle can share it.
 import { z } from 'zod';
+import { PHONE_REGION_CODES } from './phone-region-codes';
 
 export const BUILTIN_DETECTORS = ['email', 'phone', 'ssn', 'credit_card', 'iban', 'ip_address'] as const;
 export const BuiltinDetector = z.enum(BUILTIN_DETECTORS);
@@ -18,10 +19,18 @@ export const CustomDetector = z.strictObject({
 });
 export type CustomDetector = z.infer<typeof CustomDetector>;
 
+const KNOWN_REGIONS: ReadonlySet<string> = new Set(PHONE_REGION_CODES);
+export const PhoneRegion = z
+  .string()
+  .refine((region) => KNOWN_REGIONS.has(region), { error: (issue) => `${JSON.stringify(issue.input)} is not a region with a numbering plan (an ISO 3166 code in capitals, e.g. GB)` });
+
 export const DataPolicy = z.strictObject({
   pii_detectors: z.array(BuiltinDetector).default([...BUILTIN_DETECTORS]),
   custom_detectors: z.array(CustomDetector).default([]),
   pii_fields: z.array(z.string().startsWith('$', 'a JSONPath starting with $')).default([]),
+  /** Regions whose national phone numbers (written without a country code) are recognised; a wide list when
+   *  omitted. No default, so definitions registered before the field keep their content hash. */
+  phone_regions: z.array(PhoneRegion).min(1).max(PHONE_REGION_CODES.length).optional(),
   redaction_mode: RedactionMode.default('mask'),
   retain_prompts: z.boolean().default(false),
   retain_outputs: z.boolean().default(false),

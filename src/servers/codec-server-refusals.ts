@@ -2,6 +2,7 @@
 // or the limit, never an error's own text (that can name the Vault address, a Transit key or a key id). The error
 // itself goes to the server's log.
 import { PayloadTooLargeError } from '../codec/encryption-codec';
+import { TooManyPiiValuesError } from '../codec/pii-codec';
 import { isStewardError, type ErrorCode } from '../errors';
 
 export type RefusalStatus = 400 | 401 | 403 | 404 | 413 | 415 | 429 | 500 | 503;
@@ -51,6 +52,9 @@ export function refusalOfCodecError(error: unknown, operation: CodecOperation): 
         ? `a payload exceeds the limit of ${error.limitBytes} bytes per payload`
         : `payloads exceed the limit of ${error.limitBytes} bytes per request`;
     return new Refusal(413, reason, { cause: error });
+  }
+  if (error instanceof TooManyPiiValuesError) {
+    return new Refusal(413, `payloads hold more than ${error.limit} distinct PII values, the limit per request`, { cause: error });
   }
   if (isStewardError(error)) {
     const known = (operation === 'decode' ? DECODE_FAILURES : ENCODE_FAILURES)[error.code];

@@ -2,10 +2,11 @@
 // POST …/encode, POST …/decode (only the last path segment counts), body {payloads:[{metadata, data}]} with base64
 // bytes, the namespace in X-Namespace (or the segment before the last, for the CLI's {namespace} template); the
 // routes live under STEWARD_CODEC_SERVER_PATH_PREFIX when one is set.
-// 401 no or bad token · 403 a token of another tenant than the namespace's (unknown namespaces included) or an
-// origin that is not the UI's · 400 a bad body or payloads that do not decode · 413 payloads beyond the size limits ·
-// 200 the payloads. A refusal says what was wrong in fixed words; its detail goes to the server's log.
-// Decoded views show PII masked unless the token carries `pii:read`; every call, refused ones included once the
+// 401 no or bad token · 403 a token of another tenant than the namespace's (unknown namespaces included), an
+// origin that is not the UI's, or an encode without `pii:write` · 400 a bad body or payloads that do not decode ·
+// 413 payloads beyond the size limits or, to encode, holding more distinct PII values than one request may · 200. A refusal says what was wrong in fixed words; its detail goes to the server's log.
+// Encoding writes every distinct PII value into the tenant's vault, so it takes a scope of its own and a cap per
+// request, checked before anything is written. Decoded views show PII masked unless the token carries `pii:read`; every call, refused ones included once the
 // caller is known, is recorded in the tenant's audit trail (who, the namespace, how many payloads, the outcome —
 // never the data). In development mode a request without a token, from loopback to a loopback Host, is served a
 // masked view.
@@ -18,6 +19,7 @@ import { loadCodecConfig, MAX_REQUEST_PAYLOAD_BYTES } from '../codec/config';
 import { createTenantDataConverter } from '../codec/data-converter';
 import { createKeyringFactory } from '../codec/keyring-factory';
 import { createPiiCodec, type PiiView } from '../codec/pii-codec';
+import { createTenantCodecPolicy } from '../codec/pii-codec-policy';
 import { loadPiiMasterKey } from '../codec/pii-master-key';
 import { createTenantPiiVault } from '../codec/pii-tenant-vault';
 import type { RuntimeConfig } from '../config/runtime';
@@ -44,6 +46,10 @@ export interface CodecServerOptions {
 
 /** The scope that lets a caller see PII in decoded payloads. */
 export const PII_READ_SCOPE = 'pii:read';
+/** The scope that lets a caller encode payloads, and so write their PII values into the tenant's vault. */
+export const PII_WRITE_SCOPE = 'pii:write';
+/** The most distinct PII values one /encode request may hold: far more than a signal or input typed in the UI. */
+export const MAX_ENCODE_DISTINCT_VALUES = 1_000;
 /** Who the audit trail names for a development-mode request without a token. */
 export const DEV_ANONYMOUS_USER = 'anonymous (codec-server development mode)';
 
@@ -67,6 +73,8 @@ interface Caller {
   /** The token's tenant; none for a development-mode request without a token. */
   tenant?: TenantId;
   view: PiiView;
+  /** Whether the caller may encode (the token carries `pii:write`). */
+  mayEncode: boolean;
   auth: 'token' | 'none (development mode)';
 }
 
@@ -131,7 +139,13 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
     let chain = codecs.get(key);
     if (!chain) {
       const keyring = keys.keyringFor(tenant);
-      const piiCodec = createPiiCodec({ vault: createTenantPiiVault(config, pool, keyring, { cacheTtlMs: 0 }), view, namespace });
+      const piiCodec = createPiiCodec({
+        vault: createTenantPiiVault(config, pool, keyring, { cacheTtlMs: 0 }),
+        view,
+        namespace,
+        policy: createTenantCodecPolicy(pool, tenant),
+        maxDistinctValues: MAX_ENCODE_DISTINCT_VALUES,
+      });
       const converter = createTenantDataConverter({
         keyring,
         namespace,
@@ -196,7 +210,7 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
       if (!LOOPBACK_ADDRESSES.has(request.socket.remoteAddress ?? '') || !LOOPBACK_HOST.test(request.headers.host ?? '')) {
         throw new Refusal(401, 'a bearer token is required (development mode serves loopback requests only)');
       }
-      return { user: DEV_ANONYMOUS_USER, view: 'mask', auth: 'none (development mode)' };
+      return { user: DEV_ANONYMOUS_USER, view: 'mask', mayEncode: false, auth: 'none (development mode)' };
     }
     const token = /^Bearer (\S+)$/i.exec(header)?.[1];
     if (!token) throw new Refusal(401, 'Authorization: must be "Bearer <token>"');
@@ -204,7 +218,7 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
     try {
       const principal = await verifyUserToken(token, config.identity);
       const view = principal.scopes.includes(PII_READ_SCOPE) ? 'restore' : 'mask';
-      return { user: principal.subject, tenant: principal.tenant, view, auth: 'token' };
+      return { user: principal.subject, tenant: principal.tenant, view, mayEncode: principal.scopes.includes(PII_WRITE_SCOPE), auth: 'token' };
     } catch (error) {
       // The reason is one of a fixed list (expired, signature_invalid, …), never the token or its claims.
       if (error instanceof TokenInvalidError) {
@@ -275,6 +289,7 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
       const caller = await authenticate(request);
       facts.caller = caller;
       const tenant = assertPermitted(caller, facts.owner);
+      if (operation === 'encode' && !caller.mayEncode) throw new Refusal(403, `encoding needs the ${PII_WRITE_SCOPE} scope`);
       if (operation === 'decode') releaseDecodeSlot = await decodeSlot(caller);
       let payloads = readPayloads(request.body);
       facts.payloads = payloads.length;

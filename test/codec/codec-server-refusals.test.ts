@@ -131,7 +131,7 @@ test('the codec refuses to encode a payload larger than decode accepts; the larg
 });
 
 test('/encode refuses a payload above the per-payload limit, and payloads that together carry more than a request may', async () => {
-  const bearer = await token(tenant);
+  const bearer = await token(tenant, ['pii:write']);
   const tooLarge = await call('/encode', { namespace: tenant, bearer, body: { payloads: [toJson(bytesPayload(MAX_PAYLOAD_BYTES + 1))] } });
   expect(tooLarge).toMatchObject({ status: 413, body: { error: `a payload exceeds the limit of ${MAX_PAYLOAD_BYTES} bytes per payload` } });
 

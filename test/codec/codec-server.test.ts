@@ -132,7 +132,7 @@ test('a viewer token sees PII masked; a pii:read token sees the real values', as
 });
 
 test('the CLI form works too: namespace in the path, payloads re-encoded through /encode', async () => {
-  const bearer = await token(tenant, ['pii:read']);
+  const bearer = await token(tenant, ['pii:read', 'pii:write']);
   const encoded = await call(`/${tenant}/encode`, { bearer, body: { payloads: [toJson(defaultPayloadConverter.toPayload({ mail: 'cli.canary@example.org' }))] } });
   expect(encoded.status).toBe(200);
   expect(JSON.stringify(encoded.body)).not.toContain('cli.canary');

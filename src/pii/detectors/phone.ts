@@ -10,7 +10,7 @@ import type { PiiSpan } from '../types';
 import { precededBy } from '../context';
 import { digitsBetween, execInRuns, type NumberRuns } from '../number-runs';
 import { isPossibleInternational, isValidNanpNumber } from './phone-metadata';
-import { DEFAULT_PHONE_REGIONS, matchNational, type NationalMatch } from './phone-regions';
+import { DEFAULT_PHONE_REGIONS, isKnownRegion, matchNational, type NationalMatch } from './phone-regions';
 
 export interface PhoneOptions {
   /** Region for NANP-shaped numbers written without a country code. Default US. */
@@ -20,6 +20,11 @@ export interface PhoneOptions {
 }
 
 export { DEFAULT_PHONE_REGIONS };
+
+/** The phone options of a data policy's `phone_regions` (validated codes); undefined keeps the wide default. */
+export function phoneOptionsFor(regions: readonly string[] | undefined): PhoneOptions | undefined {
+  return regions === undefined ? undefined : { regions: regions.filter(isKnownRegion) };
+}
 
 const CANDIDATE = /(?<![\w+.,/*\]-])(?:\+|\b00)?\(?\d[\d ().\-/\u00a0]{4,26}\d(?!\w)/g;
 const NANP_SHAPE = /^(?:\+?1[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}[ .-])\d{3}[ .-]\d{4}$/;
