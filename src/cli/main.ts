@@ -1,5 +1,6 @@
 // `steward`: the command-line entry point. Commands live in ./commands, one file per noun.
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from './commands/audit';
 import { registerApprovalCommands } from './commands/approvals';
 import { registerApprovalsGatewayCommand } from './commands/approvals-gateway';
 import { registerCodecServerCommand } from './commands/codec-server';
@@ -29,6 +30,7 @@ export function createProgram(): Command {
   registerPiiCommands(program);
   registerSecretsCommands(program);
   registerKeyCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 
