@@ -61,10 +61,22 @@ export function chainedContent(event: AuditEvent, payload: Record<string, unknow
   };
 }
 
-export async function recordAuditEvent(pool: Pool, tenant: TenantId, event: AuditEvent, redaction?: AuditRedaction): Promise<ChainPosition> {
-  const payload = normalizePayload(redaction && event.payload ? redactAuditPayload(event.payload, redaction) : event.payload);
-  // Stored with millisecond precision, the time a reader sees is the time that was hashed.
-  const createdAt = new Date();
+interface PendingAppend {
+  event: AuditEvent;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+  resolve: (position: ChainPosition) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The most entries one append transaction writes. */
+const MAX_BATCH = 500;
+
+/** Appends waiting for their tenant's next transaction, per pool; at most one transaction per tenant in flight. */
+const queues = new WeakMap<Pool, Map<TenantId, { pending: PendingAppend[]; flushing: boolean }>>();
+
+/** One transaction for a batch: the head's row lock is taken once, and one commit makes every entry durable. */
+async function appendBatch(pool: Pool, tenant: TenantId, batch: PendingAppend[]): Promise<ChainPosition[]> {
   return withTenant(pool, tenant, async (db) => {
     // Creates the head at genesis on the tenant's first entry, and in every case locks it until commit.
     const head = await db.query<{ seq: string; hash: string }>(
@@ -74,16 +86,77 @@ export async function recordAuditEvent(pool: Pool, tenant: TenantId, event: Audi
     );
     const previous = head.rows[0];
     if (!previous) throw new Error(`the audit chain head of tenant ${tenant} could not be read`);
-    const seq = Number(previous.seq) + 1;
-    const hash = entryHash(tenant, previous.hash, chainedContent(event, payload, createdAt));
+    let seq = Number(previous.seq);
+    let prevHash = previous.hash;
+    const rows = batch.map(({ event, payload, createdAt }) => {
+      seq += 1;
+      const hash = entryHash(tenant, prevHash, chainedContent(event, payload, createdAt));
+      const row = { event, payload: JSON.stringify(payload), createdAt: createdAt.toISOString(), seq, prevHash, hash };
+      prevHash = hash;
+      return row;
+    });
+    const column = <T>(pick: (row: (typeof rows)[number]) => T) => rows.map(pick);
     await db.query(
-      `WITH entry AS (
+      `WITH entries AS (
          INSERT INTO audit_events (tenant_id, run_id, workflow_id, step, attempt, user_id, agent_id, event_type, payload, created_at, seq, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13))
-       UPDATE audit_chain_heads SET seq = $11, hash = $13, updated_at = now() WHERE tenant_id = $1`,
-      [tenant, event.runId, event.workflowId, event.step, event.attempt, event.userId, event.agentId, event.type, payload, createdAt, seq, previous.hash, hash],
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::timestamptz[],
+                                  $11::bigint[], $12::text[], $13::text[]))
+       UPDATE audit_chain_heads SET seq = $14, hash = $15, updated_at = now() WHERE tenant_id = $1`,
+      [
+        tenant,
+        column((row) => row.event.runId ?? null),
+        column((row) => row.event.workflowId ?? null),
+        column((row) => row.event.step ?? null),
+        column((row) => row.event.attempt ?? null),
+        column((row) => row.event.userId ?? null),
+        column((row) => row.event.agentId ?? null),
+        column((row) => row.event.type),
+        column((row) => row.payload),
+        column((row) => row.createdAt),
+        column((row) => row.seq),
+        column((row) => row.prevHash),
+        column((row) => row.hash),
+        seq,
+        prevHash,
+      ],
     );
-    return { seq, hash };
+    return rows.map((row) => ({ seq: row.seq, hash: row.hash }));
+  });
+}
+
+async function flush(pool: Pool, tenant: TenantId, queue: { pending: PendingAppend[]; flushing: boolean }): Promise<void> {
+  queue.flushing = true;
+  while (queue.pending.length > 0) {
+    const batch = queue.pending.splice(0, MAX_BATCH);
+    try {
+      const positions = await appendBatch(pool, tenant, batch);
+      batch.forEach((append, i) => append.resolve(positions[i] as ChainPosition));
+    } catch (error) {
+      // One bad entry must not fail the others: retried alone, each succeeds or fails on its own.
+      if (batch.length === 1) batch[0]?.reject(error);
+      else for (const append of batch) await appendBatch(pool, tenant, [append]).then(([position]) => append.resolve(position as ChainPosition), append.reject);
+    }
+  }
+  queue.flushing = false;
+}
+
+/**
+ * Appends an event to the tenant's chain and resolves once it is committed. Appends that arrive while the
+ * tenant's previous transaction commits share the next one (group commit), so concurrent activities neither fork
+ * the chain nor wait for one commit each.
+ */
+export function recordAuditEvent(pool: Pool, tenant: TenantId, event: AuditEvent, redaction?: AuditRedaction): Promise<ChainPosition> {
+  const payload = normalizePayload(redaction && event.payload ? redactAuditPayload(event.payload, redaction) : event.payload);
+  // Stored with millisecond precision, the time a reader sees is the time that was hashed.
+  const createdAt = new Date();
+  let tenants = queues.get(pool);
+  if (!tenants) queues.set(pool, (tenants = new Map()));
+  let queue = tenants.get(tenant);
+  if (!queue) tenants.set(tenant, (queue = { pending: [], flushing: false }));
+  const ready = queue;
+  return new Promise<ChainPosition>((resolve, reject) => {
+    ready.pending.push({ event, payload, createdAt, resolve, reject });
+    if (!ready.flushing) void flush(pool, tenant, ready);
   });
 }
 
