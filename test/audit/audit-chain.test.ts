@@ -71,6 +71,19 @@ describe('an untouched trail', () => {
     expect(report).toMatchObject({ intact: true, entries: 200, checkpoints: 1 });
   });
 
+  test('an entry Postgres refuses fails alone: the appends sharing its transaction are still written, in one chain', async () => {
+    const tenant = await createTestTenant('audit-batch');
+    const appends = Array.from({ length: 20 }, (_, i) =>
+      recordAuditEvent(app, tenant, { type: 'test.step', step: `s${i}`, payload: i === 7 ? { text: 'nul \u0000 byte' } : { i } }),
+    );
+    const settled = await Promise.allSettled(appends);
+    expect(settled.filter((outcome) => outcome.status === 'rejected')).toHaveLength(1);
+    expect(settled[7]?.status).toBe('rejected');
+    const { code, report } = await verifyJson(tenant);
+    expect(code).toBe(0);
+    expect(report).toMatchObject({ intact: true, entries: 19 });
+  });
+
   test('verify prints a one-line verdict, signs a checkpoint only when the head moved, and exits 0', async () => {
     const tenant = await trailOf('audit-ok', 5);
     const first = await runCli(['audit', 'verify', '--tenant', tenant]);
