@@ -1,6 +1,7 @@
 // `steward`: the command-line entry point. Commands live in ./commands, one file per noun. The development
 // commands (`steward dev …`) are not here: dev-server/cli adds them, so the shipped CLI carries no dev stack.
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from './commands/audit';
 import { registerApprovalCommands } from './commands/approvals';
 import { registerApprovalsGatewayCommand } from './commands/approvals-gateway';
 import { registerCodecServerCommand } from './commands/codec-server';
@@ -35,6 +36,7 @@ export function createProgram(extensions: CliExtensions = {}): Command {
   registerPiiCommands(program);
   registerSecretsCommands(program);
   registerKeyCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

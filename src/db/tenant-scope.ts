@@ -3,10 +3,20 @@
 import type { Pool, PoolClient } from 'pg';
 import type { TenantId } from '../tenancy/tenant-id';
 
-export async function withTenant<T>(pool: Pool, tenant: TenantId, work: (db: PoolClient) => Promise<T>): Promise<T> {
+export interface TenantTransactionOptions {
+  /** One read-only snapshot for every statement: reads that must agree with each other (e.g. a chain and its head). */
+  snapshot?: boolean;
+}
+
+export async function withTenant<T>(
+  pool: Pool,
+  tenant: TenantId,
+  work: (db: PoolClient) => Promise<T>,
+  options: TenantTransactionOptions = {},
+): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
     await client.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant]);
     const result = await work(client);
     await client.query('COMMIT');

@@ -16,8 +16,8 @@ export interface OAuthAuditPlace {
   payload?: Record<string, unknown>;
 }
 
-export function recordOAuthEvent(pool: Pool, tenant: TenantId, event: OAuthEvent, place: OAuthAuditPlace): Promise<void> {
-  return recordAuditEvent(pool, tenant, {
+export async function recordOAuthEvent(pool: Pool, tenant: TenantId, event: OAuthEvent, place: OAuthAuditPlace): Promise<void> {
+  await recordAuditEvent(pool, tenant, {
     type: `oauth.${event.operation}`,
     workflowId: place.workflowId,
     runId: place.runId,

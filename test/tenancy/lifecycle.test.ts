@@ -43,7 +43,7 @@ async function partitionsOf(tenant: string): Promise<string[]> {
 }
 
 /** Every table that holds tenant data, each partitioned per tenant (sorted as pg_class lists them). */
-const TENANT_SCOPED_TABLES = ['approval_token_uses', 'approvals', 'audit_events', 'codec_keys', 'definitions', 'llm_ledger', 'pii_vault', 'runs', 'user_tokens'];
+const TENANT_SCOPED_TABLES = ['approval_token_uses', 'approvals', 'audit_chain_heads', 'audit_checkpoints', 'audit_events', 'codec_keys', 'definitions', 'llm_ledger', 'pii_vault', 'runs', 'user_tokens'];
 
 test('tenant create is idempotent and makes the namespace and one partition per tenant-scoped table', async () => {
   const id = uniqueTenant('lc-create');
