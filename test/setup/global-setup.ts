@@ -7,18 +7,20 @@ import { ensureDatabase } from '../../dev-server/postgres';
 import { startStack } from '../../dev-server/stack';
 
 // The test stack has its own state folder and ports, so it never collides with a developer's running dev stack.
+// The ports sit below Linux's ephemeral range (32768 and up): an outgoing connection never takes one of them
+// while the part that owns it is restarting.
 // Any of these set in the environment wins (e.g. to run the suite against a stack that is already up).
 const TEST_STACK_DEFAULTS: Record<string, string> = {
   STEWARD_STATE_DIR: resolve('.steward-test'),
-  STEWARD_TEMPORAL_PORT: '37233',
-  STEWARD_TEMPORAL_UI_PORT: '38233',
-  STEWARD_POSTGRES_PORT: '35432',
-  STEWARD_VAULT_PORT: '38200',
-  STEWARD_STS_PORT: '34444',
-  STEWARD_LLM_PORT: '34010',
-  STEWARD_GATEWAY_PORT: '34020',
-  STEWARD_EXPENSES_PORT: '34030',
-  STEWARD_CODEC_PORT: '34040',
+  STEWARD_TEMPORAL_PORT: '31233',
+  STEWARD_TEMPORAL_UI_PORT: '31234',
+  STEWARD_POSTGRES_PORT: '31432',
+  STEWARD_VAULT_PORT: '31200',
+  STEWARD_STS_PORT: '31444',
+  STEWARD_LLM_PORT: '31010',
+  STEWARD_GATEWAY_PORT: '31020',
+  STEWARD_EXPENSES_PORT: '31030',
+  STEWARD_CODEC_PORT: '31040',
 };
 
 export default async function globalSetup(): Promise<void> {
