@@ -5,6 +5,13 @@ import type { TenantId } from '../tenancy/tenant-id';
 
 export async function withTenant<T>(pool: Pool, tenant: TenantId, work: (db: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // The pool listens for errors of idle clients only: a connection that drops while checked out (the database went
+  // away between two queries) would otherwise be an unhandled 'error' that ends the process.
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     await client.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant]);
@@ -15,6 +22,8 @@ export async function withTenant<T>(pool: Pool, tenant: TenantId, work: (db: Poo
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    // A broken connection is destroyed, not handed to the next caller.
+    client.release(broken);
   }
 }

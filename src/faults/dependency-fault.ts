@@ -53,9 +53,10 @@ function postgresFaultInCauses(error: unknown): boolean {
  * call never throws them so (it wraps its network failures), and a model call's become provider errors.
  */
 function isPostgresFault(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
+  // Read by shape, not `instanceof`: socket errors are made by Node's own realm, which need not be the caller's.
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message, errors } = error as { code?: unknown; message?: unknown; errors?: unknown };
   if (typeof code === 'string' && (POSTGRES_UNAVAILABLE_STATES.has(code) || SOCKET_FAILURES.has(code))) return true;
-  if (error instanceof AggregateError) return error.errors.some(isPostgresFault);
-  return POSTGRES_CONNECTION_MESSAGES.some((pattern) => pattern.test(error.message));
+  if (Array.isArray(errors)) return errors.some(isPostgresFault);
+  return typeof message === 'string' && POSTGRES_CONNECTION_MESSAGES.some((pattern) => pattern.test(message));
 }
