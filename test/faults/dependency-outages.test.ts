@@ -5,88 +5,43 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import type { Pool } from 'pg';
 import { startExpensesApi, type ExpensesApi } from '../../dev-server/expenses-api/server';
 import { mintDevToken, SECRET_AGENT_SECRET } from '../../dev-server/sts';
 import { listAuditEvents } from '../../src/audit/audit-log';
 import { StewardClient, type RunHandle } from '../../src/client';
-import { createPool } from '../../src/db/pool';
-import { createSecretChain, loadSecretsConfig } from '../../src/secrets';
 import { loadConnectionOptions } from '../../src/temporal/connection';
-import { namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
-import { createWorkflowBundle } from '../../src/worker/bundle';
-import { createSharedActivityDeps } from '../../src/worker/shared-deps';
-import { createTenantWorker } from '../../src/worker/tenant-worker';
+import type { TenantId } from '../../src/tenancy/tenant-id';
 import { historyText } from '../support/history-text';
 import { startHttpTarget, type HttpTarget } from '../support/http-target';
+import { startProxiedWorker, type ProxiedWorker } from '../support/proxied-worker';
 import { createTestTenant, stsUrl, testConfig, waitForHistoryEvent, writeVaultSecret } from '../support/stack';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import type { TcpProxy } from '../support/tcp-proxy';
 
 const OUTAGE_MS = 12_000;
 const CANARY = `canary-${randomBytes(12).toString('hex')}`;
 const config = testConfig();
 let tenant: TenantId;
-let pool: Pool;
-let activitiesPool: Pool;
+let proxied: ProxiedWorker;
 let database: TcpProxy;
 let vault: TcpProxy;
 let sts: TcpProxy;
-let connection: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
 let client: StewardClient;
 let target: HttpTarget;
-
-/** The URL of `url`'s service as seen through `proxy`. */
-function through(proxy: TcpProxy, url: string): string {
-  const proxied = new URL(url);
-  proxied.hostname = '127.0.0.1';
-  proxied.port = String(proxy.port);
-  return proxied.toString().replace(/\/$/, '');
-}
 
 beforeAll(async () => {
   tenant = await createTestTenant('dependency-outages');
   await writeVaultSecret(`tenants/${tenant}/tools`, { api_token: CANARY });
   await writeVaultSecret(`tenants/${tenant}/agents`, { expense_agent: SECRET_AGENT_SECRET });
-  const identity = config.identity!;
-  const vaultAddress = config.secretsEnv.VAULT_ADDR!;
-  [database, vault, sts] = await Promise.all([
-    startTcpProxy({ port: Number(new URL(config.appDatabaseUrl).port) }),
-    startTcpProxy({ port: Number(new URL(vaultAddress).port) }),
-    startTcpProxy({ port: Number(new URL(identity.issuer).port) }),
-  ]);
-  // Codec keys and PII tokens reach their stores directly: the outages here are the activities' own.
-  pool = createPool(config.appDatabaseUrl, { max: 4 });
-  activitiesPool = createPool(through(database, config.appDatabaseUrl), { max: 4 });
-  const shared = createSharedActivityDeps(config, pool, console);
-  connection = await NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress));
-  worker = await createTenantWorker({
-    connection,
-    bundle: await createWorkflowBundle(),
-    pool: activitiesPool,
-    tenant,
-    namespace: namespaceForTenant(tenant, config.env.STEWARD_NAMESPACE_PREFIX),
-    shared: {
-      ...shared,
-      secrets: createSecretChain(loadSecretsConfig({ ...config.secretsEnv, VAULT_ADDR: through(vault, vaultAddress) }), { scrubber: shared.scrubber }),
-      identity: { ...identity, jwksUrl: through(sts, identity.jwksUrl) },
-    },
-  });
-  running = worker.run();
+  proxied = await startProxiedWorker(tenant);
+  ({ database, vault, sts } = proxied.proxies);
   client = await StewardClient.connect({ tenant });
   target = await startHttpTarget();
 });
 
 afterAll(async () => {
   await client?.close();
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await running;
+  await proxied?.stop();
   await target?.close();
-  await Promise.all([database, vault, sts].map((proxy) => proxy?.close()));
-  await Promise.all([pool?.end(), activitiesPool?.end()]);
-  await connection?.close();
 });
 
 /** Cuts `proxy` now and restores it after the outage, while `work` runs. */
@@ -185,7 +140,7 @@ nodes:
     expect(await run.result()).toEqual({ status: true });
     expect((await callsOf(run, 'runTool')).highestAttempt).toBe(1);
     // The call that got through after the outage is audited; the one whose entry could not be written is retried.
-    const audited = (await listAuditEvents(pool, tenant, { workflowId: run.workflowId })).filter((event) => event.type === 'tool.call');
+    const audited = (await listAuditEvents(proxied.pool, tenant, { workflowId: run.workflowId })).filter((event) => event.type === 'tool.call');
     expect(audited.length).toBeGreaterThanOrEqual(1);
     expect(audited.at(-1)).toMatchObject({ step: 'call', payload: { method: 'GET', status: 200, outcome: 'ok' } });
   } finally {
@@ -234,7 +189,7 @@ describe('a delegated tool step', () => {
 id: delegated-during-outage
 version: 1
 oauth:
-  token_endpoint: ${through(sts, stsUrl())}/token
+  token_endpoint: ${proxied.through(sts, stsUrl())}/token
   client_id: expense-agent
   client_secret: "{{ secrets.expense_agent }}"
   audience: expenses-api
