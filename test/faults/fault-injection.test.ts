@@ -31,7 +31,8 @@ beforeAll(async () => {
     startHttpTarget(),
     startExpensesApi({ port: 0, issuer: stsUrl() }),
   ]);
-  // A secret-resolving step, then an irreversible call (audited before and after it is sent).
+  // A secret-resolving step, then an irreversible call (audited before and after it is sent); each step's own retry
+  // budget is small, as an outage must not spend it.
   await client.register(`
 id: charge
 version: 1
@@ -43,6 +44,7 @@ nodes:
     type: tool
     tool: http
     request: { method: GET, url: "{{ input.target }}/customers", headers: { Authorization: "Bearer {{ secrets.api }}" } }
+    retry: { max_attempts: 2 }
     next: charge
   charge:
     type: tool
@@ -51,6 +53,7 @@ nodes:
     approval: waived
     reason: test charges are pre-approved
     request: { method: POST, url: "{{ input.target }}/charges", body: { amount: 12 } }
+    retry: { max_attempts: 2 }
     next: done
   done: { type: end, output: "{'charged': nodes.charge.output.ok}" }
 `);
@@ -93,10 +96,18 @@ async function startRuns(workflow: 'charge' | 'delegated-charge'): Promise<RunHa
   );
 }
 
-/** Cuts `proxy`, starts runs (the client reaches the stack directly), restores it after the outage, waits for every run. */
-async function throughOutage(proxy: TcpProxy, workflow: 'charge' | 'delegated-charge'): Promise<RunHandle[]> {
-  await proxy.cut();
+/**
+ * Cuts `proxy` before the runs start (the client reaches the stack directly), or once each has made its first call
+ * (so the outage hits the steps, not the run's start), restores it after the outage, and waits for every run.
+ */
+async function throughOutage(proxy: TcpProxy, workflow: 'charge' | 'delegated-charge', cut: 'before-start' | 'after-first-call' = 'before-start'): Promise<RunHandle[]> {
+  const lookups = target.requests.filter((request) => request.path === '/customers').length;
+  if (cut === 'before-start') await proxy.cut();
   const runs = await startRuns(workflow);
+  if (cut === 'after-first-call') {
+    while (target.requests.filter((request) => request.path === '/customers').length < lookups + runs.length) await new Promise((resolve) => setTimeout(resolve, 50));
+    await proxy.cut();
+  }
   await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
   await proxy.restore();
   const outputs = await Promise.all(runs.map((run) => run.result()));
@@ -120,7 +131,7 @@ async function expectChargedOnceAndAudited(runs: RunHandle[]): Promise<void> {
 }
 
 test('runs in flight through a 20 s outage of the database complete, each charge made under one key and audited', async () => {
-  await expectChargedOnceAndAudited(await throughOutage(proxied.proxies.database, 'charge'));
+  await expectChargedOnceAndAudited(await throughOutage(proxied.proxies.database, 'charge', 'after-first-call'));
 });
 
 test('runs in flight through a 20 s outage of Vault complete, each charge made under one key and audited', async () => {
