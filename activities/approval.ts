@@ -13,6 +13,7 @@ import { findRunStarters } from '../src/identity/run-starter';
 import { loadUserToken } from '../src/identity/user-token-store';
 import type { Approvers } from '../src/ir/schema';
 import type { TenantId } from '../src/tenancy/tenant-id';
+import { withFailureMapping } from './failures';
 
 export interface ApprovalDecision {
   nodeId: string;
@@ -30,6 +31,8 @@ export interface ApprovalDecision {
   /** The definition acting (the agent), for the audit entry. */
   agent?: string;
   allowSelfApproval: boolean;
+  /** The run refuses a decision it cannot check during an outage (the approver sends it again) instead of failing. */
+  waitsOutOutages?: boolean;
 }
 
 export type ApprovalVerdict =
@@ -53,22 +56,26 @@ interface RunContext {
 
 export function createVerifyApproval(deps: ApprovalDeps) {
   return async function verifyApproval(request: ApprovalDecision): Promise<ApprovalVerdict> {
-    const info = Context.current().info;
-    const { workflowId, runId } = info.workflowExecution ?? { workflowId: '', runId: '' };
-    const details: Record<string, unknown> = {};
-    const verdict = await judge(deps, request, { workflowId, runId, verification: `${runId}/${info.activityId}` }, details);
-    await recordAuditEvent(deps.pool, deps.tenant, {
-      type: verdict.accepted ? 'approval.accepted' : 'approval.refused',
-      workflowId,
-      runId,
-      step: request.nodeId,
-      attempt: info.attempt,
-      userId: verdict.approver,
-      agentId: request.agent,
-      payload: verdict.accepted ? { decision: verdict.decision } : { reason: verdict.reason, ...details },
-    });
-    return verdict;
+    return withFailureMapping(() => verifyAndAudit(deps, request), { waitsOutOutages: request.waitsOutOutages });
   };
+}
+
+async function verifyAndAudit(deps: ApprovalDeps, request: ApprovalDecision): Promise<ApprovalVerdict> {
+  const info = Context.current().info;
+  const { workflowId, runId } = info.workflowExecution ?? { workflowId: '', runId: '' };
+  const details: Record<string, unknown> = {};
+  const verdict = await judge(deps, request, { workflowId, runId, verification: `${runId}/${info.activityId}` }, details);
+  await recordAuditEvent(deps.pool, deps.tenant, {
+    type: verdict.accepted ? 'approval.accepted' : 'approval.refused',
+    workflowId,
+    runId,
+    step: request.nodeId,
+    attempt: info.attempt,
+    userId: verdict.approver,
+    agentId: request.agent,
+    payload: verdict.accepted ? { decision: verdict.decision } : { reason: verdict.reason, ...details },
+  });
+  return verdict;
 }
 
 async function judge(deps: ApprovalDeps, request: ApprovalDecision, run: RunContext, details: Record<string, unknown>): Promise<ApprovalVerdict> {

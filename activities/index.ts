@@ -25,6 +25,8 @@ export interface ActivityDeps {
   scrubber?: Scrubber;
   tools?: Record<string, RegisteredTool>;
   llmBaseUrls?: { openai?: string; anthropic?: string };
+  /** How long a run waits out a dependency's outage at one step (STEWARD_DEPENDENCY_WAIT); fixed for a run when it starts. */
+  dependencyWaitMs?: number;
   /** What tool calls of every tenant may and may not reach, beside each tenant's own `egress.allow`. */
   egress?: DeploymentEgress;
 }

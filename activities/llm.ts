@@ -49,6 +49,8 @@ export interface LlmCallRequest {
   tools?: ToolDefinition[];
   /** Tool loop: the turns after the prompt so far (the model's answers and the tool results). */
   conversation?: ChatMessage[];
+  /** The run waits out a dependency's outage, so this call reports one as DEPENDENCY_UNAVAILABLE. */
+  waitsOutOutages?: boolean;
 }
 
 export interface LlmCallResult {
@@ -89,6 +91,7 @@ export function createCallLlm(deps: LlmDeps) {
       // LLM errors first (they know whether retrying helps), then the other Steward errors (bad configuration).
       return await withFailureMapping(() =>
         withScrubbing(deps.scrubber, call.nodeId, () => withLlmFailureMapping(call.nodeId, () => takeTurn(deps, call, context))),
+        { waitsOutOutages: call.waitsOutOutages },
       );
     } catch (error) {
       // A cancelled turn completes as cancelled (the SDK's CancelledFailure), not as a failed model call.

@@ -33,9 +33,12 @@ export interface PreparedRun {
   version: number;
   hash: string;
   definition: Definition;
+  /** How long this run waits out a dependency's outage at one step: the worker's setting when the run started,
+   *  kept here so the workflow reads it from history (absent in runs prepared before it existed). */
+  dependencyWaitMs?: number;
 }
 
-export function createPrepareRun(deps: { pool: Pool; tenant: TenantId; keyring?: TenantKeyring }) {
+export function createPrepareRun(deps: { pool: Pool; tenant: TenantId; keyring?: TenantKeyring; dependencyWaitMs?: number }) {
   return async function prepareRun(request: PrepareRunRequest): Promise<PreparedRun> {
     return withFailureMapping(async () => {
       const execution = Context.current().info.workflowExecution;
@@ -53,7 +56,14 @@ export function createPrepareRun(deps: { pool: Pool; tenant: TenantId; keyring?:
           [deps.tenant, workflowId, runId, stored.workflowId, stored.version, stored.hash, startedBy ?? null],
         ),
       );
-      return { tenant: deps.tenant, workflow: stored.workflowId, version: stored.version, hash: stored.hash, definition: stored.definition };
+      return {
+        tenant: deps.tenant,
+        workflow: stored.workflowId,
+        version: stored.version,
+        hash: stored.hash,
+        definition: stored.definition,
+        ...(deps.dependencyWaitMs === undefined ? {} : { dependencyWaitMs: deps.dependencyWaitMs }),
+      };
     });
   };
 }

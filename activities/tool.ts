@@ -31,6 +31,8 @@ export interface ToolCallRequest {
   rootWorkflowId?: string | undefined;
   /** The definition's OAuth client, for steps with `oauth_scopes`. */
   oauth?: OAuthClient | undefined;
+  /** The run waits out a dependency's outage, so this call reports one as DEPENDENCY_UNAVAILABLE. */
+  waitsOutOutages?: boolean;
 }
 
 export interface ToolCallResult {
@@ -66,6 +68,7 @@ export function createRunTool(deps: ToolDeps) {
             return sendHttp(guardedFetch, call, request, { timeoutMs: deps.httpTimeoutMs ?? 30_000, maxBytes: deps.maxResponseBytes ?? MAX_TOOL_RESPONSE_BYTES }, delegation, target);
           }),
         ),
+        { waitsOutOutages: call.waitsOutOutages },
       ),
     );
   };

@@ -2,12 +2,20 @@
 // approve, one rejects, or the timeout decides (reject, approve, or escalate once to other approvers).
 import { condition, patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { ApprovalVerdict } from '../activities/approval';
 import { parseDuration } from '../src/ir/duration';
 import type { ApprovalNode, Approvers } from '../src/ir/schema';
+import { isDependencyOutage } from './dependency-wait';
 import type { NodeContext } from './node-context';
 
 // Verification is quick and local to the worker: a local activity keeps the decision's latency low.
 const { verifyApproval, recordApproval } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
+
+/** A decision that cannot be checked while the identity provider (or the database) is down is refused, retryably,
+ *  and the run keeps waiting; runs recorded before this failed on it and replay that way. */
+const APPROVAL_OUTAGE_PATCH = 'approval-outlasts-outage';
+const OUTAGE = Symbol('outage');
+const OUTAGE_REFUSAL = 'the decision could not be verified just now (a dependency of Steward is unavailable); send it again shortly';
 
 export interface ApprovalOutcome {
   approved: boolean;
@@ -72,7 +80,7 @@ async function collect(
     else if (!(await condition(ready, Math.max(1, deadline - Date.now())))) return undefined;
     const signal = interpreter.inbox.takeApproval(id, onlyWaiting());
     if (!signal) continue;
-    const verdict = await verifyApproval({
+    const request = {
       nodeId: id,
       decision: signal.decision,
       token: signal.token,
@@ -83,7 +91,12 @@ async function collect(
       rootWorkflowId: workflowInfo().root?.workflowId,
       agent: interpreter.prepared.definition.id,
       allowSelfApproval: node.allow_self_approval,
-    });
+    };
+    const verdict = await verifyDuringOutages(() => verifyApproval({ ...request, ...(patched(APPROVAL_OUTAGE_PATCH) ? { waitsOutOutages: true } : {}) }));
+    if (verdict === OUTAGE) {
+      interpreter.inbox.answer(signal, { accepted: false, reason: OUTAGE_REFUSAL });
+      continue;
+    }
     interpreter.inbox.answer(signal, verdict.accepted ? { accepted: true, approver: verdict.approver, decision: verdict.decision } : { accepted: false, reason: verdict.reason });
     if (!verdict.accepted) continue;
     if (verdict.decision === 'reject') {
@@ -91,5 +104,15 @@ async function collect(
     }
     counted.push(verdict.approver);
     if (counted.length >= node.required) return { approved: true, output: { decision: 'approved', approvers: [...counted] } };
+  }
+}
+
+/** The verdict, or OUTAGE when a dependency's outage kept the decision from being checked. */
+async function verifyDuringOutages(verify: () => Promise<ApprovalVerdict>): Promise<ApprovalVerdict | typeof OUTAGE> {
+  try {
+    return await verify();
+  } catch (error) {
+    if (isDependencyOutage(error)) return OUTAGE;
+    throw error;
   }
 }

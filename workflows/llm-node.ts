@@ -20,6 +20,7 @@ import {
   type ToolLoopState,
   type ToolResult,
 } from '../src/llm/pure';
+import { outlastingOutages } from './dependency-wait';
 import type { NodeContext } from './node-context';
 import { scopeOf } from './run-state';
 import { runToolStep } from './tool-step';
@@ -54,7 +55,7 @@ export async function runLlmNode(interpreter: NodeContext, id: string, node: Llm
   };
   const { callLlm } = interpreter.activities(node, true);
   if (!node.tools?.length || !patched(TOOL_LOOP_PATCH)) {
-    const result = await callLlm(turn);
+    const result = await outlastingOutages(interpreter.prepared, (outages) => callLlm({ ...turn, ...outages }));
     return result.output ?? result.text;
   }
 
@@ -65,7 +66,8 @@ export async function runLlmNode(interpreter: NodeContext, id: string, node: Llm
   };
   let loop = startToolLoop({ model: node.model, messages: [], tools: [...offered.values()].map((tool) => tool.definition) });
   for (;;) {
-    const result = await callLlm({ ...turn, tools: loop.request.tools, conversation: loop.request.messages });
+    const request = { ...turn, tools: loop.request.tools, conversation: loop.request.messages };
+    const result = await outlastingOutages(interpreter.prepared, (outages) => callLlm({ ...request, ...outages }));
     const step = recordModelResponse(loop, asModelResponse(result), limits);
     if (step.kind === 'answer') return step.exhausted ? step.text : (result.output ?? result.text);
     if (step.kind === 'failed') throw ApplicationFailure.create({ type: step.code, message: `nodes.${id}: ${step.message}`, nonRetryable: true });

@@ -8,6 +8,7 @@ import type { ToolCallResult } from '../activities/tool';
 import { renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import type { ToolNode } from '../src/ir/schema';
 import { awaitFreshDelegation, delegationRoot } from './delegation-escalation';
+import { outlastingOutages } from './dependency-wait';
 import { evaluateField } from './expression-failure';
 import type { NodeContext } from './node-context';
 
@@ -25,15 +26,18 @@ export async function runToolStep(interpreter: NodeContext, id: string, node: To
   const definition = interpreter.prepared.definition;
   for (;;) {
     try {
-      return await interpreter.activities(node, patched(TOOL_HEARTBEAT_PATCH) ? TOOL_HEARTBEAT_TIMEOUT : false).runTool({
-        nodeId: id,
-        node,
-        scope,
-        secretReferences: definition.secrets ?? {},
-        idempotencyKey,
-        agent: definition.id,
-        ...(node.oauth_scopes ? { user: interpreter.state.delegation, oauth: definition.oauth, ...delegationRoot() } : {}),
-      });
+      return await outlastingOutages(interpreter.prepared, (outages) =>
+        interpreter.activities(node, patched(TOOL_HEARTBEAT_PATCH) ? TOOL_HEARTBEAT_TIMEOUT : false).runTool({
+          nodeId: id,
+          node,
+          scope,
+          secretReferences: definition.secrets ?? {},
+          idempotencyKey,
+          agent: definition.id,
+          ...(node.oauth_scopes ? { user: interpreter.state.delegation, oauth: definition.oauth, ...delegationRoot() } : {}),
+          ...outages,
+        }),
+      );
     } catch (error) {
       const refusal = delegationRefusal(error);
       if (!node.oauth_scopes || !refusal) throw error;

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseAllowEntry } from '../egress/address-policy';
 import { StewardError } from '../errors';
+import { isDuration } from '../ir/duration';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
@@ -30,6 +31,12 @@ export const StewardEnv = z.object({
   STEWARD_TENANT_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** How long a worker may take to stop after SIGTERM/SIGINT (running tasks get most of it) before it exits anyway. */
   STEWARD_WORKER_STOP_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(12_000),
+  /** How long a run waits out an outage of a dependency (database, secret backend, identity provider) at one step
+   *  before the step fails: a duration like 30m, 1h or 1d. The step's own `retry` is not spent on such outages. */
+  STEWARD_DEPENDENCY_WAIT: z
+    .string()
+    .default('1h')
+    .refine(isDuration, 'a duration such as 30m, 1h or 1d (a number and a unit: ms, s, m, h, d)'),
   /** Local stack ports, all bound to 127.0.0.1. */
   STEWARD_TEMPORAL_PORT: port(7233),
   STEWARD_TEMPORAL_UI_PORT: port(8233),

@@ -15,6 +15,13 @@ export async function withTenant<T>(
   options: TenantTransactionOptions = {},
 ): Promise<T> {
   const client = await pool.connect();
+  // The pool listens for errors of idle clients only: a connection that drops while checked out (the database went
+  // away between two queries) would otherwise be an unhandled 'error' that ends the process.
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query(options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
     await client.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant]);
@@ -25,6 +32,8 @@ export async function withTenant<T>(
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    // A broken connection is destroyed, not handed to the next caller.
+    client.release(broken);
   }
 }

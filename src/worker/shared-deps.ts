@@ -7,6 +7,7 @@ import { createKeyringFactory } from '../codec/keyring-factory';
 import { createPiiCodecFactory } from '../codec/pii-codecs';
 import { loadTenantPiiHmacKey } from '../codec/pii-master-key';
 import type { RuntimeConfig } from '../config/runtime';
+import { parseDuration } from '../ir/duration';
 import { deploymentServiceAddresses, resolveProtectedEndpoints } from '../egress/protected-endpoints';
 import { loadConnectionOptions } from '../temporal/connection';
 import type { Logger } from '../log/logger';
@@ -35,6 +36,7 @@ export function createSharedActivityDeps(config: RuntimeConfig, pool: Pool, log:
       protectedEndpoints: () => (protectedEndpoints ??= resolveProtectedEndpoints(services)),
     },
     identity: config.identity,
+    dependencyWaitMs: parseDuration(config.env.STEWARD_DEPENDENCY_WAIT),
     llmBaseUrls: config.llmBaseUrls,
     secrets: createSecretChain(loadSecretsConfig(config.secretsEnv), { onSecurityEvent, scrubber }),
     scrubber,
