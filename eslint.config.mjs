@@ -45,16 +45,23 @@ export default tseslint.config(
         paths: NODE_BUILTINS,
         patterns: [{
           group: [
-            '**/src/*', '!**/src/ir', '!**/src/ir/*', '!**/src/errors',
+            '**/src/*', '!**/src/ir', '!**/src/ir/*', '!**/src/errors', '!**/src/contract', '!**/src/contract/*',
             '!**/src/temporal', '**/src/temporal/*', '!**/src/temporal/search-attribute-keys',
             '!**/src/llm', '**/src/llm/*', '!**/src/llm/pure',
             '**/activities/*', '@temporalio/{client,worker,activity,testing}',
           ],
-          message: 'workflows/ may import only pure modules (src/ir, src/errors, search-attribute keys, src/llm/pure) and @temporalio/workflow; activities by type only.',
+          message: 'workflows/ may import only pure modules (src/ir, src/errors, src/contract, search-attribute keys, src/llm/pure) and @temporalio/workflow; activities by type only.',
           allowTypeImports: true,
         }],
       }],
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'process', 'require'],
+    },
+  },
+  {
+    // The run contract is shared by workflows and callers: Temporal's message definitions only.
+    files: ['src/contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!@temporalio/workflow$|\\./).*', message: 'src/contract is workflow-safe: it imports only @temporalio/workflow and itself.' }] }],
     },
   },
 );

@@ -1,4 +1,5 @@
-// Maps Steward errors to Temporal failures: bad input is non-retryable, anything else is left for Temporal to retry.
+// Maps Steward errors to Temporal failures typed by their code (the run contract's failure catalogue): bad input is
+// non-retryable, anything else is left for Temporal to retry. Only the message travels: a cause may quote the request.
 // A run that waits out outages gets a dependency's outage as DEPENDENCY_UNAVAILABLE, which the step's own retry
 // does not count: the workflow waits and calls again (see workflows/dependency-wait.ts).
 import { ApplicationFailure } from '@temporalio/activity';
@@ -32,9 +33,7 @@ export async function withFailureMapping<T>(work: () => Promise<T>, options: Fai
   } catch (error) {
     const dependency = options.waitsOutOutages ? dependencyFaultOf(error) : undefined;
     if (dependency) throw dependencyUnavailable(dependency);
-    if (isStewardError(error) && NON_RETRYABLE.has(error.code)) {
-      throw ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true });
-    }
+    if (isStewardError(error)) throw ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: NON_RETRYABLE.has(error.code) });
     throw error;
   }
 }

@@ -6,7 +6,6 @@ import {
   CancellationScope,
   ContinueAsNew,
   continueAsNew,
-  defineQuery,
   isCancellation,
   patched,
   proxyActivities,
@@ -17,13 +16,14 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PreparedRun } from '../activities/prepare-run';
+import { stateQuery, type RunStatus } from '../src/contract/messages';
 import type { UserTokenHandle } from '../src/identity/user-token-handle';
 import { parseDuration } from '../src/ir/duration';
 import type { EnclosingRun } from '../src/llm/budget';
 import { STEWARD_STATUS, STEWARD_WORKFLOW } from '../src/temporal/search-attribute-keys';
 import { Inbox, type InboxContents } from './inbox';
 import { DEFAULT_CONTINUE_AFTER_EVENTS, Interpreter } from './interpreter';
-import type { RunProgress, RunState } from './run-state';
+import type { RunState } from './run-state';
 
 export interface AgentRunArgs {
   /** The registered workflow id (the definition's `id`). */
@@ -41,8 +41,6 @@ export interface AgentRunArgs {
   resume?: { prepared: PreparedRun; state: RunState; next: string; inbox: InboxContents };
 }
 
-export const stateQuery = defineQuery<RunProgress>('state');
-
 const CLOSING_STATUS_PATCH = 'closing-status';
 const WORKFLOW_ID_PII_PATCH = 'workflow-id-pii-guard';
 
@@ -55,7 +53,7 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
   const inbox = new Inbox(args.resume?.inbox);
   // A refused signal is audited without holding up the run; an audit that cannot be written is retried, then dropped.
   inbox.install((refused) => void recordRefusedSignal(refused).catch(() => undefined));
-  let status = 'running';
+  let status: RunStatus = 'running';
   // The query is answerable from the first moment, before the interpreter exists.
   const view: { interpreter?: Interpreter } = {};
   setHandler(stateQuery, () => ({
@@ -65,7 +63,7 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
     path: view.interpreter ? [...view.interpreter.state.path] : [],
     pending: view.interpreter ? [...view.interpreter.pending] : [],
   }));
-  const setStatus = (next: string) => {
+  const setStatus = (next: RunStatus) => {
     status = next;
     upsertSearchAttributes([{ key: STEWARD_STATUS, value: next }]);
   };

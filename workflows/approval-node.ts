@@ -94,10 +94,10 @@ async function collect(
     };
     const verdict = await verifyDuringOutages(() => verifyApproval({ ...request, ...(patched(APPROVAL_OUTAGE_PATCH) ? { waitsOutOutages: true } : {}) }));
     if (verdict === OUTAGE) {
-      interpreter.inbox.answer(signal, { accepted: false, reason: OUTAGE_REFUSAL });
+      interpreter.inbox.answer(signal, { accepted: false, code: 'APPROVER_UNVERIFIED', reason: OUTAGE_REFUSAL });
       continue;
     }
-    interpreter.inbox.answer(signal, verdict.accepted ? { accepted: true, approver: verdict.approver, decision: verdict.decision } : { accepted: false, reason: verdict.reason });
+    interpreter.inbox.answerVerdict(signal, verdict);
     if (!verdict.accepted) continue;
     if (verdict.decision === 'reject') {
       return { approved: false, output: { decision: 'rejected', approvers: counted, rejected_by: verdict.approver } };

@@ -107,10 +107,10 @@ async function resolve(
       verdict = await verifyApproval({ nodeId: id, decision: signal.decision, token: signal.token, tokenHandle: signal.token_handle, comment: signal.comment, approvers, counted: [], allowSelfApproval: true, agent });
     } catch (error) {
       if (!isOutage(error)) throw error;
-      interpreter.inbox.answer(signal, { accepted: false, reason: 'the decision could not be checked just now; send it again' });
+      interpreter.inbox.answer(signal, { accepted: false, code: 'APPROVER_UNVERIFIED', reason: 'the decision could not be checked just now; send it again' });
       continue;
     }
-    interpreter.inbox.answer(signal, verdict.accepted ? { accepted: true, approver: verdict.approver, decision: verdict.decision } : { accepted: false, reason: verdict.reason });
+    interpreter.inbox.answerVerdict(signal, verdict);
     if (!verdict.accepted) continue;
     return verdict.decision === 'reject' ? { kind: 'rejected', by: verdict.approver } : { kind: 'retry', by: verdict.approver };
   }

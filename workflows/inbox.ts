@@ -1,36 +1,7 @@
 // Signals a run has received but not yet used: approval decisions (unverified until an activity checks them)
 // and named signals that `wait` nodes wait for. Carried across continue-as-new.
-import { condition, defineSignal, defineUpdate, patched, setDefaultSignalHandler, setHandler } from '@temporalio/workflow';
-
-/** What an internal tool sends (`temporal workflow signal --name approval --input '{…}'`). */
-export interface ApprovalSignal {
-  decision?: unknown;
-  /** The approver's token, raw: it then sits in history as sent (encrypted only if sent through the codec). */
-  token?: unknown;
-  /** What `run.approve()` and the gateway send instead: the handle the approver's token was sealed under for this run. */
-  token_handle?: unknown;
-  comment?: unknown;
-  /** The approval node this decision is for; optional when only one is waiting. */
-  node?: unknown;
-}
-
-export const approvalSignal = defineSignal<[ApprovalSignal]>('approval');
-
-/**
- * A fresh user token for a run whose delegation failed. It carries only the handle the client sealed the token
- * under (`run.renewUserToken`, `steward renew-token`), so no token ever reaches history.
- */
-export interface UserTokenSignal {
-  handle?: unknown;
-}
-
-export const userTokenSignal = defineSignal<[UserTokenSignal]>('user_token');
-
-/** The answer a `decide` update gets: whether the decision was counted, and why not. */
-export type DecisionAnswer = { accepted: true; approver: string; decision: 'approve' | 'reject' } | { accepted: false; reason: string };
-
-/** The same decision as an update, for callers that want a synchronous accepted/refused answer. */
-export const decideUpdate = defineUpdate<DecisionAnswer, [ApprovalSignal]>('decide');
+import { ApplicationFailure, condition, patched, setDefaultSignalHandler, setHandler } from '@temporalio/workflow';
+import { approvalSignal, decideUpdate, DECISION_INVALID, userTokenSignal, type ApprovalSignal, type DecisionAnswer, type DecisionRefusal, type UserTokenSignal } from '../src/contract/messages';
 
 /** Decisions queued for one waiting node at most: a flood beyond it is refused, not held. */
 export const MAX_QUEUED_DECISIONS = 32;
@@ -82,7 +53,7 @@ export class Inbox {
       // what is being approved, and one for a node that never waits would sit here for ever.
       const refusal = this.refuseEarlyDecision(entry);
       if (refusal) {
-        onRefused({ signal: 'approval', ...(typeof entry.node === 'string' ? { node: entry.node.slice(0, 64) } : {}), reason: refusal });
+        onRefused({ signal: 'approval', ...(typeof entry.node === 'string' ? { node: entry.node.slice(0, 64) } : {}), reason: refusal.reason });
         return;
       }
       this.approvals.push({ ...entry, node: entry.node ?? [...this.waitingApprovals][0] });
@@ -95,8 +66,8 @@ export class Inbox {
           // Refused here rather than in the validator, so the refusal reaches the audit trail too.
           const refusal = this.refuseEarlyDecision(entry);
           if (refusal) {
-            onRefused({ signal: 'approval', ...(typeof entry.node === 'string' ? { node: entry.node.slice(0, 64) } : {}), reason: refusal });
-            return { accepted: false, reason: refusal };
+            onRefused({ signal: 'approval', ...(typeof entry.node === 'string' ? { node: entry.node.slice(0, 64) } : {}), reason: refusal.reason });
+            return { accepted: false, ...refusal };
           }
           entry.node ??= [...this.waitingApprovals][0];
         }
@@ -107,11 +78,13 @@ export class Inbox {
         return answer;
       },
       {
+        // A malformed decision never enters history: Temporal rejects the update with this typed failure.
         validator: (decision) => {
-          if (typeof decision !== 'object' || decision === null) throw new Error('a decision object is required');
-          if (decision.decision !== 'approve' && decision.decision !== 'reject') throw new Error('decision must be "approve" or "reject"');
+          const invalid = (message: string) => ApplicationFailure.create({ type: DECISION_INVALID, message, nonRetryable: true });
+          if (typeof decision !== 'object' || decision === null) throw invalid('a decision object is required');
+          if (decision.decision !== 'approve' && decision.decision !== 'reject') throw invalid('decision must be "approve" or "reject"');
           const hasToken = (value: unknown) => typeof value === 'string' && value !== '';
-          if (!hasToken(decision.token) && !hasToken(decision.token_handle)) throw new Error('token is required');
+          if (!hasToken(decision.token) && !hasToken(decision.token_handle)) throw invalid('token is required');
         },
       },
     );
@@ -130,14 +103,16 @@ export class Inbox {
   }
 
   /** Why a raw decision may not be queued now (the same rules the `decide` update's validator applies), if it may not. */
-  private refuseEarlyDecision(decision: ApprovalSignal): string | undefined {
+  private refuseEarlyDecision(decision: ApprovalSignal): { code: DecisionRefusal; reason: string } | undefined {
     const node = decision.node;
-    if (this.waitingApprovals.size === 0) return 'no approval is pending in this run';
-    if (node !== undefined && node !== null && !this.waitingApprovals.has(String(node))) return `no approval is pending at node ${String(node).slice(0, 64)}`;
-    if ((node === undefined || node === null) && this.waitingApprovals.size > 1) return 'several approvals are pending: name the node';
+    if (this.waitingApprovals.size === 0) return { code: 'NOT_PENDING', reason: 'no approval is pending in this run' };
+    if (node !== undefined && node !== null && !this.waitingApprovals.has(String(node))) {
+      return { code: 'NOT_PENDING', reason: `no approval is pending at node ${String(node).slice(0, 64)}` };
+    }
+    if ((node === undefined || node === null) && this.waitingApprovals.size > 1) return { code: 'NODE_REQUIRED', reason: 'several approvals are pending: name the node' };
     const target = String(node ?? [...this.waitingApprovals][0]);
     if (this.approvals.filter((queued) => queued.node === target).length >= MAX_QUEUED_DECISIONS) {
-      return `more than ${MAX_QUEUED_DECISIONS} decisions are queued for node ${target}`;
+      return { code: 'QUEUE_FULL', reason: `more than ${MAX_QUEUED_DECISIONS} decisions are queued for node ${target}` };
     }
     return undefined;
   }
@@ -151,12 +126,17 @@ export class Inbox {
   /** Once a node stops waiting, decisions still queued for it are answered as refused (none is left hanging). */
   refuseWaitingDecisions(node: string, onlyWaiting: boolean): void {
     let decision: ApprovalSignal | undefined;
-    while ((decision = this.takeApproval(node, onlyWaiting))) this.answers.set(decision, { accepted: false, reason: 'the approval is no longer pending' });
+    while ((decision = this.takeApproval(node, onlyWaiting))) this.answers.set(decision, { accepted: false, code: 'NOT_PENDING', reason: 'the approval is no longer pending' });
   }
 
-  /** Records the verdict on a decision; a `decide` caller waiting for it gets its answer. */
+  /** Records the answer to a decision; a `decide` caller waiting for it gets it. */
   answer(decision: ApprovalSignal, answer: DecisionAnswer): void {
     this.answers.set(decision, answer);
+  }
+
+  /** Answers a decision with the verifier's verdict on it. */
+  answerVerdict(decision: ApprovalSignal, verdict: { accepted: true; approver: string; decision: 'approve' | 'reject' } | { accepted: false; reason: string }): void {
+    this.answer(decision, verdict.accepted ? { accepted: true, approver: verdict.approver, decision: verdict.decision } : { accepted: false, code: 'APPROVER_REFUSED', reason: verdict.reason });
   }
 
   hasApproval(node: string, onlyWaiting: boolean): boolean {

@@ -27,7 +27,8 @@ import { runLlmNode } from './llm-node';
 import { runToolStep } from './tool-step';
 import type { Inbox } from './inbox';
 import type { NodeContext } from './node-context';
-import { PATH_KEPT, scopeOf, type PendingWait, type RunState } from './run-state';
+import { AGENT_WORKFLOW_TYPE, type PendingWait, type RunStatus } from '../src/contract/messages';
+import { PATH_KEPT, scopeOf, type RunState } from './run-state';
 
 const CHILD_USER_PATCH = 'subworkflow-acts-for-user';
 const CHILD_BUDGET_PATCH = 'subworkflow-shares-budget';
@@ -46,7 +47,7 @@ export interface InterpreterOptions {
   continueAfterEvents: number;
   /** Called before continue-as-new with the node to resume at. */
   continueAsNew: (next: string) => Promise<never>;
-  setStatus: (status: string) => void;
+  setStatus: (status: RunStatus) => void;
   /** The runs that started this one, root first, with their caps (empty for a run started on its own). */
   enclosing: readonly EnclosingRun[];
 }
@@ -134,7 +135,7 @@ export class Interpreter implements NodeContext {
       case 'llm':
         return done(await runLlmNode(this, id, node, scope), node.next);
       case 'subworkflow': {
-        const output = await executeChild('agentWorkflow', {
+        const output = await executeChild(AGENT_WORKFLOW_TYPE, {
           workflowId: `${workflowInfo().workflowId}/${id}/${this.state.visits[id] ?? 1}`,
           args: [{ workflow: node.workflow, version: node.version, input: node.input === undefined ? {} : evaluateField(id, 'input', () => renderTemplate(node.input, scope)), ...this.childUser(), ...this.childBudget() }],
           ...(node.timeout ? { workflowExecutionTimeout: parseDuration(node.timeout) } : {}),

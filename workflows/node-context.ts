@@ -6,7 +6,8 @@ import type { PreparedRun } from '../activities/prepare-run';
 import type { EnclosingRun } from '../src/llm/budget';
 import type { Retry } from '../src/ir/schema';
 import type { Inbox } from './inbox';
-import type { PendingWait, RunState } from './run-state';
+import type { PendingWait } from '../src/contract/messages';
+import type { RunState } from './run-state';
 
 export interface NodeContext {
   readonly prepared: PreparedRun;

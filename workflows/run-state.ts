@@ -13,16 +13,6 @@ export interface RunIdentity {
   user?: string;
 }
 
-export interface PendingWait {
-  kind: 'timer' | 'signal' | 'approval';
-  node: string;
-  /** ISO time at which the wait gives up (or fires, for timers). */
-  until?: string;
-  signal?: string;
-  /** Set when an approval-style wait is for a refused delegation rather than an approval node. */
-  reason?: 'delegation';
-}
-
 export interface RunState {
   input: unknown;
   vars: Record<string, unknown>;
@@ -41,13 +31,4 @@ export const PATH_KEPT = 200;
 
 export function scopeOf(state: RunState): ExpressionScope {
   return { input: state.input, vars: state.vars, nodes: state.nodes, run: state.run as unknown as Record<string, unknown> };
-}
-
-/** The run-state query's answer. */
-export interface RunProgress {
-  status: string;
-  current: string[];
-  steps: number;
-  path: string[];
-  pending: PendingWait[];
 }

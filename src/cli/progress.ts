@@ -1,13 +1,6 @@
 // Shows a run's progress node by node while `steward run --wait` waits, by polling the run's state query.
 import type { RunHandle } from '../client/run-handle';
 
-interface Progress {
-  status: string;
-  steps: number;
-  path: string[];
-  pending: Array<{ kind: string; node: string; until?: string; signal?: string }>;
-}
-
 const POLL_MS = 300;
 
 export async function followProgress(run: RunHandle, finished: Promise<unknown>, write: (line: string) => void): Promise<void> {
@@ -19,7 +12,7 @@ export async function followProgress(run: RunHandle, finished: Promise<unknown>,
   let shownSteps = 0;
   let shownWaits = '';
   const show = async () => {
-    const progress = await run.query<Progress>('state').catch(() => undefined);
+    const progress = await run.progress().catch(() => undefined);
     if (!progress) return;
     const fresh = Math.min(progress.steps - shownSteps, progress.path.length);
     for (const node of progress.path.slice(progress.path.length - fresh)) write(`  → ${node}`);

@@ -11,6 +11,7 @@ import type { TenantKeyring } from '../codec/keyring';
 import { createKeyringFactory, type KeyringFactory } from '../codec/keyring-factory';
 import { createTenantDataConverter } from '../codec/data-converter';
 import { createPiiCodecFactory } from '../codec/pii-codecs';
+import { AGENT_WORKFLOW_TYPE } from '../contract/messages';
 import { assertWorkflowIdIsSafe } from '../codec/workflow-id-guard';
 import type { Scrubber } from '../secrets/scrubber';
 import { StewardError } from '../errors';
@@ -27,11 +28,12 @@ import { RunHandle } from './run-handle';
 
 export { RunHandle };
 export type { ApprovalAnswer, ApprovalRequest } from './run-handle';
+export { AGENT_WORKFLOW_TYPE, DECISION_REFUSALS, RUN_STATUSES, type DecisionRefusal, type RunProgress, type RunStatus } from '../contract/messages';
+export { RUN_FAILURES, runFailureType, type RunFailureType } from '../contract/failures';
 export type { PendingApproval };
 export type { Definition };
 
 /** The workflow type that interprets every definition. */
-export const AGENT_WORKFLOW_TYPE = 'agentWorkflow';
 
 export interface StartRunRequest<TInput> {
   workflow: string;

@@ -1,5 +1,6 @@
 // A handle on one run: its ids, where to see it, and its typed result.
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { DECISION_INVALID, decideUpdate, stateQuery, userTokenSignal, type DecisionAnswer, type RunProgress } from '../contract/messages';
 import { StewardError } from '../errors';
 import { TokenInvalidError } from '../identity/errors';
 import type { UserTokenHandle } from '../identity/user-token-handle';
@@ -12,7 +13,8 @@ export interface ApprovalRequest {
   node?: string;
 }
 
-export type ApprovalAnswer = { accepted: true; approver: string; decision: 'approve' | 'reject' } | { accepted: false; reason: string };
+/** Whether a decision was counted; when not, `code` says why (see DECISION_REFUSALS) and `reason` says it to people. */
+export type ApprovalAnswer = DecisionAnswer;
 
 export class RunHandle<TOutput = unknown> {
   constructor(
@@ -51,6 +53,11 @@ export class RunHandle<TOutput = unknown> {
     return this.handle.describe();
   }
 
+  /** Where the run is: status, current node(s), steps, visited path and pending waits. */
+  progress(): Promise<RunProgress> {
+    return this.handle.query(stateQuery);
+  }
+
   query<T = unknown>(name: string, ...args: unknown[]): Promise<T> {
     return this.handle.query<T, unknown[]>(name, ...args);
   }
@@ -78,18 +85,21 @@ export class RunHandle<TOutput = unknown> {
     try {
       sealed = await this.sealUserToken(request.token, 'approve');
     } catch (error) {
-      if (error instanceof TokenInvalidError && error.reason !== 'jwks_unavailable') return { accepted: false, reason: `approver token refused: ${error.reason}` };
+      if (error instanceof TokenInvalidError && error.reason !== 'jwks_unavailable') {
+        return { accepted: false, code: 'APPROVER_REFUSED', reason: `approver token refused: ${error.reason}` };
+      }
       throw error;
     }
     const { token: _token, ...rest } = request;
     try {
-      return await this.handle.executeUpdate<ApprovalAnswer, [unknown]>('decide', { args: [{ decision, ...rest, token_handle: sealed.handle }] });
+      return await this.handle.executeUpdate(decideUpdate, { args: [{ decision, ...rest, token_handle: sealed.handle }] });
     } catch (error) {
-      // The validator's refusal (nothing pending, wrong node) is an answer, not a crash.
-      if (error instanceof WorkflowUpdateFailedError) return { accepted: false, reason: error.cause?.message ?? error.message };
-      if (error instanceof Error && /already completed|not found/i.test(error.message)) {
-        throw new StewardError('NOT_FOUND', `run ${this.workflowId} has ended or does not exist: nothing to approve`);
+      // The validator's refusal is an answer, not a crash; so is a run that closed while the decision was in flight.
+      if (error instanceof WorkflowUpdateFailedError) {
+        const invalid = error.cause instanceof ApplicationFailure && error.cause.type === DECISION_INVALID;
+        return { accepted: false, code: invalid ? DECISION_INVALID : 'NOT_PENDING', reason: error.cause?.message ?? error.message };
       }
+      if (error instanceof WorkflowNotFoundError) throw new StewardError('NOT_FOUND', `run ${this.workflowId} has ended or does not exist: nothing to approve`);
       throw error;
     }
   }
@@ -101,7 +111,7 @@ export class RunHandle<TOutput = unknown> {
   async renewUserToken(token: string): Promise<void> {
     if (!this.sealUserToken) throw new StewardError('CONFIG_INVALID', 'this client cannot keep user tokens (no identity provider or keys configured)');
     const { handle } = await this.sealUserToken(token, 'renew');
-    await this.handle.signal<[{ handle: string }]>('user_token', { handle });
+    await this.handle.signal(userTokenSignal, { handle });
   }
 
   async cancel(): Promise<void> {

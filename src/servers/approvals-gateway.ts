@@ -1,11 +1,14 @@
 // The approvals gateway: internal tools that speak HTTP approve or reject a run with the approver's own token.
 // POST /v1/tenants/:tenant/runs/:run/approvals  (Authorization: Bearer <approver JWT>, body {decision, comment?, node?})
 // 401 no or bad token · 403 token of another tenant, or a decision the run refused · 404 unknown run (another
-// tenant's included) · 409 nothing pending, or the run has ended · 200 the decision counted.
+// tenant's included) · 409 nothing pending, or the run has ended · 503 the decision could not be verified just now
+// (send it again) · 200 the decision counted. Refusals carry the run contract's `code`.
+import { NamespaceNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { StewardClient } from '../client';
 import type { RuntimeConfig } from '../config/runtime';
+import type { DecisionRefusal } from '../contract/messages';
 import { openAppPool } from '../db/app-role';
 import { isStewardError } from '../errors';
 import { TokenInvalidError, verifyUserToken } from '../identity';
@@ -17,7 +20,16 @@ const Decision = z.strictObject({
   node: z.string().max(64).optional(),
 });
 
-const NOTHING_PENDING = /no approval is pending|no longer pending|several approvals are pending/;
+// A decision that came at the wrong time is a conflict; one refused on its merits is forbidden; one that could not be
+// checked just now is worth sending again.
+const REFUSAL_STATUS: Readonly<Record<DecisionRefusal, number>> = {
+  NOT_PENDING: 409,
+  NODE_REQUIRED: 409,
+  QUEUE_FULL: 409,
+  APPROVER_REFUSED: 403,
+  APPROVER_UNVERIFIED: 503,
+  DECISION_INVALID: 400,
+};
 
 export function createApprovalsGateway(config: RuntimeConfig): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
@@ -58,10 +70,10 @@ export function createApprovalsGateway(config: RuntimeConfig): FastifyInstance {
       const request_ = { token, comment: body.data.comment, node: body.data.node };
       const answer = body.data.decision === 'approve' ? await run.approve(request_) : await run.reject(request_);
       if (answer.accepted) return reply.code(200).send(answer);
-      return reply.code(NOTHING_PENDING.test(answer.reason) ? 409 : 403).send(answer);
+      return reply.code(REFUSAL_STATUS[answer.code]).send(answer);
     } catch (error) {
       if (isStewardError(error, 'NOT_FOUND')) return reply.code(409).send({ error: error.message });
-      if (isStewardError(error, 'TENANT_NOT_FOUND') || (error instanceof Error && /not found/i.test(error.message))) {
+      if (isStewardError(error, 'TENANT_NOT_FOUND') || error instanceof WorkflowNotFoundError || error instanceof NamespaceNotFoundError) {
         return reply.code(404).send({ error: 'run not found' });
       }
       throw error;

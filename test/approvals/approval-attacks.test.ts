@@ -75,7 +75,7 @@ async function waitingRun(workflow = 'gated', starter = 'alice'): Promise<RunHan
 async function waitForApprovalWait(run: RunHandle, node: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const state = await run.query<{ pending: Array<{ kind: string; node: string }> }>('state');
+    const state = await run.progress();
     if (state.pending.some((wait) => wait.kind === 'approval' && wait.node === node)) return;
     if (Date.now() > deadline) throw new Error(`node ${node} never waited`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -98,7 +98,7 @@ async function auditOf(workflowId: string, type: string, count = 1) {
 }
 
 async function pendingAt(run: RunHandle): Promise<string[]> {
-  const state = await run.query<{ pending: Array<{ kind: string; node: string }> }>('state');
+  const state = await run.progress();
   return state.pending.filter((wait) => wait.kind === 'approval').map((wait) => wait.node);
 }
 

@@ -68,7 +68,7 @@ async function startWaiting(workflow: string, input: unknown = {}): Promise<RunH
 }
 
 async function stillWaiting(run: RunHandle): Promise<boolean> {
-  const state = await run.query<{ status: string; pending: Array<{ kind: string }> }>('state');
+  const state = await run.progress();
   return state.status === 'awaiting_approval' && state.pending.some((p) => p.kind === 'approval');
 }
 
@@ -159,6 +159,7 @@ describe('from the attacker side: every bad decision is refused, recorded, and t
   test('the update refuses a decision for a node that is not waiting, and audits it', async () => {
     expect(await run.approve({ token: await token('carol', { groups: ['finance-managers'] }), node: 'done' })).toEqual({
       accepted: false,
+      code: 'NOT_PENDING',
       reason: 'no approval is pending at node done',
     });
     let events = await client.listAuditEvents({ workflowId: run.workflowId });

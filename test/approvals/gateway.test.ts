@@ -85,12 +85,12 @@ describe('refusals', () => {
   });
 
   test('a user who is not an approver → 403 with the reason; a bad body → 400 naming the field', async () => {
-    expect(await post(path, { decision: 'approve' }, await token('bob', tenant))).toEqual({ status: 403, body: { accepted: false, reason: 'not among the approvers' } });
+    expect(await post(path, { decision: 'approve' }, await token('bob', tenant))).toEqual({ status: 403, body: { accepted: false, code: 'APPROVER_REFUSED', reason: 'not among the approvers' } });
     expect(await post(path, { decision: 'maybe' }, await token('carol', tenant, ['finance-managers']))).toMatchObject({ status: 400, body: { error: expect.stringContaining('decision') } });
   });
 
   test('a node that is not waiting → 409', async () => {
     const response = await post(path, { decision: 'approve', node: 'done' }, await token('carol', tenant, ['finance-managers']));
-    expect(response.status).toBe(409);
+    expect(response).toMatchObject({ status: 409, body: { accepted: false, code: 'NOT_PENDING' } });
   });
 });

@@ -87,7 +87,7 @@ const recordedWith = async (marker: string) => (await recordedBodies()).filter((
 async function waitingAt(run: RunHandle, node: string, reason?: 'delegation'): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const state = await run.query<{ pending: Array<{ kind: string; node: string; reason?: string }> }>('state');
+    const state = await run.progress();
     if (state.pending.some((wait) => wait.kind === 'approval' && wait.node === node && wait.reason === reason)) return;
     if (Date.now() > deadline) throw new Error(`the run never waited at ${node}: ${JSON.stringify(state)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -136,7 +136,7 @@ test('alice, 2500: a finance manager approves, and the expense is submitted with
   await waitingAt(run, 'finance_approval');
   // alice may not approve her own expense, even if she were a finance manager (the token claims the group).
   const aliceAsManager = (await mintDevToken(stsUrl(), { user: 'alice', tenant, groups: ['finance-managers'] })).accessToken;
-  expect(await run.approve({ token: aliceAsManager })).toEqual({ accepted: false, reason: 'self-approval is not allowed' });
+  expect(await run.approve({ token: aliceAsManager })).toEqual({ accepted: false, code: 'APPROVER_REFUSED', reason: 'self-approval is not allowed' });
   expect(await run.approve({ token: await approverToken('carol') })).toMatchObject({ accepted: true, approver: 'carol' });
 
   const output = (await run.result()) as { status: string; submitted_by: string };
@@ -182,7 +182,7 @@ test('bob, 2500: the submit step is refused with an OAuthError and the run escal
   expect(api.accepted.some((entry) => entry.subject === 'bob')).toBe(false);
 
   // Someone who is neither bob nor an escalation approver cannot decide.
-  expect(await run.reject({ token: await approverToken('carol') })).toMatchObject({ accepted: false, reason: 'not among the approvers' });
+  expect(await run.reject({ token: await approverToken('carol') })).toMatchObject({ accepted: false, code: 'APPROVER_REFUSED', reason: 'not among the approvers' });
   expect(await run.reject({ token: await approverToken('bob') })).toMatchObject({ accepted: true, approver: 'bob', decision: 'reject' });
   const failure = await failureOf(run);
   expect(failure.type).toBe('DELEGATION_REJECTED');

@@ -119,7 +119,7 @@ const auditOf = (run: RunHandle) => client.listAuditEvents({ workflowId: run.wor
 
 async function waitingAt(run: RunHandle, node: string, reason: 'delegation'): Promise<void> {
   await eventually(
-    () => run.query<{ pending: Array<{ kind: string; node: string; reason?: string }> }>('state'),
+    () => run.progress(),
     (state) => state.pending.some((wait) => wait.kind === 'approval' && wait.node === node && wait.reason === reason),
     `a ${reason} wait at ${node}`,
   );
