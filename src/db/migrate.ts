@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { findProjectRoot } from '../config/project-root';
+import { transactionOn } from './transaction';
 
 const MIGRATION_LOCK_ID = 0x5743_0001;
 
@@ -23,14 +24,13 @@ export async function migrate(pool: Pool, dir = migrationsDir()): Promise<string
     const done = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
     const applied: string[] = [];
     for (const name of files.filter((file) => !done.has(file))) {
-      await client.query('BEGIN');
       try {
-        await client.query(readFileSync(join(dir, name), 'utf8'));
-        await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);
-        await client.query('COMMIT');
+        await transactionOn(client, async (db) => {
+          await db.query(readFileSync(join(dir, name), 'utf8'));
+          await db.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);
+        });
         applied.push(name);
       } catch (error) {
-        await client.query('ROLLBACK');
         throw new Error(`migration ${name} failed: ${(error as Error).message}`, { cause: error });
       }
     }

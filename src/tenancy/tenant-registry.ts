@@ -1,6 +1,7 @@
 // The tenant registry and each tenant's partitions. Runs on the operator's connection: creating and dropping
 // partitions is DDL, which the application role cannot do.
 import type { Pool } from 'pg';
+import { inTransaction } from '../db/transaction';
 import { StewardError } from '../errors';
 import type { TenantId } from './tenant-id';
 
@@ -33,10 +34,8 @@ const toTenant = (row: TenantRow): Tenant => ({
 
 /** Registers the tenant (or revives a deleted one) and creates its partitions; both steps are idempotent. */
 export async function upsertTenantWithPartitions(admin: Pool, id: TenantId, displayName: string, namespace: string): Promise<Tenant> {
-  const client = await admin.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await client.query<TenantRow>(
+  return inTransaction(admin, async (db) => {
+    const result = await db.query<TenantRow>(
       `INSERT INTO tenants (id, display_name, namespace) VALUES ($1, $2, $3)
        ON CONFLICT (id) DO UPDATE SET
          status = CASE WHEN tenants.status = 'deleted' THEN 'active' ELSE tenants.status END,
@@ -44,32 +43,18 @@ export async function upsertTenantWithPartitions(admin: Pool, id: TenantId, disp
        RETURNING *`,
       [id, displayName, namespace],
     );
-    await client.query('SELECT steward_create_tenant_partitions($1)', [id]);
-    await client.query('COMMIT');
+    await db.query('SELECT steward_create_tenant_partitions($1)', [id]);
     return toTenant(result.rows[0]!);
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Drops the tenant's partitions (its data) and marks it deleted; returns the partitions dropped. */
 export async function dropTenantData(admin: Pool, id: TenantId): Promise<string[]> {
-  const client = await admin.connect();
-  try {
-    await client.query('BEGIN');
-    const dropped = await client.query<{ partition: string }>('SELECT steward_drop_tenant_partitions($1) AS partition', [id]);
-    await client.query(`UPDATE tenants SET status = 'deleted', updated_at = now() WHERE id = $1`, [id]);
-    await client.query('COMMIT');
+  return inTransaction(admin, async (db) => {
+    const dropped = await db.query<{ partition: string }>('SELECT steward_drop_tenant_partitions($1) AS partition', [id]);
+    await db.query(`UPDATE tenants SET status = 'deleted', updated_at = now() WHERE id = $1`, [id]);
     return dropped.rows.map((row) => row.partition);
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function setTenantStatus(admin: Pool, id: TenantId, status: Exclude<TenantStatus, 'deleted'>): Promise<Tenant> {
