@@ -5,7 +5,9 @@ import type { Pool } from 'pg';
 import { StewardError } from '../errors';
 import { withTenant } from '../db/tenant-scope';
 import { hashDefinition } from '../ir/hash';
+import { formatIssue } from '../ir/issues';
 import type { Definition } from '../ir/schema';
+import { validateDefinition } from '../ir/validate';
 import type { TenantId } from '../tenancy/tenant-id';
 
 export interface StoredDefinition {
@@ -44,7 +46,7 @@ export async function registerDefinition(
 /** Loads a definition by version, or its newest version when none is given. */
 export async function findDefinition(pool: Pool, tenant: TenantId, workflowId: string, version?: number): Promise<StoredDefinition> {
   const row = await withTenant(pool, tenant, async (db) => {
-    const result = await db.query<{ version: number; content_hash: string; definition: Definition }>(
+    const result = await db.query<{ version: number; content_hash: string; definition: unknown }>(
       `SELECT version, content_hash, definition FROM definitions
        WHERE tenant_id = $1 AND workflow_id = $2 AND ($3::int IS NULL OR version = $3)
        ORDER BY version DESC LIMIT 1`,
@@ -56,5 +58,17 @@ export async function findDefinition(pool: Pool, tenant: TenantId, workflowId: s
     const which = version === undefined ? 'any version' : `version ${version}`;
     throw new StewardError('DEFINITION_NOT_FOUND', `workflow ${JSON.stringify(workflowId)} (${which}) is not registered for this tenant`);
   }
-  return { workflowId, version: row.version, hash: row.content_hash, definition: row.definition };
+  return { workflowId, version: row.version, hash: row.content_hash, definition: checkStoredDefinition(workflowId, row.version, row.content_hash, row.definition) };
+}
+
+/**
+ * A stored definition is validated again and held to its content hash as it is loaded: a row written around the
+ * registry (or by an older Steward with looser rules) is refused by name, never cast and run.
+ */
+function checkStoredDefinition(workflowId: string, version: number, hash: string, stored: unknown): Definition {
+  const where = `workflow ${JSON.stringify(workflowId)} version ${version}`;
+  const validated = validateDefinition(stored);
+  if (!validated.ok) throw new StewardError('DEFINITION_INVALID', `${where}: the stored definition does not validate: ${formatIssue(validated.issues[0]!)}`);
+  if (hashDefinition(validated.definition) !== hash) throw new StewardError('DEFINITION_INVALID', `${where}: the stored definition does not match its content hash`);
+  return validated.definition;
 }

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { WorkflowFailedError } from '@temporalio/client';
 import { StewardClient } from '../../src/client';
 import { runCli } from '../support/cli';
-import { createTestTenant, startTenantWorker, type RunningWorker } from '../support/stack';
+import { createPool } from '../../src/db/pool';
+import { createTestTenant, startTenantWorker, testConfig, type RunningWorker } from '../support/stack';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 
 const HELLO = readFileSync('examples/hello.yaml', 'utf8');
@@ -74,6 +75,27 @@ test('re-registering a version with different content is refused; the same conte
   expect((await client.register(HELLO, 'examples/hello.yaml')).status).toBe('unchanged');
   const changed = HELLO.replace("'Hello, '", "'Hi, '");
   await expect(client.register(changed, 'hello.yaml')).rejects.toMatchObject({ code: 'DEFINITION_CONFLICT' });
+});
+
+test('a stored definition changed in the database behind the registry is refused by name, never run', async () => {
+  const tampered = HELLO.replace('id: hello', 'id: hello-tampered');
+  await client.register(tampered, 'hello-tampered.yaml');
+  // As the database owner, around the registry: one run gets a greeting the registered content never had, the
+  // other a node type no schema knows.
+  const admin = createPool(testConfig().databaseUrl, { max: 1 });
+  try {
+    await admin.query(
+      `UPDATE definitions SET definition = replace(definition::text, 'Hello, ', 'Pay to ')::jsonb WHERE tenant_id = $1 AND workflow_id = 'hello-tampered'`,
+      [tenant],
+    );
+    const changed = await client.start({ workflow: 'hello-tampered', version: 1, input: { name: 'Ada' } });
+    await expect(changed.result()).rejects.toMatchObject({ cause: { type: 'DEFINITION_INVALID', message: expect.stringContaining('does not match its content hash') } });
+    await admin.query(`UPDATE definitions SET definition = jsonb_set(definition, '{nodes,greet,type}', '"shell"') WHERE tenant_id = $1 AND workflow_id = 'hello-tampered'`, [tenant]);
+    const broken = await client.start({ workflow: 'hello-tampered', version: 1, input: { name: 'Ada' } });
+    await expect(broken.result()).rejects.toMatchObject({ cause: { type: 'DEFINITION_INVALID', message: expect.stringContaining('does not validate: nodes.greet') } });
+  } finally {
+    await admin.end();
+  }
 });
 
 test('bad CLI input exits 2 with the reason: malformed --input JSON, a bad tenant id, a missing file', async () => {
