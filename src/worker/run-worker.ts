@@ -4,6 +4,7 @@
 // STEWARD_WORKER_STOP_TIMEOUT_MS has passed is abandoned and the process exits, so a stop is always bounded.
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import type { Pool } from 'pg';
 import type { RuntimeConfig } from '../config/runtime';
 import { openAppPool } from '../db/app-role';
 import type { Logger } from '../log/logger';
@@ -41,7 +42,10 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
   const pool = await openAppPool(config.appDatabaseUrl);
   const connectionOptions = loadConnectionOptions(config.localTemporalAddress);
   const connect = () => NativeConnection.connect(connectionOptions);
-  const [connection, clientConnection, bundle] = await Promise.all([connect(), Connection.connect(connectionOptions), createWorkflowBundle()]);
+  const startup = Promise.all([connect(), Connection.connect(connectionOptions), createWorkflowBundle()]);
+  const ready = await Promise.race([startup, stopped.then(() => undefined)]);
+  if (!ready) return stopBeforeStart(startup, pool, log);
+  const [connection, clientConnection, bundle] = ready;
   const shared = createSharedActivityDeps(config, pool, log);
   const retention = { connection: clientConnection, intervalMs: config.env.STEWARD_RETENTION_INTERVAL_MS };
   const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared, retention, connect, shutdownGraceMs: stopTimeoutMs });
@@ -78,6 +82,19 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
     await clientConnection.close();
     log.info('worker stopped');
   }
+}
+
+/**
+ * A stop that arrives while the worker is still starting has nothing to drain: the process exits at once rather than
+ * wait for the workflow bundle, whose build (tens of seconds on a loaded machine) cannot be interrupted. Connections
+ * still opening are closed as they arrive.
+ */
+async function stopBeforeStart(startup: Promise<[NativeConnection, Connection, unknown]>, pool: Pool, log: Logger): Promise<never> {
+  void startup.then(([native, client]) => Promise.all([native.close(), client.close()])).catch(() => undefined);
+  await pool.end();
+  log.info('worker stopped before it started');
+  log.flush?.();
+  process.exit(0);
 }
 
 /** Arms the deadline of a stop: a Worker stuck in a failure (or a hung connection) cannot keep the process alive. */
