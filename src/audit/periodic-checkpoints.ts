@@ -3,6 +3,7 @@
 // after the append has resolved and off the append path, so appends never wait on Vault.
 import type { Pool } from 'pg';
 import type { TenantId } from '../tenancy/tenant-id';
+import type { ChainPosition } from './audit-log';
 import { saveCheckpoint } from './audit-trail';
 import { checkpointMessage } from './chain-hash';
 import type { CheckpointSigner } from './checkpoint-signer';
@@ -16,8 +17,14 @@ export interface PeriodicCheckpoints {
 }
 
 const configured = new WeakMap<Pool, PeriodicCheckpoints>();
-/** Tenants with a signature in flight, per pool: a slow Vault never piles up signatures. */
-const signing = new WeakMap<Pool, Set<TenantId>>();
+
+interface TenantSigning {
+  /** The newest position that reached a multiple while a signature was in flight: signed when that one is done. */
+  next?: ChainPosition;
+}
+
+/** Tenants with a signature in flight, per pool: one at a time, so a slow Vault never piles up signatures. */
+const signing = new WeakMap<Pool, Map<TenantId, TenantSigning>>();
 
 /** Makes appends through `pool` sign a checkpoint every `every` entries of each tenant's chain. */
 export function signCheckpointsPeriodically(pool: Pool, options: PeriodicCheckpoints): void {
@@ -33,19 +40,27 @@ export function reachesMultiple(seqs: number[], every: number): boolean {
   return Math.floor(last / every) > Math.floor((first - 1) / every);
 }
 
+function signAt(pool: Pool, options: PeriodicCheckpoints, tenant: TenantId, position: ChainPosition, tenants: Map<TenantId, TenantSigning>): void {
+  const state: TenantSigning = {};
+  tenants.set(tenant, state);
+  void options.signer
+    .sign(tenant, checkpointMessage(tenant, position.seq, position.hash))
+    .then((signature) => saveCheckpoint(pool, tenant, { ...position, ...signature }))
+    .catch((error: unknown) => options.onError(error, tenant))
+    .finally(() => {
+      tenants.delete(tenant);
+      if (state.next) signAt(pool, options, tenant, state.next, tenants);
+    });
+}
+
 /** After a committed batch: signs a checkpoint at its newest entry if the batch reached a multiple of N. */
-export function checkpointIfCrossed(pool: Pool, tenant: TenantId, positions: { seq: number; hash: string }[]): void {
+export function checkpointIfCrossed(pool: Pool, tenant: TenantId, positions: ChainPosition[]): void {
   const options = configured.get(pool);
   const newest = positions.at(-1);
   if (!options || !newest || !reachesMultiple(positions.map((position) => position.seq), options.every)) return;
   let tenants = signing.get(pool);
-  if (!tenants) signing.set(pool, (tenants = new Set()));
-  if (tenants.has(tenant)) return;
-  const inFlight = tenants;
-  inFlight.add(tenant);
-  void options.signer
-    .sign(tenant, checkpointMessage(tenant, newest.seq, newest.hash))
-    .then((signature) => saveCheckpoint(pool, tenant, { seq: newest.seq, hash: newest.hash, ...signature }))
-    .catch((error: unknown) => options.onError(error, tenant))
-    .finally(() => inFlight.delete(tenant));
+  if (!tenants) signing.set(pool, (tenants = new Map()));
+  const inFlight = tenants.get(tenant);
+  if (inFlight) inFlight.next = newest;
+  else signAt(pool, options, tenant, newest, tenants);
 }
