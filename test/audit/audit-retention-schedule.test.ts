@@ -85,19 +85,19 @@ test('`temporal schedule list` shows the tenant\'s retention schedule', async ()
 
 test('with a 1-minute retention, the triggered schedule purges older entries under a signed marker, and the chain verifies', async () => {
   for (let i = 1; i <= 10; i++) await recordAuditEvent(app, tenant, { type: 'test.step', step: `old-${i}`, agentId: 'tester', payload: { i } });
-  // A ledger row from two minutes ago, one from now, an expired user token and a live one.
+  // A ledger row from two minutes ago, an expired user token and a live one.
   const ledgerRow = `INSERT INTO llm_ledger (tenant_id, workflow_id, run_id, agent_id, node_id, provider, model, status, root_workflow_id, lineage, created_at)
                      VALUES ($1, 'wf', 'run', 'agent', 'node', 'openai', 'gpt-4o-mini', 'completed', 'wf', ARRAY['wf'], now() - $2::interval)`;
   await owner.query(ledgerRow, [tenant, '2 minutes']);
-  await owner.query(ledgerRow, [tenant, '0 seconds']);
   const tokenRow = `INSERT INTO user_tokens (tenant_id, handle, subject, workflow_id, key_id, sealed, expires_at)
                     VALUES ($1, gen_random_uuid(), 'user-1', 'wf', 'k1', '\\x00', now() + $2::interval)`;
   await owner.query(tokenRow, [tenant, '-1 second']);
   await owner.query(tokenRow, [tenant, '1 hour']);
 
-  // The ten entries pass their 1-minute retention; the three written after stay within it.
+  // The ten entries pass their 1-minute retention; the three entries and the ledger row written after stay within it.
   await sleep(62_000);
   for (let i = 1; i <= 3; i++) await recordAuditEvent(app, tenant, { type: 'test.step', step: `new-${i}`, agentId: 'tester', payload: { i } });
+  await owner.query(ledgerRow, [tenant, '0 seconds']);
 
   worker = await superviseTenant();
   const triggered = await temporalCli(['schedule', 'trigger', '--namespace', namespace, '--schedule-id', RETENTION_SCHEDULE_ID]);
