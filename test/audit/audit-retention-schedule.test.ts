@@ -8,7 +8,6 @@ import { recordAuditEvent } from '../../src/audit/audit-log';
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/log/logger';
 import { RETENTION_SCHEDULE_ID } from '../../src/retention/retention-schedule';
-import { setTenantRetention } from '../../src/retention/tenant-retention';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import { namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
 import { findTenant } from '../../src/tenancy/tenant-registry';
@@ -36,7 +35,6 @@ beforeAll(async () => {
   app = createPool(config.appDatabaseUrl, { max: 4 });
   owner = createPool(config.databaseUrl, { max: 2 });
   connection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
-  await setTenantRetention(owner, tenant, { audit_events: '1m', llm_ledger: '1m' });
 });
 
 afterAll(async () => {
@@ -76,6 +74,14 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seqs = async () => (await owner.query<{ seq: string }>('SELECT seq FROM audit_events WHERE tenant_id = $1 ORDER BY seq', [tenant])).rows.map((row) => Number(row.seq));
 const count = async (table: 'llm_ledger' | 'user_tokens') => Number((await owner.query(`SELECT count(*) FROM ${table} WHERE tenant_id = $1`, [tenant])).rows[0].count);
+
+test('`steward tenant retention` sets a 1-minute retention for audit entries and ledger rows, and refuses less', async () => {
+  const set = await runCli(['tenant', 'retention', tenant, '--audit-events', '1m', '--llm-ledger', '1m']);
+  expect(set).toMatchObject({ code: 0, stdout: `tenant ${tenant}: retention audit_events 1m, llm_ledger 1m\n` });
+  const refused = await runCli(['tenant', 'retention', tenant, '--audit-events', '10s']);
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toContain('retention.audit_events: at least 1m');
+});
 
 test('`temporal schedule list` shows the tenant\'s retention schedule', async () => {
   const listed = await temporalCli(['schedule', 'list', '--namespace', namespace]);
