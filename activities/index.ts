@@ -1,6 +1,7 @@
 // Activities: everything non-deterministic a run does. Built per tenant by a factory, so an activity can only
 // ever touch the data (rows, secrets, identity checks) of the namespace whose worker runs it.
 import type { Pool } from 'pg';
+import type { CheckpointSigner } from '../src/audit/checkpoint-signer';
 import type { TenantKeyring } from '../src/codec/keyring';
 import type { DeploymentEgress } from '../src/egress/tenant-egress';
 import type { Scrubber, SecretResolver } from '../src/secrets';
@@ -9,7 +10,7 @@ import { createRecordApproval, createRecordRefusedSignal, createVerifyApproval }
 import { createAdoptUserToken } from './delegation';
 import { createCallLlm, createRecordLlmEvent } from './llm';
 import { createPrepareRun } from './prepare-run';
-import { createPurgeExpiredPii } from './retention';
+import { createPurgeExpiredAuditEntries, createPurgeExpiredLedgerRows, createPurgeExpiredPii, createPurgeExpiredUserTokens } from './retention';
 import { createRunTool, type RegisteredTool } from './tool';
 
 export interface ActivityDeps {
@@ -29,6 +30,8 @@ export interface ActivityDeps {
   dependencyWaitMs?: number;
   /** What tool calls of every tenant may and may not reach, beside each tenant's own `egress.allow`. */
   egress?: DeploymentEgress;
+  /** Signs audit checkpoints and purge markers with the tenant's Vault key; without it audit entries are never purged. */
+  auditSigner?: CheckpointSigner;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -42,6 +45,9 @@ export function createActivities(deps: ActivityDeps) {
     recordRefusedSignal: createRecordRefusedSignal(deps),
     adoptUserToken: createAdoptUserToken(deps),
     purgeExpiredPii: createPurgeExpiredPii(deps),
+    purgeExpiredAuditEntries: createPurgeExpiredAuditEntries(deps),
+    purgeExpiredLedgerRows: createPurgeExpiredLedgerRows(deps),
+    purgeExpiredUserTokens: createPurgeExpiredUserTokens(deps),
   };
 }
 

@@ -1,9 +1,14 @@
 // Benchmark (not a test): chained audit appends per second from 16 concurrent writers next to plain inserts into the
 // same table in the same run (target ratio ≥ 0.5), then verify throughput (entries/s) over the chain just written.
-// Run: `node bin/steward.js dev --detach`, then `node dist/scripts/bench/audit.js [--seconds 10] [--writers 16]`.
+// Chained appends sign a checkpoint every --checkpoint-every entries (1000, the workers' default), as workers do.
+// Run: `node bin/steward.js dev --detach`, then
+// `node dist/scripts/bench/audit.js [--seconds 10] [--writers 16] [--checkpoint-every 1000]`.
 import type { Pool } from 'pg';
 import { recordAuditEvent } from '../../src/audit/audit-log';
 import { readTrail } from '../../src/audit/audit-trail';
+import { createCheckpointSigner } from '../../src/audit/checkpoint-signer';
+import { signCheckpointsPeriodically } from '../../src/audit/periodic-checkpoints';
+import { loadCodecConfig } from '../../src/codec/config';
 import { verifyChain } from '../../src/audit/chain-verify';
 import { loadRuntimeConfig } from '../../src/config/runtime';
 import { createPool } from '../../src/db/pool';
@@ -47,8 +52,13 @@ function plainInsert(pool: Pool, tenant: TenantId): Promise<unknown> {
 async function main(): Promise<void> {
   const seconds = integerArgument('--seconds', 10);
   const writers = integerArgument('--writers', 16);
+  const checkpointEvery = integerArgument('--checkpoint-every', 1_000);
   const config = loadRuntimeConfig();
   const pool = createPool(config.appDatabaseUrl, { max: writers });
+  const codec = loadCodecConfig(config.secretsEnv);
+  const signer = createCheckpointSigner({ vault: codec.vault, mount: codec.transitMount });
+  let signingFailures = 0;
+  signCheckpointsPeriodically(pool, { signer, every: checkpointEvery, onError: () => (signingFailures += 1) });
   try {
     // Plain rows in a tenant of their own: in the chained tenant they would be unchained rows, i.e. forgeries.
     await withBenchTenant(config, 'bench-audit-plain', (plainTenant) =>
@@ -61,13 +71,14 @@ async function main(): Promise<void> {
         const baseline = (plain.perSecond + plainAgain.perSecond) / 2;
         const ratio = chained.perSecond / baseline;
         console.log(`plain inserts, ${writers} writers      ${baseline.toFixed(0).padStart(7)} /s   (mean of the runs before and after: ${plain.perSecond.toFixed(0)}, ${plainAgain.perSecond.toFixed(0)})`);
-        console.log(`chained appends, ${writers} writers    ${chained.perSecond.toFixed(0).padStart(7)} /s   (${chained.count} entries, one tenant)`);
+        console.log(`chained appends, ${writers} writers    ${chained.perSecond.toFixed(0).padStart(7)} /s   (${chained.count} entries, one tenant, a checkpoint every ${checkpointEvery})`);
         console.log(`ratio chained / plain: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})`);
 
         const read = performance.now();
         const snapshot = await readTrail(pool, tenant);
         const verifying = performance.now();
         const report = verifyChain({ tenant, entries: snapshot.entries, checkpoints: [], publicKey: () => undefined, complete: true, head: snapshot.head });
+        console.log(`checkpoints signed while appending: ${snapshot.checkpoints.length} (${signingFailures} signatures failed)`);
         const done = performance.now();
         const perSecond = (ms: number) => (snapshot.entries.length / (ms / 1000)).toFixed(0);
         console.log(
@@ -77,6 +88,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
+    signer.close();
     await pool.end();
   }
 }

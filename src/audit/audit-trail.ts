@@ -1,9 +1,9 @@
-// Reads a tenant's chained audit trail (entries in chain order, head, checkpoints, stray rows) and records signed
-// checkpoints. Reads and inserts only: nothing here changes an entry or a checkpoint once written.
+// Reads a tenant's chained audit trail (entries in chain order, head, checkpoints, purge markers, stray rows) and
+// records signed checkpoints. Reads and inserts only: nothing here changes an entry or a checkpoint once written.
 import type { Pool, PoolClient } from 'pg';
 import { withTenant } from '../db/tenant-scope';
 import type { TenantId } from '../tenancy/tenant-id';
-import type { ChainEntry, SignedCheckpoint } from './chain-verify';
+import type { ChainEntry, PurgeMarker, SignedCheckpoint } from './chain-verify';
 
 export interface TrailFilter {
   runId?: string;
@@ -18,6 +18,7 @@ export interface StoredChainEntry extends ChainEntry {
 export interface TrailSnapshot {
   entries: StoredChainEntry[];
   checkpoints: SignedCheckpoint[];
+  purgeMarkers: PurgeMarker[];
   head?: { seq: number; hash: string };
   /** Unchained rows written before the chain began. */
   legacyCount: number;
@@ -63,6 +64,17 @@ function toEntry(row: EntryRow): StoredChainEntry {
   };
 }
 
+interface SignedRow {
+  seq: string;
+  hash: string;
+  key_version: number;
+  signature: string;
+}
+
+function toSigned(row: SignedRow): SignedCheckpoint {
+  return { seq: Number(row.seq), hash: row.hash, keyVersion: row.key_version, signature: row.signature };
+}
+
 /** Chained entries in sequence order, read in batches so a long trail never needs one huge result. */
 async function readEntries(db: PoolClient, filter: TrailFilter): Promise<StoredChainEntry[]> {
   const entries: StoredChainEntry[] = [];
@@ -87,16 +99,18 @@ export async function readTrail(pool: Pool, tenant: TenantId, filter: TrailFilte
   return withTenant(pool, tenant, async (db) => {
     const entries = await readEntries(db, filter);
     const head = (await db.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_chain_heads')).rows[0];
-    const checkpoints = await db.query<{ seq: string; hash: string; key_version: number; signature: string }>(
-      'SELECT seq, hash, key_version, signature FROM audit_checkpoints ORDER BY seq',
-    );
+    const signed = async (table: 'audit_checkpoints' | 'audit_purge_markers') =>
+      (await db.query<SignedRow>(`SELECT seq, hash, key_version, signature FROM ${table} ORDER BY seq`)).rows.map(toSigned);
+    const checkpoints = await signed('audit_checkpoints');
+    const purgeMarkers = await signed('audit_purge_markers');
     const unchained = await db.query<{ id: string; legacy: boolean }>(
       `SELECT id, id <= (SELECT legacy_max_id FROM audit_chain_epoch) AS legacy FROM audit_events WHERE seq IS NULL ORDER BY id`,
     );
     return {
       entries,
       head: head ? { seq: Number(head.seq), hash: head.hash } : undefined,
-      checkpoints: checkpoints.rows.map((row) => ({ seq: Number(row.seq), hash: row.hash, keyVersion: row.key_version, signature: row.signature })),
+      checkpoints,
+      purgeMarkers,
       legacyCount: unchained.rows.filter((row) => row.legacy).length,
       strayIds: unchained.rows.filter((row) => !row.legacy).map((row) => String(row.id)),
     };

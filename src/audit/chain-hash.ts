@@ -43,6 +43,14 @@ export function checkpointMessage(tenant: string, seq: number, hash: string): Bu
   return Buffer.from(canonical({ v: CHAIN_VERSION, checkpoint: { tenant, seq, hash } }), 'utf8');
 }
 
+/**
+ * The bytes a purge marker's signature covers: a message of its own kind, so that a checkpoint (which vouches that
+ * entries up to seq existed) can never pass for a marker (which vouches that they were purged on purpose).
+ */
+export function purgeMarkerMessage(tenant: string, seq: number, hash: string): Buffer {
+  return Buffer.from(canonical({ v: CHAIN_VERSION, purged: { tenant, through: seq, hash } }), 'utf8');
+}
+
 /** A payload as it reads back from jsonb: undefined members dropped, so the writer hashes what the reader sees. */
 export function normalizePayload(payload: Record<string, unknown> | undefined): Record<string, unknown> {
   return JSON.parse(JSON.stringify(payload ?? {})) as Record<string, unknown>;

@@ -1,9 +1,9 @@
 // The JSONL form of an exported trail, one object a line, for SIEMs and for offline verification: a `trail` line
 // says whose trail and whether it is whole, then `entry` lines (each with its hash and its predecessor's), then the
-// signed `checkpoint` lines.
+// signed `checkpoint` lines and the signed `purge_marker` lines (entries before the first one left were purged).
 import { z } from 'zod';
 import { StewardError } from '../errors';
-import type { SignedCheckpoint } from './chain-verify';
+import type { PurgeMarker, SignedCheckpoint } from './chain-verify';
 import type { StoredChainEntry, TrailFilter } from './audit-trail';
 
 const TrailLine = z.object({
@@ -28,20 +28,22 @@ const EntryLine = z.object({
   payload: z.record(z.string(), z.unknown()),
   created_at: z.iso.datetime(),
 });
-const CheckpointLine = z.object({
-  kind: z.literal('checkpoint'),
+const signedFields = {
   seq: z.number().int().positive(),
   hash: z.string(),
   key_version: z.number().int().positive(),
   signature: z.string(),
-});
-const ExportLine = z.discriminatedUnion('kind', [TrailLine, EntryLine, CheckpointLine]);
+};
+const CheckpointLine = z.object({ kind: z.literal('checkpoint'), ...signedFields });
+const PurgeMarkerLine = z.object({ kind: z.literal('purge_marker'), ...signedFields });
+const ExportLine = z.discriminatedUnion('kind', [TrailLine, EntryLine, CheckpointLine, PurgeMarkerLine]);
 
 export interface ParsedExport {
   tenant: string;
   complete: boolean;
   entries: StoredChainEntry[];
   checkpoints: SignedCheckpoint[];
+  purgeMarkers: PurgeMarker[];
 }
 
 export function trailLine(tenant: string, filter: TrailFilter): string {
@@ -74,9 +76,13 @@ export function checkpointLine(checkpoint: SignedCheckpoint): string {
   return JSON.stringify({ kind: 'checkpoint', seq: checkpoint.seq, hash: checkpoint.hash, key_version: checkpoint.keyVersion, signature: checkpoint.signature });
 }
 
+export function purgeMarkerLine(marker: PurgeMarker): string {
+  return JSON.stringify({ kind: 'purge_marker', seq: marker.seq, hash: marker.hash, key_version: marker.keyVersion, signature: marker.signature });
+}
+
 /** Parses an export; a malformed line is bad input named by its line number and field. */
 export function parseExport(text: string): ParsedExport {
-  const parsed: ParsedExport = { tenant: '', complete: false, entries: [], checkpoints: [] };
+  const parsed: ParsedExport = { tenant: '', complete: false, entries: [], checkpoints: [], purgeMarkers: [] };
   const lines = text.split('\n');
   lines.forEach((raw, index) => {
     if (raw.trim() === '') return;
@@ -103,7 +109,8 @@ export function parseExport(text: string): ParsedExport {
       const { seq, id, hash, prev_hash: prevHash, type, run_id: runId, workflow_id: workflowId, step, attempt, user_id: userId, agent_id: agentId, payload } = value;
       parsed.entries.push({ seq, id, hash, prevHash, content: { type, runId, workflowId, step, attempt, userId, agentId, payload, createdAt: value.created_at } });
     } else {
-      parsed.checkpoints.push({ seq: value.seq, hash: value.hash, keyVersion: value.key_version, signature: value.signature });
+      const signed = { seq: value.seq, hash: value.hash, keyVersion: value.key_version, signature: value.signature };
+      (value.kind === 'checkpoint' ? parsed.checkpoints : parsed.purgeMarkers).push(signed);
     }
   });
   if (!parsed.tenant) throw new StewardError('INPUT_INVALID', 'the export has no trail line: is it a `steward audit export`?');

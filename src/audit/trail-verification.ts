@@ -24,10 +24,11 @@ export async function verifyStoredTrail(pool: Pool, signer: CheckpointSigner, te
     complete: true,
     head: snapshot.head,
     strayIds: snapshot.strayIds,
+    purgeMarkers: snapshot.purgeMarkers,
   });
   const report: TrailVerification = { ...verdict, legacyEntries: snapshot.legacyCount };
   const signed = snapshot.checkpoints.some((checkpoint) => checkpoint.seq === verdict.lastSeq);
-  if (verdict.intact && verdict.lastSeq > 0 && !signed) {
+  if (verdict.intact && snapshot.entries.length > 0 && !signed) {
     const signature = await signer.sign(tenant, checkpointMessage(tenant, verdict.lastSeq, verdict.lastHash));
     const checkpoint = { seq: verdict.lastSeq, hash: verdict.lastHash, ...signature };
     await saveCheckpoint(pool, tenant, checkpoint);

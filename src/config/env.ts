@@ -25,8 +25,10 @@ export const StewardEnv = z.object({
   STEWARD_NAMESPACE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   /** Base URL of the Temporal Web UI, used to print links to runs. */
   STEWARD_UI_URL: z.url().optional(),
-  /** How often each tenant's retention schedule purges data past its retention (expired PII-vault entries). */
+  /** How often each tenant's retention schedule purges data past its retention (audit entries, ledger rows, user tokens, PII-vault entries). */
   STEWARD_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(600_000),
+  /** A worker signs an audit checkpoint each time a tenant's chain passes a multiple of this many entries. */
+  STEWARD_AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).max(10_000_000).default(1_000),
   /** How often a worker serving every tenant looks for tenants created or deleted since. */
   STEWARD_TENANT_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** How long a worker may take to stop after SIGTERM/SIGINT (running tasks get most of it) before it exits anyway. */

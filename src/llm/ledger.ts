@@ -221,6 +221,14 @@ export async function sumTenantUsageForDay(pool: Pool, tenant: TenantId, day?: s
   );
 }
 
+/**
+ * Deletes the tenant's ledger rows reserved before `olderThan` (run by its retention schedule); returns how many.
+ * A row still reserved that long is a call that never settled, so it goes too.
+ */
+export async function purgeLedgerRowsBefore(pool: Pool, tenant: TenantId, olderThan: Date): Promise<number> {
+  return withTenant(pool, tenant, async (db) => (await db.query('DELETE FROM llm_ledger WHERE created_at < $1', [olderThan])).rowCount ?? 0);
+}
+
 export interface LedgerEntry {
   id: string;
   node: string;

@@ -77,6 +77,7 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
     await supervisor.shutdown();
     await health?.close();
     shared.keyrings.close();
+    shared.auditSigner?.close();
     await pool.end();
     await connection.close();
     await clientConnection.close();

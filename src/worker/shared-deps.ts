@@ -1,8 +1,12 @@
 // What every tenant's activities share in one worker process, built once from the validated configuration:
 // identity settings, model server defaults, the secret chain with its scrubber, whose security events
-// (a denied reference, a scrubbed value) go to the tenant's audit trail, and the tenants' codec keyrings and PII codecs.
+// (a denied reference, a scrubbed value) go to the tenant's audit trail, the tenants' codec keyrings and PII codecs,
+// and the audit signer, which also signs a checkpoint every STEWARD_AUDIT_CHECKPOINT_EVERY entries appended here.
 import type { Pool } from 'pg';
 import { recordAuditEvent } from '../audit/audit-log';
+import { createCheckpointSigner } from '../audit/checkpoint-signer';
+import { signCheckpointsPeriodically } from '../audit/periodic-checkpoints';
+import { loadCodecConfig } from '../codec/config';
 import { createKeyringFactory } from '../codec/keyring-factory';
 import { createPiiCodecFactory } from '../codec/pii-codecs';
 import { loadTenantPiiHmacKey } from '../codec/pii-master-key';
@@ -28,6 +32,13 @@ export function createSharedActivityDeps(config: RuntimeConfig, pool: Pool, log:
     );
   };
   const scrubber = createScrubber({ onSecurityEvent });
+  const codec = loadCodecConfig(config.secretsEnv);
+  const auditSigner = createCheckpointSigner({ vault: codec.vault, mount: codec.transitMount });
+  signCheckpointsPeriodically(pool, {
+    signer: auditSigner,
+    every: config.env.STEWARD_AUDIT_CHECKPOINT_EVERY,
+    onError: (error, tenant) => log.error({ err: error, tenant }, 'could not sign a periodic audit checkpoint'),
+  });
   const services = deploymentServiceAddresses(config, loadConnectionOptions(config.localTemporalAddress).address);
   let protectedEndpoints: ReturnType<typeof resolveProtectedEndpoints> | undefined;
   return {
@@ -43,5 +54,6 @@ export function createSharedActivityDeps(config: RuntimeConfig, pool: Pool, log:
     keyrings: createKeyringFactory(config, pool),
     piiCodecs: createPiiCodecFactory(config, pool),
     piiHmacKeys: (tenant) => loadTenantPiiHmacKey(config, tenant),
+    auditSigner,
   };
 }

@@ -1,5 +1,5 @@
 // `steward audit verify|list|export|public-key`: a tenant's tamper-evident audit trail. Verify checks the chain and
-// every signed checkpoint (exit 0 intact, 1 tampered); export writes JSONL that can be verified offline with the
+// every signed checkpoint and purge marker (exit 0 intact, 1 tampered); export writes JSONL that can be verified offline with the
 // tenant's public key.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import type { Pool } from 'pg';
 import { readTrail, type TrailFilter } from '../../audit/audit-trail';
 import { verifyChain, type VerifyReport } from '../../audit/chain-verify';
 import { createCheckpointSigner, type CheckpointSigner } from '../../audit/checkpoint-signer';
-import { checkpointLine, entryLine, parseExport, trailLine } from '../../audit/export-format';
+import { checkpointLine, entryLine, parseExport, purgeMarkerLine, trailLine } from '../../audit/export-format';
 import { verifyStoredTrail, type TrailVerification } from '../../audit/trail-verification';
 import { loadCodecConfig } from '../../codec/config';
 import { loadRuntimeConfig } from '../../config/runtime';
@@ -51,8 +51,9 @@ function parseFilter(options: FilterOptions): TrailFilter {
 
 function describeVerdict(subject: string, report: VerifyReport & { legacyEntries?: number }): string {
   const legacy = report.legacyEntries ? `; ${report.legacyEntries} unchained entries from before the chain began (not verifiable)` : '';
+  const purged = report.purgedThrough ? `; entries 1..${report.purgedThrough} purged by retention under a signed marker` : '';
   if (report.fault) return `${subject} TAMPERED: entry ${report.fault.seq} ${report.fault.kind}: ${report.fault.detail}\n`;
-  return `${subject} intact: ${report.entries} entries, ${report.checkpoints} signed checkpoints${legacy}\n`;
+  return `${subject} intact: ${report.entries} entries, ${report.checkpoints} signed checkpoints${purged}${legacy}\n`;
 }
 
 function printVerdict(subject: string, report: VerifyReport | TrailVerification, json: boolean | undefined): void {
@@ -78,7 +79,8 @@ function verifyFile(file: string, publicKeyPath: string | undefined, json: boole
     throw new UsageError(`--file: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
   }
   const trail = parseExport(text);
-  const report = verifyChain({ tenant: trail.tenant, entries: trail.entries, checkpoints: trail.checkpoints, publicKey: () => key, complete: trail.complete });
+  const { tenant, entries, checkpoints, purgeMarkers, complete } = trail;
+  const report = verifyChain({ tenant, entries, checkpoints, purgeMarkers, publicKey: () => key, complete });
   printVerdict(`exported audit trail of tenant ${trail.tenant}${trail.complete ? '' : ' (filtered: entries checked one by one)'}`, report, json);
 }
 
@@ -123,7 +125,8 @@ export function registerAuditCommands(program: Command): void {
             return snapshot.entries.map((entry) => `${entry.seq}\t${entry.content.createdAt}\t${entry.content.type}\t${entry.content.runId ?? '-'}\t${entry.hash}`);
           }
           const entries = snapshot.entries.map(entryLine);
-          return name === 'list' ? entries : [trailLine(tenant, filter), ...entries, ...snapshot.checkpoints.map(checkpointLine)];
+          if (name === 'list') return entries;
+          return [trailLine(tenant, filter), ...entries, ...snapshot.checkpoints.map(checkpointLine), ...snapshot.purgeMarkers.map(purgeMarkerLine)];
         });
         if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
       });

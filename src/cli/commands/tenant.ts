@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { loadRuntimeConfig } from '../../config/runtime';
 import { createPool } from '../../db/pool';
 import { loadTenantEgressAllow, setTenantEgressAllow } from '../../egress/tenant-egress';
+import { readTenantRetentionSettings, setTenantRetention, type RetainedKind } from '../../retention/tenant-retention';
 import type { RuntimeConfig } from '../../config/runtime';
 import { readTenantDailyBudget, readTenantPriceTable, setTenantDailyBudget, setTenantPrice, sumTenantUsageForDay } from '../../llm/ledger';
 import { microUsdToUsd, usdToMicroUsd } from '../../llm/prices';
@@ -96,6 +97,32 @@ export function registerTenantCommands(program: Command, onCreated?: TenantCreat
         if (options.allow !== undefined) await setTenantEgressAllow(admin, tenantId, options.allow.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''));
         const allow = await loadTenantEgressAllow(admin, tenantId);
         print(options.json, { id: tenantId, egress: { allow } }, `tenant ${tenantId}: egress.allow ${allow.length === 0 ? '(none: public addresses only)' : allow.join(', ')}`);
+      } finally {
+        await admin.end();
+      }
+    });
+
+  tenant
+    .command('retention')
+    .argument('<id>', 'tenant id')
+    .option('--audit-events <duration>', "how long audit entries are kept (e.g. 90d; at least 1m); '' goes back to the definitions' retention_days")
+    .option('--llm-ledger <duration>', "how long LLM ledger rows are kept; '' goes back to the definitions' retention_days")
+    .option('--json', 'print JSON')
+    .description("set or show how long the tenant's retention schedule keeps audit entries and ledger rows (unset: the longest retention_days of its definitions)")
+    .action(async (id: string, options: { auditEvents?: string; llmLedger?: string; json?: boolean }) => {
+      const tenantId = assertTenantId(id);
+      const config = loadRuntimeConfig();
+      const admin = createPool(config.databaseUrl, { max: 1 });
+      try {
+        if (!(await findTenant(admin, tenantId))) throw tenantNotFound(tenantId);
+        // '' removes a kind's own retention, so it follows the definitions again.
+        const changes: Partial<Record<RetainedKind, string | null>> = {};
+        if (options.auditEvents !== undefined) changes.audit_events = options.auditEvents || null;
+        if (options.llmLedger !== undefined) changes.llm_ledger = options.llmLedger || null;
+        if (Object.keys(changes).length > 0) await setTenantRetention(admin, tenantId, changes);
+        const retention = await readTenantRetentionSettings(admin, tenantId);
+        const shown = (kind: RetainedKind) => `${kind} ${retention[kind] ?? "(the definitions' retention_days)"}`;
+        print(options.json, { id: tenantId, retention }, `tenant ${tenantId}: retention ${shown('audit_events')}, ${shown('llm_ledger')}`);
       } finally {
         await admin.end();
       }
