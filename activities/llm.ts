@@ -27,6 +27,7 @@ import { readTenantDailyBudget, readTenantPriceTable } from '../src/llm/ledger';
 import { createMeteredCall } from '../src/llm/metered-call';
 import { createPromptMasking, maskConversation } from '../src/llm/prompt-masking';
 import { DataPolicy } from '../src/pii/policy';
+import { loadTenantPhoneRegions, withTenantPhoneRegions } from '../src/tenancy/tenant-phone-regions';
 import { withFailureMapping } from './failures';
 import { resolveSecretsFor, withScrubbing, type SecretDeps } from './secrets';
 
@@ -125,7 +126,9 @@ async function takeTurn(deps: LlmDeps, call: LlmCallRequest, context: Context): 
   const startedAt = Date.now();
   const { node } = call;
   const info = context.info;
-  const policy = call.dataPolicy ?? DataPolicy.parse({});
+  const definitionPolicy = call.dataPolicy ?? DataPolicy.parse({});
+  // a definition that names no phone regions uses the tenant's default, as the codec does for its payloads
+  const policy = definitionPolicy.phone_regions === undefined ? withTenantPhoneRegions(definitionPolicy, await loadTenantPhoneRegions(deps.pool, deps.tenant)) : definitionPolicy;
   const where = { workflowId: info.workflowExecution?.workflowId ?? info.activityId, runId: info.workflowExecution?.runId ?? '', agent: call.agent ?? 'unknown', node: call.nodeId, attempt: info.attempt };
 
   const guardPolicy = node.input_guard ?? DEFAULT_INPUT_GUARD;

@@ -1,11 +1,13 @@
 // What the PII codec looks for in a tenant's payloads beyond the built-in detectors: the `pii_fields`, custom
 // detectors and phone regions of the tenant's registered definitions. A codec cannot tell which definition a payload
 // belongs to (a client starting a run, a query or the codec server have no run to look up), so it applies the union
-// over all of them: a value one definition calls PII is tokenized in every run of the tenant.
+// over all of them: a value one definition calls PII is tokenized in every run of the tenant. A definition that names
+// no phone regions uses the tenant's (`steward tenant phone-regions`), as its runs do.
 import type { Pool } from 'pg';
 import { withTenant } from '../db/tenant-scope';
 import { CustomDetector, DataPolicy } from '../pii/policy';
 import type { TenantId } from '../tenancy/tenant-id';
+import { loadTenantPhoneRegions } from '../tenancy/tenant-phone-regions';
 
 export interface CodecDataPolicy {
   /** `pii_fields` paths as the codec applies them: at any depth, since history wraps a run's documents (its input,
@@ -35,20 +37,24 @@ export function pathAtAnyDepth(path: string): string | undefined {
   return undefined;
 }
 
-/** The union of the policies: each path and detector once; phone regions narrowed only if every policy narrows them. */
-export function unionOfPolicies(policies: readonly DataPolicy[]): CodecDataPolicy {
+/**
+ * The union of the policies: each path and detector once. Phone regions are narrowed only if every policy narrows
+ * them, its own list or, for one that names none, `tenantRegions` (the tenant's default; undefined for the wide one).
+ */
+export function unionOfPolicies(policies: readonly DataPolicy[], tenantRegions?: readonly string[]): CodecDataPolicy {
   const fieldPaths = new Set<string>();
   const detectors = new Map<string, CustomDetector>();
-  const regions = new Set<string>();
-  let wideRegions = policies.length === 0;
+  const regions = new Set<string>(policies.length === 0 ? (tenantRegions ?? []) : []);
+  let wideRegions = policies.length === 0 && tenantRegions === undefined;
   for (const policy of policies) {
     for (const path of policy.pii_fields) {
       const relative = pathAtAnyDepth(path);
       if (relative !== undefined) fieldPaths.add(relative);
     }
     for (const detector of policy.custom_detectors) detectors.set(JSON.stringify(detector), detector);
-    if (policy.phone_regions === undefined) wideRegions = true;
-    else for (const region of policy.phone_regions) regions.add(region);
+    const policyRegions = policy.phone_regions ?? tenantRegions;
+    if (policyRegions === undefined) wideRegions = true;
+    else for (const region of policyRegions) regions.add(region);
   }
   return { fieldPaths: [...fieldPaths], customDetectors: [...detectors.values()], ...(wideRegions ? {} : { phoneRegions: [...regions].sort() }) };
 }
@@ -58,16 +64,17 @@ export function createTenantCodecPolicy(pool: Pool, tenant: TenantId): CodecPoli
   let cached: { policy: CodecDataPolicy; at: number } | undefined;
   return async () => {
     if (cached && Date.now() - cached.at < REFRESH_MS) return cached.policy;
-    const rows = await withTenant(pool, tenant, async (db) =>
-      (await db.query<{ policy: unknown }>(`SELECT DISTINCT definition->'data_policy' AS policy FROM definitions`)).rows,
-    );
+    const [rows, tenantRegions] = await Promise.all([
+      withTenant(pool, tenant, async (db) => (await db.query<{ policy: unknown }>(`SELECT DISTINCT definition->'data_policy' AS policy FROM definitions`)).rows),
+      loadTenantPhoneRegions(pool, tenant),
+    ]);
     // Stored definitions were validated when registered; one that no longer parses adds nothing rather than
     // stopping every payload of the tenant.
     const policies = rows.flatMap((row) => {
       const parsed = DataPolicy.safeParse(row.policy ?? {});
       return parsed.success ? [parsed.data] : [];
     });
-    cached = { policy: unionOfPolicies(policies), at: Date.now() };
+    cached = { policy: unionOfPolicies(policies, tenantRegions), at: Date.now() };
     return cached.policy;
   };
 }

@@ -1,6 +1,7 @@
 // `phone_regions` in a data policy: national numbers (no country code) are checked only against the regions it
 // names, the wide default stays when it names none, a code without a numbering plan is refused naming the field,
-// and the PII codec applies a tenant's regions only when every one of its definitions narrows them.
+// the PII codec applies a tenant's regions only when every one of its definitions narrows them (its own list, or the
+// tenant's default for one that names none), and a tenant's default is checked region by region.
 import { getCountries } from 'libphonenumber-js/max';
 import { pathAtAnyDepth, unionOfPolicies } from '../../src/codec/pii-codec-policy';
 import { hashDefinition } from '../../src/ir/hash';
@@ -8,6 +9,7 @@ import { parseDefinition } from '../../src/ir/parse';
 import { applyDataPolicySync } from '../../src/pii/apply-data-policy';
 import { PHONE_REGION_CODES } from '../../src/pii/phone-region-codes';
 import { DataPolicy } from '../../src/pii/policy';
+import { assertTenantPhoneRegions, withTenantPhoneRegions } from '../../src/tenancy/tenant-phone-regions';
 
 const KEY = { hmacKey: new Uint8Array(32) };
 const UK = 'call me on 020 7946 0958 tomorrow';
@@ -57,4 +59,23 @@ test("the codec applies a tenant's regions only when all its definitions narrow 
   expect(unionOfPolicies([gb, DataPolicy.parse({})]).phoneRegions).toBeUndefined();
   expect(unionOfPolicies([]).phoneRegions).toBeUndefined();
   expect(pathAtAnyDepth('$')).toBeUndefined();
+});
+
+test("a definition that names no regions takes the tenant's default, in the codec's union and in a run's policy", () => {
+  const gb = DataPolicy.parse({ phone_regions: ['GB'] });
+  const none = DataPolicy.parse({});
+  expect(unionOfPolicies([gb, none], ['FR']).phoneRegions).toEqual(['FR', 'GB']);
+  expect(unionOfPolicies([], ['FR']).phoneRegions).toEqual(['FR']);
+  expect(unionOfPolicies([gb, none]).phoneRegions).toBeUndefined();
+  expect(withTenantPhoneRegions(none, ['FR']).phone_regions).toEqual(['FR']);
+  expect(withTenantPhoneRegions(gb, ['FR']).phone_regions).toEqual(['GB']);
+  expect(withTenantPhoneRegions(none, undefined)).toBe(none);
+  const france = applyDataPolicySync({ uk: UK, france: FRANCE }, withTenantPhoneRegions(none, ['FR']), KEY);
+  expect(france).toEqual({ uk: UK, france: 'appelez le ** ** ** 67 89' });
+});
+
+test("a tenant's default with a bad region is refused naming the region and its place", () => {
+  expect(assertTenantPhoneRegions(['GB', 'IE'])).toEqual(['GB', 'IE']);
+  expect(() => assertTenantPhoneRegions(['GB', 'gb'])).toThrow('pii.phone_regions[1]: "gb" is not a region with a numbering plan (an ISO 3166 code in capitals, e.g. GB)');
+  expect(() => assertTenantPhoneRegions([])).toThrow('pii.phone_regions: name at least one region');
 });

@@ -11,6 +11,7 @@ import { microUsdToUsd, usdToMicroUsd } from '../../llm/prices';
 import { loadConnectionOptions } from '../../temporal/connection';
 import { assertTenantId, type TenantId } from '../../tenancy/tenant-id';
 import { findTenant, listTenants, setTenantStatus, tenantNotFound } from '../../tenancy/tenant-registry';
+import { loadTenantPhoneRegions, setTenantPhoneRegions } from '../../tenancy/tenant-phone-regions';
 import { createTenant, deleteTenant, type TenantServiceDeps } from '../../tenancy/tenant-service';
 import { UsageError } from '../errors';
 
@@ -123,6 +124,32 @@ export function registerTenantCommands(program: Command, onCreated?: TenantCreat
         const retention = await readTenantRetentionSettings(admin, tenantId);
         const shown = (kind: RetainedKind) => `${kind} ${retention[kind] ?? "(the definitions' retention_days)"}`;
         print(options.json, { id: tenantId, retention }, `tenant ${tenantId}: retention ${shown('audit_events')}, ${shown('llm_ledger')}`);
+      } finally {
+        await admin.end();
+      }
+    });
+
+  tenant
+    .command('phone-regions')
+    .argument('<id>', 'tenant id')
+    .option('--set <regions>', 'comma-separated regions (ISO 3166 codes with a numbering plan: GB,IE,FR) whose national phone numbers are recognised in every definition that names none of its own')
+    .option('--clear', "remove the tenant's regions (the wide default applies again)")
+    .option('--json', 'print JSON')
+    .description("set or show the tenant's default phone regions for PII detection (a definition's data_policy.phone_regions wins)")
+    .action(async (id: string, options: { set?: string; clear?: boolean; json?: boolean }) => {
+      const tenantId = assertTenantId(id);
+      if (options.set !== undefined && options.clear) throw new UsageError('--set and --clear: give one or the other');
+      const config = loadRuntimeConfig();
+      const admin = createPool(config.databaseUrl, { max: 1 });
+      try {
+        if (!(await findTenant(admin, tenantId))) throw tenantNotFound(tenantId);
+        if (options.set !== undefined || options.clear) {
+          const regions = options.clear ? undefined : options.set!.split(',').map((region) => region.trim()).filter((region) => region !== '');
+          await setTenantPhoneRegions(admin, tenantId, regions);
+        }
+        const regions = await loadTenantPhoneRegions(admin, tenantId);
+        print(options.json, { id: tenantId, pii: { phone_regions: regions ?? null } },
+          `tenant ${tenantId}: pii.phone_regions ${regions === undefined ? '(none: the wide default)' : regions.join(', ')}`);
       } finally {
         await admin.end();
       }

@@ -113,44 +113,107 @@ function hasPieceSeparator(text: string, start: number, end: number): boolean {
   return false;
 }
 
-/** The digits of `text.slice(start, end)`. */
+/** The digits of `text.slice(start, end)`, joined from slices of its digit groups rather than one character at a time. */
 function digitString(text: string, start: number, end: number): string {
   let digits = '';
-  for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 48 && code <= 57) digits += text[i];
+  let groupStart = -1;
+  for (let i = start; i <= end; i++) {
+    const isDigit = i < end && isDigitCode(text.charCodeAt(i));
+    if (isDigit && groupStart === -1) groupStart = i;
+    else if (!isDigit && groupStart !== -1) {
+      digits += text.slice(groupStart, i);
+      groupStart = -1;
+    }
   }
   return digits;
 }
 
-/** Whether the candidate is grouped the way phones are written: digit groups joined by one kind of separator. */
-function isGroupedLikePhone(value: string): boolean {
-  const groups = value.split(/[ .\-/\u00a0()]+/).filter((g) => g !== '');
-  return groups.length >= 2 && groups.every((g) => g.length <= 5);
+function isDigitCode(code: number): boolean {
+  return code >= 48 && code <= 57;
 }
 
-/** Dotted numbers with a one-digit group are versions and builds ("10.0.19041.1"); four small groups an IPv4. */
-function isDottedNonPhone(value: string): boolean {
-  if (value.indexOf('.') === -1) return false;
-  const groups = value.split('.');
-  return groups.some((g) => g.trim().length === 1) || (groups.length === 4 && groups.every((g) => g.length <= 3)) || value.includes('/');
+/** What phones are grouped with: space, `.`, `-`, `/`, no-break space, brackets. */
+function isGroupSeparator(code: number): boolean {
+  return code === 32 || code === 46 || code === 45 || code === 47 || code === 160 || code === 40 || code === 41;
+}
+
+/** Whether the candidate at [start, end) is grouped the way phones are written: at least two groups, none over five long. */
+function isGroupedLikePhone(text: string, start: number, end: number): boolean {
+  let groups = 0;
+  let length = 0;
+  for (let i = start; i <= end; i++) {
+    if (i < end && !isGroupSeparator(text.charCodeAt(i))) {
+      length++;
+      continue;
+    }
+    if (length > 5) return false;
+    if (length > 0) groups++;
+    length = 0;
+  }
+  return groups >= 2;
+}
+
+/**
+ * Dotted numbers with a one-digit group are versions and builds ("10.0.19041.1"); four small groups an IPv4.
+ * Groups are the pieces between dots; one's length is counted without the spaces around it only for the first test.
+ */
+function isDottedNonPhone(text: string, start: number, end: number): boolean {
+  let dots = 0;
+  let slashes = 0;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 46) dots++;
+    else if (code === 47) slashes++;
+  }
+  if (dots === 0) return false;
+  if (slashes > 0) return true;
+  let groupStart = start;
+  let allShort = true;
+  for (let i = start; i <= end; i++) {
+    if (i < end && text.charCodeAt(i) !== 46) continue;
+    if (trimmedLength(text, groupStart, i) === 1) return true;
+    if (i - groupStart > 3) allShort = false;
+    groupStart = i + 1;
+  }
+  return dots === 3 && allShort;
+}
+
+/** The length of `text.slice(from, to)` without the spaces (plain or no-break) at either end. */
+function trimmedLength(text: string, from: number, to: number): number {
+  while (from < to && isSpaceCode(text.charCodeAt(from))) from++;
+  while (to > from && isSpaceCode(text.charCodeAt(to - 1))) to--;
+  return to - from;
 }
 
 function isAmount(text: string, start: number, end: number): boolean {
   return precededBy(text, start, 6, CURRENCY_BEFORE) || DECIMALS_AFTER.test(text.slice(end, end + 4));
 }
 
-// National numbers met again (bulk documents repeat them) are judged once.
+// National numbers met again (bulk documents repeat them) are judged once per set of regions. Verdicts are kept
+// per region list and looked up by the digits alone: a key naming the regions would be built and hashed per lookup.
 const MAX_REMEMBERED = 4096;
-const nationalVerdicts = new Map<string, NationalMatch | null>();
+const MAX_REGION_LISTS = 64;
+const verdictsByRegions = new Map<string, Map<string, NationalMatch | null>>();
 
-function matchNationalOnce(digits: string, regions: readonly CountryCode[], regionsKey: string): NationalMatch | undefined {
-  const key = `${regionsKey}:${digits}`;
-  let verdict = nationalVerdicts.get(key);
+/** The remembered verdicts for one region list, shared by every detector built for it. */
+function nationalVerdictsFor(regions: readonly CountryCode[]): Map<string, NationalMatch | null> {
+  const key = regions.join(',');
+  let verdicts = verdictsByRegions.get(key);
+  if (verdicts === undefined) {
+    verdicts = new Map();
+    if (verdictsByRegions.size >= MAX_REGION_LISTS) verdictsByRegions.delete(verdictsByRegions.keys().next().value!);
+    verdictsByRegions.set(key, verdicts);
+  }
+  return verdicts;
+}
+
+function matchNationalOnce(digits: string, options: ResolvedPhoneOptions): NationalMatch | undefined {
+  const verdicts = options.nationalVerdicts;
+  let verdict = verdicts.get(digits);
   if (verdict === undefined) {
-    verdict = matchNational(digits, regions) ?? null;
-    if (nationalVerdicts.size >= MAX_REMEMBERED) nationalVerdicts.clear();
-    nationalVerdicts.set(key, verdict);
+    verdict = matchNational(digits, options.regions) ?? null;
+    if (verdicts.size >= MAX_REMEMBERED) verdicts.clear();
+    verdicts.set(digits, verdict);
   }
   return verdict ?? undefined;
 }
@@ -158,7 +221,7 @@ function matchNationalOnce(digits: string, regions: readonly CountryCode[], regi
 interface ResolvedPhoneOptions {
   readonly defaultCountry: CountryCode;
   readonly regions: readonly CountryCode[];
-  readonly regionsKey: string;
+  readonly nationalVerdicts: Map<string, NationalMatch | null>;
 }
 
 /** Whether `value`, found at [start, end) of `text`, is a phone number. */
@@ -167,22 +230,24 @@ function isPhone(text: string, start: number, end: number, value: string, option
   if (continuesIpv6(text, start)) return false;
   if (digits < MIN_DIGITS || digits > MAX_DIGITS || (mayBeDate(text, start, end) && DATE_LIKE.test(value))) return false;
   if (text.charCodeAt(start) === 43 || opensWithDoubleZero(text, start, end)) return isInternationalPhone(text, start, end, value);
-  const announced = isAnnounced(text, start);
-  const refused = precededBy(text, start, 20, NOT_A_PHONE);
   if (mayBeNanpShape(text, start, end) && NANP_SHAPE.test(value) && isValidNanp(text, start, end, value, options.defaultCountry)) {
-    return announced || !refused;
+    return isAnnounced(text, start) || !isRefused(text, start);
   }
+  // Checks that need no context come first: most numbers tried are refused by one of them.
+  if (isDottedNonPhone(text, start, end)) return false;
+  const announced = isAnnounced(text, start);
+  if (!announced && (digits < MIN_UNANNOUNCED_DIGITS || OTHER_SHAPES.test(value))) return false;
   // the word right before names something else ("dial-in code", "invoice no.")
-  if (refused || isAmount(text, start, end) || isDottedNonPhone(value) || (!announced && OTHER_SHAPES.test(value))) return false;
+  if (isRefused(text, start) || isAmount(text, start, end)) return false;
   if (announced && LOCAL_SHAPE.test(value)) return true;
   // Beside a mask or marker ("***-**-6789 0612…"): the number may have been glued to a value an earlier pass
   // redacted, and taking it now would make a second pass find what the first did not.
-  if ((!announced && digits < MIN_UNANNOUNCED_DIGITS) || isBesideRedaction(text, start, end)) return false;
-  const national = matchNationalOnce(digitString(text, start, end), options.regions, options.regionsKey);
+  if (isBesideRedaction(text, start, end)) return false;
+  const national = matchNationalOnce(digitString(text, start, end), options);
   if (national === undefined) return false;
   if (announced) return true;
   // unannounced: written nationally with the trunk prefix, or at least grouped like a phone
-  return national.form === 'trunk' ? digits >= 9 || isGroupedLikePhone(value) : isGroupedLikePhone(value);
+  return national.form === 'trunk' ? digits >= 9 || isGroupedLikePhone(text, start, end) : isGroupedLikePhone(text, start, end);
 }
 
 // A marker an earlier pass wrote ("[phone:hmac:…]") says nothing about the number after it.
@@ -192,6 +257,11 @@ const MARKER_IN_CONTEXT = /\[[a-z][a-z0-9_]*:(?:hmac|tok)[^\]]*\]?/g;
 function isAnnounced(text: string, start: number): boolean {
   const window = text.slice(Math.max(0, start - CONTEXT_WINDOW), start).toLowerCase();
   return PHONE_CONTEXT.test(window.indexOf('[') === -1 ? window : window.replace(MARKER_IN_CONTEXT, ' '));
+}
+
+/** Whether the words just before `start` name something other than a phone. */
+function isRefused(text: string, start: number): boolean {
+  return precededBy(text, start, 20, NOT_A_PHONE);
 }
 
 /** Whether the word just before `start` or just after `end` holds a `*`, `[` or `]`: part of a mask or marker. */
@@ -239,7 +309,7 @@ function longestInternationalPrefix(text: string, start: number, value: string):
 
 export function createPhoneDetector(options: PhoneOptions = {}): (text: string, runs: NumberRuns, spans: PiiSpan[]) => void {
   const regions = options.regions === undefined || options.regions.length === 0 ? DEFAULT_PHONE_REGIONS : options.regions;
-  const resolved: ResolvedPhoneOptions = { defaultCountry: options.defaultCountry ?? 'US', regions, regionsKey: regions.join(',') };
+  const resolved: ResolvedPhoneOptions = { defaultCountry: options.defaultCountry ?? 'US', regions, nationalVerdicts: nationalVerdictsFor(regions) };
   return (text, runs, spans) => {
     CANDIDATE.lastIndex = 0;
     for (let m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, LEADING_PLUS); m !== null; m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, LEADING_PLUS)) {
