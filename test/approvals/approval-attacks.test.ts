@@ -133,7 +133,7 @@ describe('a captured approver token decides one run and node, once', () => {
     expect((await auditOf(first.workflowId, 'approval.refused'))[0]).toMatchObject({ step: 'other', payload: { reason: expect.stringContaining('already used') } });
     expect(await pendingAt(first)).toEqual(['other']);
 
-    expect(await postDecision(third.workflowId, captured)).toEqual({ status: 403, body: { accepted: false, reason: 'approver token already used: each decision needs a fresh token' } });
+    expect(await postDecision(third.workflowId, captured)).toEqual({ status: 403, body: { accepted: false, code: 'APPROVER_REFUSED', reason: 'approver token already used: each decision needs a fresh token' } });
     expect(await auditOf(third.workflowId, 'approval.refused')).toHaveLength(1);
     expect(await pendingAt(third)).toEqual(['ask']);
     await Promise.all([first, second, third].map((run) => run.cancel()));
@@ -211,6 +211,7 @@ describe('self-approval needs a verified starter to rule it out', () => {
     await waitForApprovalWait(run, 'ask');
     expect(await run.approve({ token: await manager('bob') })).toEqual({
       accepted: false,
+      code: 'APPROVER_REFUSED',
       reason: 'the run has no verified starter, so self-approval cannot be ruled out (start it with a user token, or set allow_self_approval)',
     });
     expect((await auditOf(run.workflowId, 'approval.refused'))[0]).toMatchObject({ userId: 'bob' });
@@ -232,7 +233,7 @@ describe('self-approval needs a verified starter to rule it out', () => {
 
   test('the verified starter may not approve; another approver may; allow_self_approval lets the starter', async () => {
     const run = await waitingRun('gated', 'carol');
-    expect(await run.approve({ token: await manager('carol') })).toEqual({ accepted: false, reason: 'self-approval is not allowed' });
+    expect(await run.approve({ token: await manager('carol') })).toEqual({ accepted: false, code: 'APPROVER_REFUSED', reason: 'self-approval is not allowed' });
     expect(await run.approve({ token: await manager('bob') })).toMatchObject({ accepted: true, approver: 'bob' });
     await run.cancel();
 

@@ -108,8 +108,8 @@ test('2-of-3 needs two distinct approvers: a replayed token or a second one of t
   const run = await startWaiting('two-of-three');
   const alice = await token('alice');
   expect(await run.approve({ token: alice })).toMatchObject({ accepted: true, approver: 'alice' });
-  expect(await run.approve({ token: alice })).toEqual({ accepted: false, reason: 'approver token already used: each decision needs a fresh token' });
-  expect(await run.approve({ token: await token('alice') })).toEqual({ accepted: false, reason: 'duplicate decision by the same approver' });
+  expect(await run.approve({ token: alice })).toEqual({ accepted: false, code: 'APPROVER_REFUSED', reason: 'approver token already used: each decision needs a fresh token' });
+  expect(await run.approve({ token: await token('alice') })).toEqual({ accepted: false, code: 'APPROVER_REFUSED', reason: 'duplicate decision by the same approver' });
   expect(await stillWaiting(run)).toBe(true);
   expect(await run.approve({ token: await token('bob') })).toMatchObject({ accepted: true, approver: 'bob' });
   expect(await run.result()).toEqual({ decision: 'approved', approvers: ['alice', 'bob'] });
@@ -123,7 +123,7 @@ test('a timeout with on_timeout: reject ends at on_reject', async () => {
 test('a timeout with on_timeout: escalate hands the decision to escalate_to, who approves', async () => {
   const run = await startWaiting('timed-approvals', { mode: 'escalate' });
   // Before escalation bob is not an approver.
-  expect(await run.approve({ token: await token('bob') })).toEqual({ accepted: false, reason: 'not among the approvers' });
+  expect(await run.approve({ token: await token('bob') })).toEqual({ accepted: false, code: 'APPROVER_REFUSED', reason: 'not among the approvers' });
   await waitForHistoryEvent(run, (e) => Boolean(e.timerFiredEventAttributes));
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(await run.approve({ token: await token('bob') })).toMatchObject({ accepted: true, approver: 'bob' });
