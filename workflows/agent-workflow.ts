@@ -23,6 +23,7 @@ import type { EnclosingRun } from '../src/llm/budget';
 import { STEWARD_STATUS, STEWARD_WORKFLOW } from '../src/temporal/search-attribute-keys';
 import { Inbox, type InboxContents } from './inbox';
 import { DEFAULT_CONTINUE_AFTER_EVENTS, Interpreter } from './interpreter';
+import { bookkeepingOutlastingOutages } from './dependency-wait';
 import type { RunProgress, RunState } from './run-state';
 
 export interface AgentRunArgs {
@@ -53,11 +54,17 @@ const { recordRefusedSignal } = proxyLocalActivities<Activities>({ startToCloseT
 
 export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
   const inbox = new Inbox(args.resume?.inbox);
-  // A refused signal is audited without holding up the run; an audit that cannot be written is retried, then dropped.
-  inbox.install((refused) => void recordRefusedSignal(refused).catch(() => undefined));
-  let status = 'running';
   // The query is answerable from the first moment, before the interpreter exists.
   const view: { interpreter?: Interpreter } = {};
+  // A refused signal is audited without holding up the run; an audit that cannot be written is retried (an outage
+  // waited out), then dropped.
+  inbox.install(
+    (refused) =>
+      void bookkeepingOutlastingOutages(view.interpreter?.prepared.dependencyWaitMs, (outages) => recordRefusedSignal({ ...refused, ...outages })).catch(
+        () => undefined,
+      ),
+  );
+  let status = 'running';
   setHandler(stateQuery, () => ({
     status,
     current: view.interpreter ? [...view.interpreter.current] : [],
@@ -126,7 +133,8 @@ async function prepare(args: AgentRunArgs, local: boolean): Promise<PreparedRun>
     ...(checkWorkflowId ? { checkWorkflowId } : {}),
   };
   try {
-    return await (local ? prepareRunLocally(request) : prepareRun(request));
+    // Before the run is prepared its dependency wait is not known: an outage is waited out for the default.
+    return await bookkeepingOutlastingOutages(undefined, (outages) => (local ? prepareRunLocally : prepareRun)({ ...request, ...outages }));
   } catch (error) {
     if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
       throw ApplicationFailure.create({ type: error.cause.type ?? undefined, message: error.cause.message, nonRetryable: true });
