@@ -1,25 +1,28 @@
 // An outage of a dependency Steward runs on is waited out, not spent from the step's own retry: with a step allowed a
 // single attempt, a secret backend, database, JWKS or STS that is down for a while delays the run but never fails
-// it. The worker reaches each dependency through a proxy this file cuts; each outage lasts about 12 s.
+// it. Nor does a database outage at the bookkeeping a run cannot do without: its start, its approval records, the
+// audit of a refused signal, the ledger of a model call. The worker reaches each dependency through a proxy this file
+// cuts; each outage lasts about 12 s.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
 import { startExpensesApi, type ExpensesApi } from '../../dev-server/expenses-api/server';
-import { mintDevToken, SECRET_AGENT_SECRET } from '../../dev-server/sts';
+import { mintDevToken } from '../../dev-server/sts';
 import { listAuditEvents } from '../../src/audit/audit-log';
-import { StewardClient, type RunHandle } from '../../src/client';
-import { loadConnectionOptions } from '../../src/temporal/connection';
+import type { RunHandle, StewardClient } from '../../src/client';
+import { withTenant } from '../../src/db/tenant-scope';
+import { listRunLedger } from '../../src/llm/ledger';
 import type { TenantId } from '../../src/tenancy/tenant-id';
-import { historyText } from '../support/history-text';
+import { API_KEY, useModelServer } from '../llm/model-server-fixture';
 import { startHttpTarget, type HttpTarget } from '../support/http-target';
-import { startProxiedWorker, type ProxiedWorker } from '../support/proxied-worker';
-import { createTestTenant, stsUrl, testConfig, waitForHistoryEvent, writeVaultSecret } from '../support/stack';
+import type { ProxiedWorker } from '../support/proxied-worker';
+import { stsUrl, waitForHistoryEvent, writeVaultSecret } from '../support/stack';
 import type { TcpProxy } from '../support/tcp-proxy';
+import { callsOf, rawHistory, startOutageTenant, whileCut, type OutageTenant } from './outage-fixtures';
 
 const OUTAGE_MS = 12_000;
 const CANARY = `canary-${randomBytes(12).toString('hex')}`;
-const config = testConfig();
+let served: OutageTenant;
 let tenant: TenantId;
 let proxied: ProxiedWorker;
 let database: TcpProxy;
@@ -27,58 +30,22 @@ let vault: TcpProxy;
 let sts: TcpProxy;
 let client: StewardClient;
 let target: HttpTarget;
+const models = useModelServer();
 
 beforeAll(async () => {
-  tenant = await createTestTenant('dependency-outages');
-  await writeVaultSecret(`tenants/${tenant}/tools`, { api_token: CANARY });
-  await writeVaultSecret(`tenants/${tenant}/agents`, { expense_agent: SECRET_AGENT_SECRET });
-  proxied = await startProxiedWorker(tenant);
+  [served, target] = await Promise.all([startOutageTenant('dependency-outages', CANARY), startHttpTarget()]);
+  ({ tenant, proxied, client } = served);
   ({ database, vault, sts } = proxied.proxies);
-  client = await StewardClient.connect({ tenant });
-  target = await startHttpTarget();
+  await writeVaultSecret(`tenants/${tenant}/llm`, { key: API_KEY });
 });
 
 afterAll(async () => {
-  await client?.close();
-  await proxied?.stop();
+  await served?.stop();
   await target?.close();
 });
 
-/** Cuts `proxy` now and restores it after the outage, while `work` runs. */
-async function during<T>(proxy: TcpProxy, work: () => Promise<T>): Promise<T> {
-  await proxy.cut();
-  const restored = new Promise<void>((resolve) => setTimeout(resolve, OUTAGE_MS)).then(() => proxy.restore());
-  try {
-    return await work();
-  } finally {
-    await restored;
-  }
-}
-
-/** Raw history (no codec) of a run, for the attempts of its activities and canary scans. */
-async function rawHistory(run: RunHandle): Promise<{ events: Array<Record<string, unknown>>; text: string }> {
-  const raw = new Client({ connection: await Connection.connect(loadConnectionOptions(config.localTemporalAddress)), namespace: tenant });
-  try {
-    const history = await raw.workflow.getHandle(run.workflowId).fetchHistory();
-    return { events: (history.events ?? []) as unknown as Array<Record<string, unknown>>, text: historyText(history) };
-  } finally {
-    await raw.connection.close();
-  }
-}
-
-/** How often `activity` was scheduled, and the highest attempt any of its schedulings reached. */
-async function callsOf(run: RunHandle, activity: string): Promise<{ scheduled: number; highestAttempt: number; timers: number }> {
-  const { events } = await rawHistory(run);
-  const scheduled = new Set<string>();
-  let highestAttempt = 0;
-  for (const event of events) {
-    const attributes = event.activityTaskScheduledEventAttributes as { activityType?: { name?: string } } | undefined;
-    if (attributes?.activityType?.name === activity) scheduled.add(String(event.eventId));
-    const started = event.activityTaskStartedEventAttributes as { scheduledEventId?: unknown; attempt?: number } | undefined;
-    if (started && scheduled.has(String(started.scheduledEventId))) highestAttempt = Math.max(highestAttempt, started.attempt ?? 1);
-  }
-  return { scheduled: scheduled.size, highestAttempt, timers: events.filter((event) => event.timerStartedEventAttributes).length };
-}
+/** Cuts `proxy` for the outage while `work` runs. */
+const during = <T>(proxy: TcpProxy, work: () => Promise<T>) => whileCut(proxy, OUTAGE_MS, work);
 
 test('a Vault outage during a secret-resolving step is waited out without spending the step\'s single attempt', async () => {
   await client.register(`
@@ -213,5 +180,97 @@ nodes:
     expect(calls.scheduled).toBeGreaterThanOrEqual(2);
     expect(calls.highestAttempt).toBe(1);
     expect((await rawHistory(run)).text).not.toContain(userToken);
+  });
+});
+
+describe('through one database outage', () => {
+  let started: RunHandle;
+  let timedOut: RunHandle;
+  let refusing: RunHandle;
+  let llm: RunHandle;
+
+  /** Resolves once the run waits at a node (its start is behind it), so the outage meets what comes next. */
+  async function untilWaiting(run: RunHandle): Promise<void> {
+    while ((await run.query<{ pending: unknown[] }>('state')).pending.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  // Each run meets the outage at a different piece of bookkeeping; they share the outage to keep the file short.
+  beforeAll(async () => {
+    await client.register(`
+id: start-during-outage
+version: 1
+start: done
+nodes:
+  done: { type: end, output: "'started'" }
+`);
+    await client.register(`
+id: timeout-during-outage
+version: 1
+start: ask
+nodes:
+  ask: { type: approval, approvers: { users: [carol] }, timeout: 4s, on_timeout: approve, next: done }
+  done: { type: end, output: nodes.ask.output }
+`);
+    await client.register(`
+id: refusal-during-outage
+version: 1
+start: hold
+nodes:
+  hold: { type: wait, signal: go, next: done }
+  done: { type: end, output: "'done'" }
+`);
+    await client.register(
+      JSON.stringify({
+        id: 'llm-during-outage',
+        version: 1,
+        secrets: { key: `vault:secret/data/tenants/${tenant}/llm#key` },
+        start: 'hold',
+        nodes: {
+          hold: { type: 'wait', signal: 'go', next: 'ask' },
+          ask: { type: 'llm', provider: 'openai', base_url: models.server().openaiBaseUrl, model: 'steward-local', api_key: '{{ secrets.key }}', prompt: 'hello', retry: { max_attempts: 1 }, next: 'done' },
+          done: { type: 'end', output: 'nodes.ask.output' },
+        },
+      }),
+    );
+    const start = (workflow: string) => client.start({ workflow, input: {} });
+    [timedOut, refusing, llm] = await Promise.all([start('timeout-during-outage'), start('refusal-during-outage'), start('llm-during-outage')]);
+    // The approval's timer is the sign that its pending row is written.
+    await waitForHistoryEvent(timedOut, (event) => Boolean(event.timerStartedEventAttributes));
+    await Promise.all([untilWaiting(refusing), untilWaiting(llm)]);
+    await during(database, async () => {
+      started = await client.start({ workflow: 'start-during-outage', input: {} });
+      // No approval is pending in that run: the signal is refused, and the refusal is audited.
+      await refusing.signal('approval', { decision: 'approve', token: 'not-a-token' });
+      await llm.signal('go');
+    });
+    await refusing.signal('go');
+  });
+
+  test('a run started during it waits at its start, without spending its attempts, and completes', async () => {
+    expect(await started.result()).toBe('started');
+    const { events, text } = await rawHistory(started);
+    expect(events.filter((event) => event.timerStartedEventAttributes).length).toBeGreaterThanOrEqual(1);
+    expect(text).toContain('DEPENDENCY_UNAVAILABLE');
+  });
+
+  test('an approval its timeout decides during it is recorded, and the run completes', async () => {
+    expect(await timedOut.result()).toEqual({ decision: 'approved', approvers: [], reason: 'timeout' });
+    const rows = await withTenant(proxied.pool, tenant, (db) => db.query<{ status: string }>('SELECT status FROM approvals WHERE workflow_id = $1', [timedOut.workflowId]));
+    expect(rows.rows).toEqual([{ status: 'approved' }]);
+  });
+
+  test('a signal refused during it is still audited once the database is back', async () => {
+    expect(await refusing.result()).toBe('done');
+    const audited = (await listAuditEvents(proxied.pool, tenant, { workflowId: refusing.workflowId })).filter((event) => event.type === 'approval.refused');
+    expect(audited).toHaveLength(1);
+    expect(audited[0]!.payload).toMatchObject({ reason: 'no approval is pending in this run', signal: 'approval' });
+  });
+
+  test('an llm step whose ledger write meets it completes with exactly one ledger row', async () => {
+    expect(await llm.result()).toBe('echo: hello');
+    const ledger = await listRunLedger(proxied.pool, tenant, llm.workflowId);
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]).toMatchObject({ status: 'completed' });
+    expect((await callsOf(llm, 'callLlm')).highestAttempt).toBe(1);
   });
 });
