@@ -274,3 +274,68 @@ nodes:
     expect((await callsOf(llm, 'callLlm')).highestAttempt).toBe(1);
   });
 });
+
+describe('a database outage that meets one write', () => {
+  /** Cuts the database as the write holding `marker` is sent, and restores it after the outage. */
+  async function outageAt(marker: string): Promise<void> {
+    await database.cutWhenSent(marker);
+    await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+    await database.restore();
+  }
+
+  test('an approval decided just before it is recorded once the database is back, and the run completes', async () => {
+    await client.register(`
+id: decision-during-outage
+version: 1
+start: ask
+nodes:
+  ask: { type: approval, approvers: { users: [carol] }, allow_self_approval: true, timeout: 1h, next: done }
+  done: { type: end, output: nodes.ask.output }
+`);
+    const run = await client.start({ workflow: 'decision-during-outage', input: {} });
+    // The approval's timer is the sign that its pending row is written: the next write to the table is the decision.
+    await waitForHistoryEvent(run, (event) => Boolean(event.timerStartedEventAttributes));
+    const outage = outageAt('INSERT INTO approvals (');
+    const token = (await mintDevToken(stsUrl(), { user: 'carol', tenant })).accessToken;
+    expect(await run.approve({ token })).toMatchObject({ accepted: true, approver: 'carol' });
+    await outage;
+    expect(await run.result()).toEqual({ decision: 'approved', approvers: ['carol'] });
+    const rows = await withTenant(proxied.pool, tenant, (db) => db.query<{ status: string }>('SELECT status FROM approvals WHERE workflow_id = $1', [run.workflowId]));
+    expect(rows.rows).toEqual([{ status: 'approved' }]);
+  });
+
+  test('a tool call a model may not make is audited once the database is back, without spending the audit\'s attempts', async () => {
+    await client.register(
+      JSON.stringify({
+        id: 'refused-call-during-outage',
+        version: 1,
+        secrets: { key: `vault:secret/data/tenants/${tenant}/llm#key` },
+        start: 'ask',
+        nodes: {
+          ask: {
+            type: 'llm',
+            provider: 'openai',
+            base_url: models.server().openaiBaseUrl,
+            model: 'steward-local',
+            api_key: '{{ secrets.key }}',
+            prompt: 'Clean up !tools=delete_all',
+            tools: ['delete_all'],
+            next: 'done',
+          },
+          delete_all: { type: 'tool', tool: 'http', irreversible: true, request: { method: 'POST', url: `${target.url}/delete_all` } },
+          done: { type: 'end', output: 'nodes.ask.output' },
+        },
+      }),
+    );
+    const outage = outageAt('security.tool_call_refused');
+    const run = await client.start({ workflow: 'refused-call-during-outage', input: {} });
+    await outage;
+    expect(await run.result()).toMatch(/^done: delete_all; last result: not run: delete_all is irreversible/);
+    const refused = (await listAuditEvents(proxied.pool, tenant, { workflowId: run.workflowId })).filter((event) => event.type === 'security.tool_call_refused');
+    expect(refused).toHaveLength(1);
+    const calls = await callsOf(run, 'recordLlmEvent');
+    expect(calls.scheduled).toBeGreaterThanOrEqual(2);
+    expect(calls.highestAttempt).toBe(1);
+    expect(target.requests.filter((request) => request.path === '/delete_all')).toEqual([]);
+  });
+});
