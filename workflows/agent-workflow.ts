@@ -24,6 +24,7 @@ import { STEWARD_STATUS, STEWARD_WORKFLOW } from '../src/temporal/search-attribu
 import { Inbox, type InboxContents } from './inbox';
 import { DEFAULT_CONTINUE_AFTER_EVENTS, Interpreter } from './interpreter';
 import { bookkeepingOutlastingOutages } from './dependency-wait';
+import { RefusedSignalAudits } from './refused-signal-audits';
 import type { RunProgress, RunState } from './run-state';
 
 export interface AgentRunArgs {
@@ -50,20 +51,13 @@ const WORKFLOW_ID_PII_PATCH = 'workflow-id-pii-guard';
 const PREPARE_OPTIONS = { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10 } } as const;
 const { prepareRun } = proxyActivities<Activities>(PREPARE_OPTIONS);
 const { prepareRun: prepareRunLocally } = proxyLocalActivities<Activities>(PREPARE_OPTIONS);
-const { recordRefusedSignal } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
 
 export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
   const inbox = new Inbox(args.resume?.inbox);
   // The query is answerable from the first moment, before the interpreter exists.
   const view: { interpreter?: Interpreter } = {};
-  // A refused signal is audited without holding up the run; an audit that cannot be written is retried (an outage
-  // waited out), then dropped.
-  inbox.install(
-    (refused) =>
-      void bookkeepingOutlastingOutages(view.interpreter?.prepared.dependencyWaitMs, (outages) => recordRefusedSignal({ ...refused, ...outages })).catch(
-        () => undefined,
-      ),
-  );
+  const refusals = new RefusedSignalAudits(() => view.interpreter?.prepared.dependencyWaitMs);
+  inbox.install((refused) => refusals.record(refused));
   let status = 'running';
   setHandler(stateQuery, () => ({
     status,
@@ -110,10 +104,14 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
   view.interpreter = interpreter;
   try {
     const output = await withinMaxDuration(prepared, state, () => interpreter.run(args.resume?.next ?? prepared.definition.start));
+    await refusals.flush();
     close('completed');
     return output;
   } catch (error) {
-    if (!(error instanceof ContinueAsNew)) close(isCancellation(error) && CancellationScope.current().consideredCancelled ? 'cancelled' : 'failed');
+    if (!(error instanceof ContinueAsNew)) {
+      await refusals.flush();
+      close(isCancellation(error) && CancellationScope.current().consideredCancelled ? 'cancelled' : 'failed');
+    }
     throw error;
   }
 }

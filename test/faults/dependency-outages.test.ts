@@ -191,7 +191,9 @@ describe('through one database outage', () => {
 
   /** Resolves once the run waits at a node (its start is behind it), so the outage meets what comes next. */
   async function untilWaiting(run: RunHandle): Promise<void> {
-    while ((await run.query<{ pending: unknown[] }>('state')).pending.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    // A query may be refused until the run's first workflow task is done.
+    const pending = () => run.query<{ pending: unknown[] }>('state').then((state) => state.pending.length, () => 0);
+    while ((await pending()) === 0) await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
   // Each run meets the outage at a different piece of bookkeeping; they share the outage to keep the file short.
@@ -271,7 +273,9 @@ nodes:
     const ledger = await listRunLedger(proxied.pool, tenant, llm.workflowId);
     expect(ledger).toHaveLength(1);
     expect(ledger[0]).toMatchObject({ status: 'completed' });
-    expect((await callsOf(llm, 'callLlm')).highestAttempt).toBe(1);
+    const calls = await callsOf(llm, 'callLlm');
+    expect(calls.scheduled).toBeGreaterThanOrEqual(2);
+    expect(calls.highestAttempt).toBe(1);
   });
 });
 

@@ -46,8 +46,14 @@ let healthDuringTemporalOutage: Promise<HealthLog>;
 
 beforeAll(async () => {
   api = await startExpensesApi({ port: 0, issuer: stsUrl() });
+  // First and alone: it points this process's new Temporal connections at the dedicated server while it runs.
   const killed = await startKilledTemporalStage();
-  const [database, vault, sts] = await Promise.all([startProxiedStage('database'), startProxiedStage('vault'), startProxiedStage('sts')]);
+  const [database, vault, sts] = await Promise.all([
+    startProxiedStage('database'),
+    startProxiedStage('vault'),
+    startProxiedStage('sts'),
+    untilHealth((status) => status === 200, 90_000),
+  ]);
   outcomes = {
     database: throughCut(database.stage, database.proxies.database, 'charge', 'after-first-call'),
     vault: throughCut(vault.stage, vault.proxies.vault, 'charge'),
@@ -100,7 +106,6 @@ async function startKilledTemporalStage(): Promise<Stage> {
     const stage = { tenant, client, target };
     stages.temporal = stage;
     await registerDefinitions(client, `${stsUrl()}/token`);
-    await untilHealth((status) => status === 200, 90_000);
     return stage;
   } finally {
     process.env.TEMPORAL_ADDRESS = shared;
