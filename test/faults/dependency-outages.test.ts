@@ -2,7 +2,7 @@
 // single attempt, a secret backend, database, JWKS or STS that is down for a while delays the run but never fails
 // it. Nor does a database outage at the bookkeeping a run cannot do without: its start, its approval records, the
 // audit of a refused signal, the ledger of a model call. The worker reaches each dependency through a proxy this file
-// cuts; each outage lasts about 12 s.
+// cuts; each outage lasts 8 s, longer than the few attempts such a write used to have.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +20,7 @@ import { stsUrl, waitForHistoryEvent, writeVaultSecret } from '../support/stack'
 import type { TcpProxy } from '../support/tcp-proxy';
 import { callsOf, rawHistory, startOutageTenant, whileCut, type OutageTenant } from './outage-fixtures';
 
-const OUTAGE_MS = 12_000;
+const OUTAGE_MS = 8_000;
 const CANARY = `canary-${randomBytes(12).toString('hex')}`;
 let served: OutageTenant;
 let tenant: TenantId;
