@@ -1,7 +1,7 @@
 // A Temporal dev server of one suite's own, which the suite may kill and start again for real without touching the
 // shared test stack's server (other suites use it at the same time). It restarts on the same port and SQLite file,
 // so its history survives, as a production server's would.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, stopProcess } from '../../dev-server/processes';
 import { startTemporalServer, waitForTemporal } from '../../dev-server/temporal';
@@ -14,6 +14,7 @@ export interface DedicatedTemporal {
   kill(): Promise<void>;
   /** Starts it again on the same port and state, and returns once it answers. */
   start(): Promise<void>;
+  /** Stops it for good and removes its state. */
   stop(): Promise<void>;
 }
 
@@ -41,5 +42,13 @@ export async function startDedicatedTemporal(name: string): Promise<DedicatedTem
     pid = undefined;
   };
   await start();
-  return { address, start, kill: () => stop('SIGKILL'), stop: () => stop('SIGTERM') };
+  return {
+    address,
+    start,
+    kill: () => stop('SIGKILL'),
+    async stop() {
+      await stop('SIGTERM');
+      rmSync(dbFile, { force: true });
+    },
+  };
 }
