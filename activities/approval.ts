@@ -143,6 +143,8 @@ export interface ApprovalRecord {
   approvers: Approvers;
   required: number;
   decidedBy?: string[];
+  /** The run waits out a dependency's outage, so this write reports one as DEPENDENCY_UNAVAILABLE. */
+  waitsOutOutages?: boolean;
 }
 
 /** Keeps the tenant's `approvals` table in step with the run, so pending approvals can be listed across runs. */
@@ -150,14 +152,18 @@ export function createRecordApproval(deps: ApprovalDeps) {
   return async function recordApproval(record: ApprovalRecord): Promise<void> {
     const { workflowId, runId } = Context.current().info.workflowExecution ?? {};
     if (!workflowId || !runId) return;
-    await withTenant(deps.pool, deps.tenant, (db) =>
-      db.query(
-        `INSERT INTO approvals (tenant_id, workflow_id, run_id, node_id, status, request, decisions, decided_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $5 = 'pending' THEN NULL ELSE now() END)
-         ON CONFLICT (tenant_id, workflow_id, run_id, node_id)
-         DO UPDATE SET status = EXCLUDED.status, decisions = EXCLUDED.decisions, decided_at = EXCLUDED.decided_at`,
-        [deps.tenant, workflowId, runId, record.nodeId, record.status, { approvers: record.approvers, required: record.required }, JSON.stringify(record.decidedBy ?? [])],
-      ),
+    await withFailureMapping(
+      () =>
+        withTenant(deps.pool, deps.tenant, (db) =>
+          db.query(
+            `INSERT INTO approvals (tenant_id, workflow_id, run_id, node_id, status, request, decisions, decided_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $5 = 'pending' THEN NULL ELSE now() END)
+             ON CONFLICT (tenant_id, workflow_id, run_id, node_id)
+             DO UPDATE SET status = EXCLUDED.status, decisions = EXCLUDED.decisions, decided_at = EXCLUDED.decided_at`,
+            [deps.tenant, workflowId, runId, record.nodeId, record.status, { approvers: record.approvers, required: record.required }, JSON.stringify(record.decidedBy ?? [])],
+          ),
+        ),
+      { waitsOutOutages: record.waitsOutOutages },
     );
   };
 }
@@ -166,19 +172,22 @@ export interface RefusedSignalRecord {
   signal: string;
   node?: string;
   reason: string;
+  /** The run waits out a dependency's outage, so this write reports one as DEPENDENCY_UNAVAILABLE. */
+  waitsOutOutages?: boolean;
 }
 
 /** Audits a signal the run would not keep (a decision for a node that is not waiting, a flood): never its content. */
 export function createRecordRefusedSignal(deps: ApprovalDeps) {
   return async function recordRefusedSignal(refused: RefusedSignalRecord): Promise<void> {
     const info = Context.current().info;
-    await recordAuditEvent(deps.pool, deps.tenant, {
+    const entry = {
       type: refused.signal === 'approval' ? 'approval.refused' : 'signal.refused',
       workflowId: info.workflowExecution?.workflowId,
       runId: info.workflowExecution?.runId,
       step: refused.node,
       attempt: info.attempt,
       payload: { reason: refused.reason, signal: refused.signal },
-    });
+    };
+    await withFailureMapping(() => recordAuditEvent(deps.pool, deps.tenant, entry), { waitsOutOutages: refused.waitsOutOutages });
   };
 }

@@ -70,6 +70,8 @@ export interface LlmEvent {
   agent?: string;
   user?: string;
   payload: { tool: string; reason: string };
+  /** The run waits out a dependency's outage, so this write reports one as DEPENDENCY_UNAVAILABLE. */
+  waitsOutOutages?: boolean;
 }
 
 export interface LlmDeps extends SecretDeps {
@@ -108,7 +110,7 @@ export function createCallLlm(deps: LlmDeps) {
 export function createRecordLlmEvent(deps: { pool: Pool; tenant: SecretDeps['tenant'] }) {
   return async function recordLlmEvent(event: LlmEvent): Promise<void> {
     const info = Context.current().info;
-    await recordAuditEvent(deps.pool, deps.tenant, {
+    const entry = {
       type: event.type,
       workflowId: info.workflowExecution?.workflowId,
       runId: info.workflowExecution?.runId,
@@ -116,7 +118,8 @@ export function createRecordLlmEvent(deps: { pool: Pool; tenant: SecretDeps['ten
       userId: event.user,
       agentId: event.agent,
       payload: event.payload,
-    });
+    };
+    await withFailureMapping(() => recordAuditEvent(deps.pool, deps.tenant, entry), { waitsOutOutages: event.waitsOutOutages });
   };
 }
 

@@ -25,6 +25,8 @@ export interface PrepareRunRequest {
   rootWorkflowId?: string | undefined;
   /** Set by runs new enough to ask: the workflow id is refused if it holds PII (workflow-id-check.ts). */
   checkWorkflowId?: boolean;
+  /** The run waits out a dependency's outage, so this call reports one as DEPENDENCY_UNAVAILABLE. */
+  waitsOutOutages?: boolean;
 }
 
 export interface PreparedRun {
@@ -64,6 +66,6 @@ export function createPrepareRun(deps: { pool: Pool; tenant: TenantId; keyring?:
         definition: stored.definition,
         ...(deps.dependencyWaitMs === undefined ? {} : { dependencyWaitMs: deps.dependencyWaitMs }),
       };
-    });
+    }, { waitsOutOutages: request.waitsOutOutages });
   };
 }

@@ -31,6 +31,8 @@ export interface TemporalServerOptions {
   binary: string;
   port: number;
   uiPort: number;
+  /** The HTTP API's port; the CLI's default (port + 1000) when omitted. */
+  httpPort?: number;
   dbFile: string;
   logFile: string;
   namespaces: string[];
@@ -43,6 +45,7 @@ export function startTemporalServer(options: TemporalServerOptions): number {
     '--ip', '127.0.0.1',
     '--port', String(options.port),
     '--ui-port', String(options.uiPort),
+    ...(options.httpPort === undefined ? [] : ['--http-port', String(options.httpPort)]),
     '--db-filename', options.dbFile,
     '--log-format', 'json',
     '--log-level', 'warn',

@@ -23,6 +23,8 @@ import type { EnclosingRun } from '../src/llm/budget';
 import { STEWARD_STATUS, STEWARD_WORKFLOW } from '../src/temporal/search-attribute-keys';
 import { Inbox, type InboxContents } from './inbox';
 import { DEFAULT_CONTINUE_AFTER_EVENTS, Interpreter } from './interpreter';
+import { bookkeepingOutlastingOutages } from './dependency-wait';
+import { RefusedSignalAudits } from './refused-signal-audits';
 import type { RunState } from './run-state';
 
 export interface AgentRunArgs {
@@ -47,15 +49,14 @@ const WORKFLOW_ID_PII_PATCH = 'workflow-id-pii-guard';
 const PREPARE_OPTIONS = { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10 } } as const;
 const { prepareRun } = proxyActivities<Activities>(PREPARE_OPTIONS);
 const { prepareRun: prepareRunLocally } = proxyLocalActivities<Activities>(PREPARE_OPTIONS);
-const { recordRefusedSignal } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
 
 export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
   const inbox = new Inbox(args.resume?.inbox);
-  // A refused signal is audited without holding up the run; an audit that cannot be written is retried, then dropped.
-  inbox.install((refused) => void recordRefusedSignal(refused).catch(() => undefined));
-  let status: RunStatus = 'running';
   // The query is answerable from the first moment, before the interpreter exists.
   const view: { interpreter?: Interpreter } = {};
+  const refusals = new RefusedSignalAudits(() => view.interpreter?.prepared.dependencyWaitMs);
+  inbox.install((refused) => refusals.record(refused));
+  let status: RunStatus = 'running';
   setHandler(stateQuery, () => ({
     status,
     current: view.interpreter ? [...view.interpreter.current] : [],
@@ -101,10 +102,14 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
   view.interpreter = interpreter;
   try {
     const output = await withinMaxDuration(prepared, state, () => interpreter.run(args.resume?.next ?? prepared.definition.start));
+    await refusals.flush();
     close('completed');
     return output;
   } catch (error) {
-    if (!(error instanceof ContinueAsNew)) close(isCancellation(error) && CancellationScope.current().consideredCancelled ? 'cancelled' : 'failed');
+    if (!(error instanceof ContinueAsNew)) {
+      await refusals.flush();
+      close(isCancellation(error) && CancellationScope.current().consideredCancelled ? 'cancelled' : 'failed');
+    }
     throw error;
   }
 }
@@ -124,7 +129,8 @@ async function prepare(args: AgentRunArgs, local: boolean): Promise<PreparedRun>
     ...(checkWorkflowId ? { checkWorkflowId } : {}),
   };
   try {
-    return await (local ? prepareRunLocally(request) : prepareRun(request));
+    // Before the run is prepared its dependency wait is not known: an outage is waited out for the default.
+    return await bookkeepingOutlastingOutages(undefined, (outages) => (local ? prepareRunLocally : prepareRun)({ ...request, ...outages }));
   } catch (error) {
     if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
       throw ApplicationFailure.create({ type: error.cause.type ?? undefined, message: error.cause.message, nonRetryable: true });

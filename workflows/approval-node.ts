@@ -2,10 +2,10 @@
 // approve, one rejects, or the timeout decides (reject, approve, or escalate once to other approvers).
 import { condition, patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ApprovalVerdict } from '../activities/approval';
+import type { ApprovalRecord, ApprovalVerdict } from '../activities/approval';
 import { parseDuration } from '../src/ir/duration';
 import type { ApprovalNode, Approvers } from '../src/ir/schema';
-import { isDependencyOutage } from './dependency-wait';
+import { bookkeepingOutlastingOutages, isDependencyOutage } from './dependency-wait';
 import type { NodeContext } from './node-context';
 
 // Verification is quick and local to the worker: a local activity keeps the decision's latency low.
@@ -26,13 +26,15 @@ export async function runApproval(interpreter: NodeContext, id: string, node: Ap
   const onlyWaiting = () => interpreter.pending.filter((wait) => wait.kind === 'approval').length === 1;
   // Runs recorded before the approvals table existed replay without these local activities.
   const keepsTable = patched('approvals-table');
+  const record = (entry: ApprovalRecord) =>
+    bookkeepingOutlastingOutages(interpreter.prepared.dependencyWaitMs, (outages) => recordApproval({ ...entry, ...outages }));
   interpreter.inbox.waitingApprovals.add(id);
-  if (keepsTable) await recordApproval({ nodeId: id, status: 'pending', approvers: node.approvers, required: node.required });
+  if (keepsTable) await record({ nodeId: id, status: 'pending', approvers: node.approvers, required: node.required });
   try {
     const outcome = await decide(interpreter, id, node, onlyWaiting);
     if (keepsTable) {
       const status = outcome.approved ? 'approved' : outcome.output.reason === 'timeout' ? 'expired' : 'rejected';
-      await recordApproval({ nodeId: id, status, approvers: node.approvers, required: node.required, decidedBy: outcome.output.approvers });
+      await record({ nodeId: id, status, approvers: node.approvers, required: node.required, decidedBy: outcome.output.approvers });
     }
     return outcome;
   } finally {

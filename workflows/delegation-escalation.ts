@@ -5,10 +5,11 @@
 // the run with the original refusal. A check that fails during a brief outage does not end the wait.
 import { ApplicationFailure, condition, isCancellation, patched, proxyLocalActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ApprovalVerdict } from '../activities/approval';
+import type { ApprovalRecord, ApprovalVerdict } from '../activities/approval';
 import type { AdoptUserTokenVerdict } from '../activities/delegation';
 import { parseDuration } from '../src/ir/duration';
 import type { Approvers } from '../src/ir/schema';
+import { bookkeepingOutlastingOutages } from './dependency-wait';
 import type { NodeContext } from './node-context';
 
 const { adoptUserToken, verifyApproval, recordApproval } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
@@ -47,8 +48,10 @@ export async function awaitFreshDelegation(interpreter: NodeContext, id: string,
   const deadline = Date.now() + parseDuration(timeout);
   const onlyWaiting = () => interpreter.pending.filter((wait) => wait.kind === 'approval').length === 1;
 
+  const record = (entry: ApprovalRecord) =>
+    bookkeepingOutlastingOutages(interpreter.prepared.dependencyWaitMs, (outages) => recordApproval({ ...entry, ...outages }));
   interpreter.inbox.waitingApprovals.add(id);
-  await recordApproval({ nodeId: id, status: 'pending', approvers, required: 1 });
+  await record({ nodeId: id, status: 'pending', approvers, required: 1 });
   let resolution: Resolution;
   try {
     const wait = { kind: 'approval' as const, node: id, until: new Date(deadline).toISOString(), reason: 'delegation' as const };
@@ -60,7 +63,7 @@ export async function awaitFreshDelegation(interpreter: NodeContext, id: string,
 
   const decidedBy = resolution.kind === 'retry' || resolution.kind === 'rejected' ? [resolution.by] : resolution.kind === 'renewed' && user ? [user] : [];
   const status = resolution.kind === 'rejected' ? 'rejected' : resolution.kind === 'timeout' ? 'expired' : 'approved';
-  await recordApproval({ nodeId: id, status, approvers, required: 1, decidedBy });
+  await record({ nodeId: id, status, approvers, required: 1, decidedBy });
   if (resolution.kind === 'rejected') {
     throw ApplicationFailure.create({ type: 'DELEGATION_REJECTED', message: `${refusal.message}; ${resolution.by} ended the run`, nonRetryable: true });
   }

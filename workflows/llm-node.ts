@@ -20,7 +20,7 @@ import {
   type ToolLoopState,
   type ToolResult,
 } from '../src/llm/pure';
-import { outlastingOutages } from './dependency-wait';
+import { bookkeepingOutlastingOutages, outlastingOutages } from './dependency-wait';
 import type { NodeContext } from './node-context';
 import { scopeOf } from './run-state';
 import { runToolStep } from './tool-step';
@@ -99,13 +99,14 @@ function offerTools(definition: Definition, node: LlmNode): Map<string, OfferedT
 
 async function runRequestedTool(interpreter: NodeContext, turn: LlmCallRequest, tool: OfferedTool, call: ToolCall): Promise<ToolResult> {
   if (tool.node.irreversible) {
-    await recordLlmEvent({
+    const event = {
       nodeId: turn.nodeId,
-      type: 'security.tool_call_refused',
+      type: 'security.tool_call_refused' as const,
       agent: turn.agent,
       user: turn.user,
       payload: { tool: call.name, reason: 'irreversible tools need a human approval; a model cannot request one' },
-    });
+    };
+    await bookkeepingOutlastingOutages(interpreter.prepared.dependencyWaitMs, (outages) => recordLlmEvent({ ...event, ...outages }));
     return {
       toolCallId: call.id,
       name: call.name,

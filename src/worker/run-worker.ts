@@ -48,7 +48,7 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
   const [connection, clientConnection, bundle] = ready;
   const shared = createSharedActivityDeps(config, pool, log);
   const retention = { connection: clientConnection, intervalMs: config.env.STEWARD_RETENTION_INTERVAL_MS };
-  const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared, retention, connect, shutdownGraceMs: stopTimeoutMs });
+  const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared, retention, server: clientConnection, connect, shutdownGraceMs: stopTimeoutMs });
   let health: HealthServer | undefined;
   if (probe.port !== undefined) {
     health = await startHealthServer({ port: probe.port, host: probe.host ?? '127.0.0.1', health: () => supervisor.health() });
@@ -61,6 +61,7 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
     return (await listTenants(pool)).filter((tenant) => !scope.except?.includes(tenant.id));
   };
   const refresh = async () => {
+    if (!stopping) await supervisor.checkServer();
     try {
       if (!stopping) await supervisor.sync(await servedTenants());
     } catch (error) {

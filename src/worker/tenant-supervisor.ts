@@ -1,7 +1,8 @@
 // Keeps one Worker running per served tenant: starts Workers for tenants that appear, drains those of tenants
 // that are deleted, replaces a Worker that died, and makes sure each served tenant has its retention schedule. All
 // Workers share the process's connection, workflow bundle and database pool; should Core still hold a dead Worker's
-// registration, its replacement gets a connection of its own.
+// registration, its replacement gets a connection of its own. A Worker that cannot reach the Temporal server stays
+// RUNNING while it serves nothing, so health also asks the server whether it answers.
 import type { Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
@@ -31,6 +32,8 @@ export interface TenantHealth {
 
 export interface SupervisorHealth {
   healthy: boolean;
+  /** Whether the Temporal server answered the last probe; no tenant is served while it does not. */
+  temporal: 'reachable' | 'unreachable';
   expected: number;
   serving: number;
   tenants: Record<string, TenantHealth>;
@@ -38,6 +41,8 @@ export interface SupervisorHealth {
 
 /** Workers created at once: each compiles the workflow bundle into its own sandbox, which is CPU-bound. */
 const CREATE_CONCURRENCY = 2;
+/** How long the server may take to answer a probe before it counts as unreachable. */
+const SERVER_PROBE_TIMEOUT_MS = 3_000;
 
 export class TenantSupervisor {
   private readonly served = new Map<TenantId, Served>();
@@ -49,6 +54,7 @@ export class TenantSupervisor {
   private readonly scheduled = new Set<TenantId>();
   private stopping = false;
   private synced = false;
+  private serverReachable = true;
 
   constructor(
     private readonly deps: {
@@ -59,6 +65,8 @@ export class TenantSupervisor {
       shared: SharedActivityDeps;
       /** A client connection for the tenants' retention schedules, and their interval. */
       retention?: { connection: Connection; intervalMs: number };
+      /** A client connection whose server checkServer() probes; without it the server counts as reachable. */
+      server?: Connection;
       /** How a replacement Worker connects when the shared connection refuses it. */
       connect: () => Promise<NativeConnection>;
       /** Passed to every Worker: bounds how long stopping may take. */
@@ -76,13 +84,27 @@ export class TenantSupervisor {
     return this.syncing;
   }
 
-  /** Healthy only when every tenant the process should serve has a running Worker. */
+  /** Asks the Temporal server whether it answers; health reports the outcome until the next probe. */
+  async checkServer(): Promise<void> {
+    const server = this.deps.server;
+    if (!server) return;
+    try {
+      await server.withDeadline(Date.now() + SERVER_PROBE_TIMEOUT_MS, () => server.workflowService.getSystemInfo({}));
+      if (!this.serverReachable) this.deps.log.info('the Temporal server answers again');
+      this.serverReachable = true;
+    } catch (error) {
+      if (this.serverReachable) this.deps.log.error({ err: error }, 'the Temporal server does not answer: no tenant is served');
+      this.serverReachable = false;
+    }
+  }
+
+  /** Healthy only when the server answers and every tenant the process should serve has a running Worker. */
   health(): SupervisorHealth {
     const tenants: Record<string, TenantHealth> = {};
     let serving = 0;
     for (const id of this.wanted) {
       const served = this.served.get(id);
-      const up = served !== undefined && served.worker.getState() === 'RUNNING';
+      const up = this.serverReachable && served !== undefined && served.worker.getState() === 'RUNNING';
       if (up) serving += 1;
       const trouble = this.troubles.get(id);
       tenants[id] = {
@@ -91,7 +113,13 @@ export class TenantSupervisor {
         ...(trouble?.lastError ? { last_error: trouble.lastError, last_error_at: trouble.lastErrorAt } : {}),
       };
     }
-    return { healthy: this.synced && !this.stopping && serving === this.wanted.size, expected: this.wanted.size, serving, tenants };
+    return {
+      healthy: this.synced && !this.stopping && this.serverReachable && serving === this.wanted.size,
+      temporal: this.serverReachable ? 'reachable' : 'unreachable',
+      expected: this.wanted.size,
+      serving,
+      tenants,
+    };
   }
 
   private async syncNow(tenants: Tenant[]): Promise<void> {

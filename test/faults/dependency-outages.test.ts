@@ -1,25 +1,30 @@
 // An outage of a dependency Steward runs on is waited out, not spent from the step's own retry: with a step allowed a
 // single attempt, a secret backend, database, JWKS or STS that is down for a while delays the run but never fails
-// it. The worker reaches each dependency through a proxy this file cuts; each outage lasts about 12 s.
+// it. Nor does a database outage at the bookkeeping a run cannot do without: its start, its approval records (a
+// decision, a timeout), the audit of a signal it refused or of a tool call a model may not make, the ledger of a model
+// call. The worker reaches each dependency through a proxy this file cuts, for 8 s each time: longer than the few
+// attempts such a write used to have. The bookkeeping outages have a tenant and Worker of their own, so they run
+// while the step outages do.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
 import { startExpensesApi, type ExpensesApi } from '../../dev-server/expenses-api/server';
-import { mintDevToken, SECRET_AGENT_SECRET } from '../../dev-server/sts';
+import { mintDevToken } from '../../dev-server/sts';
 import { listAuditEvents } from '../../src/audit/audit-log';
-import { StewardClient, type RunHandle } from '../../src/client';
-import { loadConnectionOptions } from '../../src/temporal/connection';
+import type { RunHandle, StewardClient } from '../../src/client';
+import { withTenant } from '../../src/db/tenant-scope';
+import { listRunLedger } from '../../src/llm/ledger';
 import type { TenantId } from '../../src/tenancy/tenant-id';
-import { historyText } from '../support/history-text';
+import { API_KEY, useModelServer } from '../llm/model-server-fixture';
 import { startHttpTarget, type HttpTarget } from '../support/http-target';
-import { startProxiedWorker, type ProxiedWorker } from '../support/proxied-worker';
-import { createTestTenant, stsUrl, testConfig, waitForHistoryEvent, writeVaultSecret } from '../support/stack';
+import type { ProxiedWorker } from '../support/proxied-worker';
+import { stsUrl, waitForHistoryEvent, writeVaultSecret } from '../support/stack';
 import type { TcpProxy } from '../support/tcp-proxy';
+import { callsOf, rawHistory, startOutageTenant, whileCut, type OutageTenant } from './outage-fixtures';
 
-const OUTAGE_MS = 12_000;
+const OUTAGE_MS = 8_000;
 const CANARY = `canary-${randomBytes(12).toString('hex')}`;
-const config = testConfig();
+let served: OutageTenant;
 let tenant: TenantId;
 let proxied: ProxiedWorker;
 let database: TcpProxy;
@@ -27,58 +32,33 @@ let vault: TcpProxy;
 let sts: TcpProxy;
 let client: StewardClient;
 let target: HttpTarget;
+let books: OutageTenant;
+let bookkeeping: Promise<BookkeepingRuns>;
+const models = useModelServer();
 
 beforeAll(async () => {
-  tenant = await createTestTenant('dependency-outages');
-  await writeVaultSecret(`tenants/${tenant}/tools`, { api_token: CANARY });
-  await writeVaultSecret(`tenants/${tenant}/agents`, { expense_agent: SECRET_AGENT_SECRET });
-  proxied = await startProxiedWorker(tenant);
+  [served, books, target] = await Promise.all([
+    startOutageTenant('dependency-outages', CANARY),
+    startOutageTenant('bookkeeping-outages', 'bookkeeping-token'),
+    startHttpTarget(),
+  ]);
+  ({ tenant, proxied, client } = served);
   ({ database, vault, sts } = proxied.proxies);
-  client = await StewardClient.connect({ tenant });
-  target = await startHttpTarget();
+  await writeVaultSecret(`tenants/${books.tenant}/llm`, { key: API_KEY });
+  bookkeeping = throughBookkeepingOutages();
+  // Its tests await it; it is never left unhandled meanwhile.
+  bookkeeping.catch(() => undefined);
 });
 
 afterAll(async () => {
-  await client?.close();
-  await proxied?.stop();
+  await bookkeeping?.catch(() => undefined);
+  await served?.stop();
+  await books?.stop();
   await target?.close();
 });
 
-/** Cuts `proxy` now and restores it after the outage, while `work` runs. */
-async function during<T>(proxy: TcpProxy, work: () => Promise<T>): Promise<T> {
-  await proxy.cut();
-  const restored = new Promise<void>((resolve) => setTimeout(resolve, OUTAGE_MS)).then(() => proxy.restore());
-  try {
-    return await work();
-  } finally {
-    await restored;
-  }
-}
-
-/** Raw history (no codec) of a run, for the attempts of its activities and canary scans. */
-async function rawHistory(run: RunHandle): Promise<{ events: Array<Record<string, unknown>>; text: string }> {
-  const raw = new Client({ connection: await Connection.connect(loadConnectionOptions(config.localTemporalAddress)), namespace: tenant });
-  try {
-    const history = await raw.workflow.getHandle(run.workflowId).fetchHistory();
-    return { events: (history.events ?? []) as unknown as Array<Record<string, unknown>>, text: historyText(history) };
-  } finally {
-    await raw.connection.close();
-  }
-}
-
-/** How often `activity` was scheduled, and the highest attempt any of its schedulings reached. */
-async function callsOf(run: RunHandle, activity: string): Promise<{ scheduled: number; highestAttempt: number; timers: number }> {
-  const { events } = await rawHistory(run);
-  const scheduled = new Set<string>();
-  let highestAttempt = 0;
-  for (const event of events) {
-    const attributes = event.activityTaskScheduledEventAttributes as { activityType?: { name?: string } } | undefined;
-    if (attributes?.activityType?.name === activity) scheduled.add(String(event.eventId));
-    const started = event.activityTaskStartedEventAttributes as { scheduledEventId?: unknown; attempt?: number } | undefined;
-    if (started && scheduled.has(String(started.scheduledEventId))) highestAttempt = Math.max(highestAttempt, started.attempt ?? 1);
-  }
-  return { scheduled: scheduled.size, highestAttempt, timers: events.filter((event) => event.timerStartedEventAttributes).length };
-}
+/** Cuts `proxy` for the outage while `work` runs. */
+const during = <T>(proxy: TcpProxy, work: () => Promise<T>) => whileCut(proxy, OUTAGE_MS, work);
 
 test('a Vault outage during a secret-resolving step is waited out without spending the step\'s single attempt', async () => {
   await client.register(`
@@ -213,5 +193,184 @@ nodes:
     expect(calls.scheduled).toBeGreaterThanOrEqual(2);
     expect(calls.highestAttempt).toBe(1);
     expect((await rawHistory(run)).text).not.toContain(userToken);
+  });
+});
+
+/** The runs whose bookkeeping met a database outage, and what the approver of one was told. */
+interface BookkeepingRuns {
+  started: RunHandle;
+  timedOut: RunHandle;
+  refusing: RunHandle;
+  llm: RunHandle;
+  decided: RunHandle;
+  decisionAnswer: unknown;
+  refusedCall: RunHandle;
+}
+
+/** Resolves once the run waits at a node (its start is behind it), so an outage meets what comes next. */
+async function untilWaiting(run: RunHandle): Promise<void> {
+  // A query may be refused until the run's first workflow task is done.
+  const pending = () => run.query<{ pending: unknown[] }>('state').then((state) => state.pending.length, () => 0);
+  while ((await pending()) === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+/** Cuts the bookkeeping tenant's database as the write holding `marker` is sent, and restores it after the outage. */
+async function outageAt(marker: string): Promise<void> {
+  const proxy = books.proxied.proxies.database;
+  await proxy.cutWhenSent(marker);
+  await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+  await proxy.restore();
+}
+
+/**
+ * Three outages, one after the other: one that several runs meet at different bookkeeping (a start, an approval's
+ * timeout, a refused signal, an llm step's ledger), then one that meets an approval's decision as it is recorded,
+ * then one that meets the audit of a tool call a model may not make.
+ */
+async function throughBookkeepingOutages(): Promise<BookkeepingRuns> {
+  const { client: booksClient, tenant: booksTenant } = books;
+  await registerBookkeepingDefinitions(booksClient, booksTenant);
+  const start = (workflow: string) => booksClient.start({ workflow, input: {} });
+  const [timedOut, refusing, llm] = await Promise.all([start('timeout-during-outage'), start('refusal-during-outage'), start('llm-during-outage')]);
+  // The approval's timer is the sign that its pending row is written.
+  await waitForHistoryEvent(timedOut, (event) => Boolean(event.timerStartedEventAttributes));
+  await Promise.all([untilWaiting(refusing), untilWaiting(llm)]);
+  const started = await whileCut(books.proxied.proxies.database, OUTAGE_MS, async () => {
+    const run = await start('start-during-outage');
+    // No approval is pending in that run: the signal is refused, and the refusal is audited.
+    await refusing.signal('approval', { decision: 'approve', token: 'not-a-token' });
+    await llm.signal('go');
+    return run;
+  });
+  await refusing.signal('go');
+
+  const decided = await start('decision-during-outage');
+  // The approval's timer is the sign that its pending row is written: the next write to the table is the decision.
+  await waitForHistoryEvent(decided, (event) => Boolean(event.timerStartedEventAttributes));
+  const decisionOutage = outageAt('INSERT INTO approvals (');
+  const decisionAnswer = await decided.approve({ token: (await mintDevToken(stsUrl(), { user: 'carol', tenant: booksTenant })).accessToken });
+  await decisionOutage;
+
+  const refusedCallOutage = outageAt('security.tool_call_refused');
+  const refusedCall = await start('refused-call-during-outage');
+  await refusedCallOutage;
+  return { started, timedOut, refusing, llm, decided, decisionAnswer, refusedCall };
+}
+
+async function registerBookkeepingDefinitions(booksClient: StewardClient, booksTenant: TenantId): Promise<void> {
+  const llmNode = { type: 'llm', provider: 'openai', base_url: models.server().openaiBaseUrl, model: 'steward-local', api_key: '{{ secrets.key }}' };
+  const secrets = { key: `vault:secret/data/tenants/${booksTenant}/llm#key` };
+  await booksClient.register(`
+id: start-during-outage
+version: 1
+start: done
+nodes:
+  done: { type: end, output: "'started'" }
+`);
+  await booksClient.register(`
+id: timeout-during-outage
+version: 1
+start: ask
+nodes:
+  ask: { type: approval, approvers: { users: [carol] }, timeout: 4s, on_timeout: approve, next: done }
+  done: { type: end, output: nodes.ask.output }
+`);
+  await booksClient.register(`
+id: decision-during-outage
+version: 1
+start: ask
+nodes:
+  ask: { type: approval, approvers: { users: [carol] }, allow_self_approval: true, timeout: 1h, next: done }
+  done: { type: end, output: nodes.ask.output }
+`);
+  await booksClient.register(`
+id: refusal-during-outage
+version: 1
+start: hold
+nodes:
+  hold: { type: wait, signal: go, next: done }
+  done: { type: end, output: "'done'" }
+`);
+  await booksClient.register(
+    JSON.stringify({
+      id: 'llm-during-outage',
+      version: 1,
+      secrets,
+      start: 'hold',
+      nodes: {
+        hold: { type: 'wait', signal: 'go', next: 'ask' },
+        ask: { ...llmNode, prompt: 'hello', retry: { max_attempts: 1 }, next: 'done' },
+        done: { type: 'end', output: 'nodes.ask.output' },
+      },
+    }),
+  );
+  await booksClient.register(
+    JSON.stringify({
+      id: 'refused-call-during-outage',
+      version: 1,
+      secrets,
+      start: 'ask',
+      nodes: {
+        ask: { ...llmNode, prompt: 'Clean up !tools=delete_all', tools: ['delete_all'], next: 'done' },
+        delete_all: { type: 'tool', tool: 'http', irreversible: true, request: { method: 'POST', url: `${target.url}/delete_all` } },
+        done: { type: 'end', output: 'nodes.ask.output' },
+      },
+    }),
+  );
+}
+
+describe('a database outage at its bookkeeping', () => {
+  const approvalStatus = async (run: RunHandle) =>
+    (await withTenant(books.proxied.pool, books.tenant, (db) => db.query<{ status: string }>('SELECT status FROM approvals WHERE workflow_id = $1', [run.workflowId]))).rows;
+  const audited = async (run: RunHandle, type: string) => (await listAuditEvents(books.proxied.pool, books.tenant, { workflowId: run.workflowId })).filter((event) => event.type === type);
+
+  test('at its start is waited out without spending its attempts, and the run completes', async () => {
+    const { started } = await bookkeeping;
+    expect(await started.result()).toBe('started');
+    const { events, text } = await rawHistory(started);
+    expect(events.filter((event) => event.timerStartedEventAttributes).length).toBeGreaterThanOrEqual(1);
+    expect(text).toContain('DEPENDENCY_UNAVAILABLE');
+  });
+
+  test('when an approval\'s timeout decides it, the decision is recorded and the run completes', async () => {
+    const { timedOut } = await bookkeeping;
+    expect(await timedOut.result()).toEqual({ decision: 'approved', approvers: [], reason: 'timeout' });
+    expect(await approvalStatus(timedOut)).toEqual([{ status: 'approved' }]);
+  });
+
+  test('as an approver\'s decision is recorded, it is recorded once the database is back and the run completes', async () => {
+    const { decided, decisionAnswer } = await bookkeeping;
+    expect(decisionAnswer).toMatchObject({ accepted: true, approver: 'carol' });
+    expect(await decided.result()).toEqual({ decision: 'approved', approvers: ['carol'] });
+    expect(await approvalStatus(decided)).toEqual([{ status: 'approved' }]);
+  });
+
+  test('when a signal is refused, the refusal is still audited once the database is back', async () => {
+    const { refusing } = await bookkeeping;
+    expect(await refusing.result()).toBe('done');
+    const refusals = await audited(refusing, 'approval.refused');
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]!.payload).toMatchObject({ reason: 'no approval is pending in this run', signal: 'approval' });
+  });
+
+  test('at an llm step\'s ledger is waited out, and the step completes with exactly one ledger row', async () => {
+    const { llm } = await bookkeeping;
+    expect(await llm.result()).toBe('echo: hello');
+    const ledger = await listRunLedger(books.proxied.pool, books.tenant, llm.workflowId);
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]).toMatchObject({ status: 'completed' });
+    const calls = await callsOf(llm, 'callLlm');
+    expect(calls.scheduled).toBeGreaterThanOrEqual(2);
+    expect(calls.highestAttempt).toBe(1);
+  });
+
+  test('as a tool call a model may not make is audited, the audit is written once the database is back, without spending its attempts', async () => {
+    const { refusedCall } = await bookkeeping;
+    expect(await refusedCall.result()).toMatch(/^done: delete_all; last result: not run: delete_all is irreversible/);
+    expect(await audited(refusedCall, 'security.tool_call_refused')).toHaveLength(1);
+    const calls = await callsOf(refusedCall, 'recordLlmEvent');
+    expect(calls.scheduled).toBeGreaterThanOrEqual(2);
+    expect(calls.highestAttempt).toBe(1);
+    expect(target.requests.filter((request) => request.path === '/delete_all')).toEqual([]);
   });
 });

@@ -1,38 +1,123 @@
-// Fault injection on the real stack: with several runs in flight, each of the activities' database, Vault, the STS
-// and the Temporal server becomes unreachable for 20 s, then comes back. Every run completes, the Worker never
-// stops, each irreversible call is made under one idempotency key (repeats only with that key), and every call that
-// got through is in the audit trail. The outages are cut proxies in front of the suite's shared stack, so the other
-// test files using it see nothing.
+// Fault injection on the real stack: with several runs in flight, the activities' database, Vault and the STS each
+// become unreachable for 20 s, and a Temporal server is killed and started again 20 s later. Every run completes, no
+// Worker stays dead, each irreversible call is made under one idempotency key (repeats only with that key), every
+// call that got through is in the audit trail, and the worker process's health endpoint said unhealthy while it
+// could serve nothing and healthy again after. Each outage has a tenant and a Worker of its own, so the four run at
+// the same time: the database, Vault and STS are cut at proxies in front of the shared stack, and the Temporal server
+// killed is this file's own, so the other test files using the shared stack see nothing.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { startExpensesApi, type ExpensesApi } from '../../dev-server/expenses-api/server';
-import { mintDevToken, SECRET_AGENT_SECRET } from '../../dev-server/sts';
+import { mintDevToken } from '../../dev-server/sts';
 import { listAuditEvents } from '../../src/audit/audit-log';
 import { StewardClient, type RunHandle } from '../../src/client';
+import { createPool } from '../../src/db/pool';
 import type { TenantId } from '../../src/tenancy/tenant-id';
+import { STEWARD_BIN } from '../support/cli';
+import { startDedicatedTemporal, type DedicatedTemporal } from '../support/dedicated-temporal';
 import { startHttpTarget, type HttpTarget } from '../support/http-target';
-import { startProxiedWorker, type ProxiedWorker } from '../support/proxied-worker';
-import { createTestTenant, stsUrl, writeVaultSecret } from '../support/stack';
+import { createTestTenant, processExit, stsUrl, testConfig, writeVaultSecret } from '../support/stack';
+import type { ProxiedWorker } from '../support/proxied-worker';
 import type { TcpProxy } from '../support/tcp-proxy';
+import { startOutageTenant, type OutageTenant } from './outage-fixtures';
 
 const OUTAGE_MS = 20_000;
 const RUNS_PER_OUTAGE = 3;
-let tenant: TenantId;
-let proxied: ProxiedWorker;
-let client: StewardClient;
-let target: HttpTarget;
+/** The worker process's health port: in the test stack's range, beside the dedicated Temporal server's ports. */
+const HEALTH_PORT = testConfig().env.STEWARD_TEMPORAL_PORT + 110;
+
+type Workflow = 'charge' | 'delegated-charge';
+type Outage = 'database' | 'vault' | 'sts' | 'temporal';
+
+/** One outage's world: a tenant, the client that starts its runs, and the target its tool steps call. */
+interface Stage {
+  tenant: TenantId;
+  client: StewardClient;
+  target: HttpTarget;
+}
+
+const pool = createPool(testConfig().appDatabaseUrl, { max: 2 });
 let api: ExpensesApi;
+let temporal: DedicatedTemporal;
+const outageTenants: OutageTenant[] = [];
+const stages: Partial<Record<Outage, Stage>> = {};
+let workerProcess: ChildProcess | undefined;
+let outcomes: Record<Outage, Promise<RunHandle[]>>;
+let healthDuringTemporalOutage: Promise<HealthLog>;
 
 beforeAll(async () => {
-  tenant = await createTestTenant('fault-injection');
-  await writeVaultSecret(`tenants/${tenant}/tools`, { api_token: 'fault-injection-token' });
-  await writeVaultSecret(`tenants/${tenant}/agents`, { expense_agent: SECRET_AGENT_SECRET });
-  [proxied, client, target, api] = await Promise.all([
-    startProxiedWorker(tenant),
-    StewardClient.connect({ tenant }),
-    startHttpTarget(),
-    startExpensesApi({ port: 0, issuer: stsUrl() }),
+  api = await startExpensesApi({ port: 0, issuer: stsUrl() });
+  // First and alone: it points this process's new Temporal connections at the dedicated server while it runs.
+  const killed = await startKilledTemporalStage();
+  const [database, vault, sts] = await Promise.all([
+    startProxiedStage('database'),
+    startProxiedStage('vault'),
+    startProxiedStage('sts'),
+    untilHealth((status) => status === 200, 90_000),
   ]);
-  // A secret-resolving step, then an irreversible call (audited before and after it is sent); each step's own retry
-  // budget is small, as an outage must not spend it.
+  outcomes = {
+    database: throughCut(database.stage, database.proxies.database, 'charge', 'after-first-call'),
+    vault: throughCut(vault.stage, vault.proxies.vault, 'charge'),
+    sts: throughCut(sts.stage, sts.proxies.sts, 'delegated-charge'),
+    temporal: throughTemporalRestart(killed),
+  };
+  // Each test awaits its own outcome; none is left unhandled meanwhile.
+  for (const outcome of Object.values(outcomes)) outcome.catch(() => undefined);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.allSettled(Object.values(outcomes ?? {}));
+  workerProcess?.kill('SIGTERM');
+  if (workerProcess) await processExit(workerProcess);
+  await Promise.all(Object.values(stages).map((stage) => stage.target.close()));
+  await Promise.all(outageTenants.map((served) => served.stop()));
+  await stages.temporal?.client.close();
+  await temporal?.stop();
+  await api?.stop();
+  await pool.end();
+});
+
+/** A tenant whose Worker runs in this process and reaches the database, Vault and the STS through proxies. */
+async function startProxiedStage(outage: Exclude<Outage, 'temporal'>): Promise<{ stage: Stage; proxies: ProxiedWorker['proxies'] }> {
+  const [served, target] = await Promise.all([startOutageTenant(`faults-${outage}`, 'fault-injection-token'), startHttpTarget()]);
+  outageTenants.push(served);
+  const stage = { tenant: served.tenant, client: served.client, target };
+  stages[outage] = stage;
+  await registerDefinitions(stage.client, `${served.proxied.through(served.proxied.proxies.sts, stsUrl())}/token`);
+  return { stage, proxies: served.proxied.proxies };
+}
+
+/**
+ * A tenant on this file's own Temporal server, served by a real `steward worker` process (the supervisor) whose
+ * health endpoint is polled through the restart.
+ */
+async function startKilledTemporalStage(): Promise<Stage> {
+  temporal = await startDedicatedTemporal('fault-injection-temporal');
+  // Connections made while this is set reach the dedicated server: the tenant's namespace and the stage's client.
+  const shared = process.env.TEMPORAL_ADDRESS;
+  process.env.TEMPORAL_ADDRESS = temporal.address;
+  try {
+    const tenant = await createTestTenant('faults-temporal');
+    await writeVaultSecret(`tenants/${tenant}/tools`, { api_token: 'fault-injection-token' });
+    workerProcess = spawn(process.execPath, [STEWARD_BIN, 'worker', '--tenant', tenant, '--health-port', String(HEALTH_PORT)], {
+      env: { ...process.env, STEWARD_TENANT_REFRESH_MS: '1000', STEWARD_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const [client, target] = await Promise.all([StewardClient.connect({ tenant }), startHttpTarget()]);
+    const stage = { tenant, client, target };
+    stages.temporal = stage;
+    await registerDefinitions(client, `${stsUrl()}/token`);
+    return stage;
+  } finally {
+    process.env.TEMPORAL_ADDRESS = shared;
+  }
+}
+
+/**
+ * A secret-resolving step, then an irreversible call (audited before and after it is sent), each with a small retry
+ * budget of its own, as an outage must not spend it; and a delegated step, whose user token is exchanged at the STS
+ * for one scoped to the expenses API.
+ */
+async function registerDefinitions(client: StewardClient, tokenEndpoint: string): Promise<void> {
   await client.register(`
 id: charge
 version: 1
@@ -57,12 +142,11 @@ nodes:
     next: done
   done: { type: end, output: "{'charged': nodes.charge.output.ok}" }
 `);
-  // A delegated step: the user's token is exchanged at the STS for one scoped to the expenses API.
   await client.register(`
 id: delegated-charge
 version: 1
 oauth:
-  token_endpoint: ${proxied.through(proxied.proxies.sts, stsUrl())}/token
+  token_endpoint: ${tokenEndpoint}
   client_id: expense-agent
   client_secret: "{{ secrets.expense_agent }}"
   audience: expenses-api
@@ -77,73 +161,154 @@ nodes:
     next: done
   done: { type: end, output: "{'charged': true}" }
 `);
-});
+}
 
-afterAll(async () => {
-  await client?.close();
-  await proxied?.stop();
-  await target?.close();
-  await api?.stop();
-});
-
-async function startRuns(workflow: 'charge' | 'delegated-charge'): Promise<RunHandle[]> {
+async function startRuns(stage: Stage, workflow: Workflow): Promise<RunHandle[]> {
   return Promise.all(
     Array.from({ length: RUNS_PER_OUTAGE }, async () =>
       workflow === 'charge'
-        ? client.start({ workflow, input: { target: target.url } })
-        : client.start({ workflow, input: {}, userToken: (await mintDevToken(stsUrl(), { user: 'alice', tenant })).accessToken }),
+        ? stage.client.start({ workflow, input: { target: stage.target.url } })
+        : stage.client.start({ workflow, input: {}, userToken: (await mintDevToken(stsUrl(), { user: 'alice', tenant: stage.tenant })).accessToken }),
     ),
   );
+}
+
+/** Resolves once every run has made its first call (its lookup): from then on, an outage hits its steps. */
+async function untilFirstCalls(stage: Stage, runs: RunHandle[]): Promise<void> {
+  while (stage.target.requests.filter((request) => request.path === '/customers').length < runs.length) await sleep(50);
 }
 
 /**
  * Cuts `proxy` before the runs start (the client reaches the stack directly), or once each has made its first call
  * (so the outage hits the steps, not the run's start), restores it after the outage, and waits for every run.
  */
-async function throughOutage(proxy: TcpProxy, workflow: 'charge' | 'delegated-charge', cut: 'before-start' | 'after-first-call' = 'before-start'): Promise<RunHandle[]> {
-  const lookups = target.requests.filter((request) => request.path === '/customers').length;
+async function throughCut(stage: Stage, proxy: TcpProxy, workflow: Workflow, cut: 'before-start' | 'after-first-call' = 'before-start'): Promise<RunHandle[]> {
   if (cut === 'before-start') await proxy.cut();
-  const runs = await startRuns(workflow);
+  const runs = await startRuns(stage, workflow);
   if (cut === 'after-first-call') {
-    while (target.requests.filter((request) => request.path === '/customers').length < lookups + runs.length) await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilFirstCalls(stage, runs);
     await proxy.cut();
   }
-  await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+  await sleep(OUTAGE_MS);
   await proxy.restore();
-  const outputs = await Promise.all(runs.map((run) => run.result()));
-  expect(outputs).toEqual(runs.map(() => ({ charged: true })));
-  expect(proxied.worker.getState()).toBe('RUNNING');
-  expect(proxied.failure()).toBeUndefined();
+  await expectAllCharged(runs);
   return runs;
 }
 
+/** Kills the Temporal server once the runs are under way, starts it again after the outage, and waits for every run. */
+async function throughTemporalRestart(stage: Stage): Promise<RunHandle[]> {
+  const runs = await startRuns(stage, 'charge');
+  await untilFirstCalls(stage, runs);
+  await temporal.kill();
+  const health = watchHealth();
+  healthDuringTemporalOutage = health.answers;
+  await sleep(OUTAGE_MS);
+  health.stop();
+  await temporal.start();
+  // Health comes back on its own once the worker's next probe reaches the server again.
+  await untilHealth((status) => status === 200, 60_000);
+  await expectAllCharged(runs);
+  return runs;
+}
+
+async function expectAllCharged(runs: RunHandle[]): Promise<void> {
+  const outputs = await Promise.all(runs.map((run) => run.result()));
+  expect(outputs).toEqual(runs.map(() => ({ charged: true })));
+}
+
 /** Each run's irreversible charge went out under one key (repeats, if any, with that key) and is audited as answered. */
-async function expectChargedOnceAndAudited(runs: RunHandle[]): Promise<void> {
+async function expectChargedOnceAndAudited(stage: Stage, runs: RunHandle[]): Promise<void> {
   for (const run of runs) {
     const key = `${run.workflowId}:charge:1`;
-    const sent = target.requests.filter((request) => request.path === '/charges' && String(request.headers['idempotency-key']).startsWith(run.workflowId));
+    const sent = stage.target.requests.filter((request) => request.path === '/charges' && String(request.headers['idempotency-key']).startsWith(run.workflowId));
     expect(sent.length).toBeGreaterThanOrEqual(1);
     expect(new Set(sent.map((request) => request.headers['idempotency-key']))).toEqual(new Set([key]));
-    const audited = (await listAuditEvents(proxied.pool, tenant, { workflowId: run.workflowId })).filter((event) => event.step === 'charge');
+    const audited = (await listAuditEvents(pool, stage.tenant, { workflowId: run.workflowId })).filter((event) => event.step === 'charge');
     expect(audited.filter((event) => event.type === 'tool.call.sent').length).toBeGreaterThanOrEqual(1);
     expect(audited.filter((event) => event.type === 'tool.call' && (event.payload as { outcome?: string }).outcome === 'ok')).toHaveLength(1);
   }
 }
 
+/** Every Worker of this process still runs, and none stopped on its own. */
+function expectWorkersRunning(): void {
+  for (const served of outageTenants) {
+    expect(served.proxied.worker.getState()).toBe('RUNNING');
+    expect(served.proxied.failure()).toBeUndefined();
+  }
+}
+
+type HealthLog = Array<{ status: number | 'down'; temporal?: string }>;
+
+async function probeHealth(): Promise<HealthLog[number]> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${HEALTH_PORT}/healthz`, { signal: AbortSignal.timeout(2_000) });
+    return { status: response.status, temporal: ((await response.json()) as { temporal?: string }).temporal };
+  } catch {
+    return { status: 'down' };
+  }
+}
+
+async function untilHealth(accept: (status: HealthLog[number]['status']) => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!accept((await probeHealth()).status)) {
+    if (workerProcess?.exitCode !== null && workerProcess?.exitCode !== undefined) throw new Error(`the worker process exited (${workerProcess.exitCode})`);
+    if (Date.now() > deadline) throw new Error('the worker never reported the awaited health');
+    await sleep(250);
+  }
+}
+
+/** Polls the worker's health until stopped; `answers` resolves with every answer then. */
+function watchHealth(): { answers: Promise<HealthLog>; stop(): void } {
+  let watching = true;
+  const answers = (async () => {
+    const log: HealthLog = [];
+    while (watching) {
+      log.push(await probeHealth());
+      await sleep(250);
+    }
+    return log;
+  })();
+  return {
+    answers,
+    stop: () => {
+      watching = false;
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 test('runs in flight through a 20 s outage of the database complete, each charge made under one key and audited', async () => {
-  await expectChargedOnceAndAudited(await throughOutage(proxied.proxies.database, 'charge', 'after-first-call'));
+  await expectChargedOnceAndAudited(stages.database!, await outcomes.database);
+  expectWorkersRunning();
 });
 
 test('runs in flight through a 20 s outage of Vault complete, each charge made under one key and audited', async () => {
-  await expectChargedOnceAndAudited(await throughOutage(proxied.proxies.vault, 'charge'));
+  await expectChargedOnceAndAudited(stages.vault!, await outcomes.vault);
+  expectWorkersRunning();
 });
 
 test('delegated runs in flight through a 20 s outage of the STS complete, each expense submitted once', async () => {
-  const before = api.accepted.length;
-  const runs = await throughOutage(proxied.proxies.sts, 'delegated-charge');
-  expect(api.accepted.length - before).toBe(runs.length);
+  const runs = await outcomes.sts;
+  expect(api.accepted).toHaveLength(runs.length);
+  expectWorkersRunning();
 });
 
-test('runs in flight through a 20 s outage of the Temporal server complete, each charge made under one key and audited', async () => {
-  await expectChargedOnceAndAudited(await throughOutage(proxied.proxies.temporal, 'charge'));
+test('runs in flight while the Temporal server is killed for 20 s complete, each charge made under one key and audited', async () => {
+  const runs = await outcomes.temporal;
+  await expectChargedOnceAndAudited(stages.temporal!, runs);
+});
+
+test('the worker process is unhealthy while the Temporal server is down and healthy again after', async () => {
+  await outcomes.temporal;
+  const during = await healthDuringTemporalOutage;
+  expect(during.length).toBeGreaterThan(10);
+  // The worker itself answered throughout; from its first probe of the dead server on (a few seconds), it said unhealthy.
+  expect(during.filter((probe) => probe.status === 'down')).toEqual([]);
+  const afterFirstProbe = during.slice(Math.floor(during.length / 3));
+  expect(afterFirstProbe).toEqual(afterFirstProbe.map(() => ({ status: 503, temporal: 'unreachable' })));
+  expect(await probeHealth()).toEqual({ status: 200, temporal: 'reachable' });
+  expect(workerProcess?.exitCode).toBeNull();
 });

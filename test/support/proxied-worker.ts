@@ -1,7 +1,7 @@
 // A tenant Worker in this process whose dependencies (the activities' database, Vault, the STS and its JWKS, the
 // Temporal server) are each reached through a TCP proxy a test can cut, to stage an outage of any one of them without
 // stopping the suite's shared stack. Codec keys and PII tokens reach their stores directly.
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createPool } from '../../src/db/pool';
 import { createSecretChain, loadSecretsConfig } from '../../src/secrets';
@@ -24,6 +24,9 @@ export interface ProxiedWorker {
   failure(): unknown;
   stop(): Promise<void>;
 }
+
+// Built once per test file: a file's workers all run the same workflow code, and building it is CPU-bound.
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 function through(proxy: TcpProxy, url: string): string {
   const proxied = new URL(url.includes('://') ? url : `tcp://${url}`);
@@ -49,7 +52,7 @@ export async function startProxiedWorker(tenant: TenantId): Promise<ProxiedWorke
   const connection = await NativeConnection.connect({ ...loadConnectionOptions(config.localTemporalAddress), address: `127.0.0.1:${temporal.port}` });
   const worker = await createTenantWorker({
     connection,
-    bundle: await createWorkflowBundle(),
+    bundle: await (bundle ??= createWorkflowBundle()),
     pool: activitiesPool,
     tenant,
     namespace: namespaceForTenant(tenant, config.env.STEWARD_NAMESPACE_PREFIX),
