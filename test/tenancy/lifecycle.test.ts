@@ -43,7 +43,7 @@ async function partitionsOf(tenant: string): Promise<string[]> {
 }
 
 /** Every table that holds tenant data, each partitioned per tenant (sorted as pg_class lists them). */
-const TENANT_SCOPED_TABLES = ['approval_token_uses', 'approvals', 'audit_chain_heads', 'audit_checkpoints', 'audit_events', 'codec_keys', 'definitions', 'llm_ledger', 'pii_vault', 'runs', 'user_tokens'];
+const TENANT_SCOPED_TABLES = ['approval_token_uses', 'approvals', 'audit_chain_heads', 'audit_checkpoints', 'audit_events', 'audit_purge_markers', 'codec_keys', 'definitions', 'llm_ledger', 'pii_subject_keys', 'pii_vault', 'runs', 'user_tokens'];
 
 test('tenant create is idempotent and makes the namespace and one partition per tenant-scoped table', async () => {
   const id = uniqueTenant('lc-create');
@@ -138,7 +138,8 @@ test('a worker serving every tenant picks up a tenant created while it runs, and
     }
   };
   try {
-    await waitFor('start', (e) => e.msg === 'worker started');
+    // It starts a Worker for every tenant the suite has created so far (dozens by now): that takes a while.
+    await waitFor('start', (e) => e.msg === 'worker started', 180_000);
     const id = uniqueTenant('lc-late');
     await runCli(['tenant', 'create', id]);
     await waitFor('the new tenant', (e) => e.msg === 'serving tenant' && e.tenant === id);
@@ -160,7 +161,7 @@ test('a worker serving every tenant picks up a tenant created while it runs, and
     const exited = await Promise.race([processExit(worker), new Promise((resolve) => setTimeout(() => resolve('slow'), 20_000).unref())]);
     if (exited === 'slow') worker.kill('SIGKILL');
   }
-}, 240_000);
+}, 420_000);
 
 test('a worker told to stop while it is still starting exits cleanly', async () => {
   const worker = spawn(process.execPath, [STEWARD_BIN, 'worker'], { stdio: ['ignore', 'ignore', 'pipe'] });
