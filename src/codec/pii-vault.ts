@@ -356,13 +356,23 @@ async function eraseSubjects(pool: Pool, vault: SubjectKeyVault, hmacKey: Uint8A
   const { rows, keyIds } = await withTenant(pool, vault.tenant, async (db) => {
     const types = (await db.query<{ type: string }>('SELECT DISTINCT type FROM pii_vault')).rows.map((row) => row.type);
     const subjects = types.flatMap((type) => hashValueAnyVersion(type, value, hmacKey));
-    // Locked first: a write sealing under these keys either committed before (and its entry is deleted below, in a
-    // later snapshot) or waits and then finds the key gone.
-    const named = await db.query<{ key_id: string }>('SELECT key_id FROM pii_subject_keys WHERE subject_hash = ANY($1::text[]) ORDER BY key_id FOR UPDATE', [subjects]);
-    const keyIds = named.rows.map((row) => row.key_id);
-    const deleted = await db.query<{ type: string }>('DELETE FROM pii_vault WHERE subject_hash = ANY($1::text[]) OR subject_key_id = ANY($2::text[]) RETURNING type', [subjects, keyIds]);
+    // Names are locked before entries are deleted: a write sealing under one of these keys either committed before
+    // (and its entry is deleted below, in a later snapshot) or waits and then finds the key gone. A key a concurrent
+    // write named meanwhile shows up in the next pass; the passes end when no new name appears.
+    const keyIds: string[] = [];
+    const rows: Array<{ type: string }> = [];
+    for (;;) {
+      const named = await db.query<{ key_id: string }>(
+        'SELECT key_id FROM pii_subject_keys WHERE subject_hash = ANY($1::text[]) AND NOT key_id = ANY($2::text[]) ORDER BY key_id FOR UPDATE',
+        [subjects, keyIds],
+      );
+      keyIds.push(...named.rows.map((row) => row.key_id));
+      const deleted = await db.query<{ type: string }>('DELETE FROM pii_vault WHERE subject_hash = ANY($1::text[]) OR subject_key_id = ANY($2::text[]) RETURNING type', [subjects, keyIds]);
+      rows.push(...deleted.rows);
+      if (named.rows.length === 0) break;
+    }
     await destroyKeys(db, vault, keyIds);
-    return { rows: deleted.rows, keyIds };
+    return { rows, keyIds };
   });
   return { count: rows.length, types: [...new Set(rows.map((row) => row.type))].sort(), keyIds };
 }
