@@ -80,9 +80,11 @@ export function createPiiSubjectKeys(options: PiiSubjectKeysOptions): PiiSubject
       ),
     );
     const won = new Map(named.rows.map((row) => [row.subject_hash, row.key_id]));
-    // A key that lost the race sealed nothing: it is destroyed at once rather than left in Vault.
+    // A key that lost the race sealed nothing: it is destroyed at once rather than left in Vault (should Vault fail
+    // now, it stays there sealing nothing, and tokenizing goes on).
     const lost = made.filter((m) => won.get(m.subject) !== m.keyId);
-    await Promise.all(lost.map((m) => vault.destroy(m.keyId).finally(() => byId.delete(m.keyId))));
+    for (const { keyId } of lost) byId.delete(keyId);
+    await Promise.all(lost.map((m) => vault.destroy(m.keyId).catch(() => undefined)));
     return won;
   }
 
