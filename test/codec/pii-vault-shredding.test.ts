@@ -1,8 +1,8 @@
 // Crypto-shredding, proved against a backup: a pg_dump taken before an erasure (or an expiry purge) holds the
-// sealed entry, and afterwards no key that still exists — the tenant's keyring keys, every key left in Vault, the
-// database — opens it, while the subject's key opened it before. Also: a tenant's Vault identity cannot reach
-// another tenant's subject keys, entries sealed before subject keys still restore, and a value tokenized while its
-// subject is erased never leaves an entry behind that no key opens.
+// sealed entry; afterwards no key that still exists (the tenant's keyring keys, its subject keys left in Vault, the
+// database) opens it, and Vault lists the erased key under no tenant, while the subject's key opened it before.
+// Also: a tenant's Vault identity cannot reach another tenant's subject keys, entries sealed before subject keys
+// still restore, and a value tokenized while its subject is erased never leaves an entry that no key opens.
 import { execFileSync } from 'node:child_process';
 import { createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
@@ -95,26 +95,32 @@ async function vaultAsRoot(method: string, path: string): Promise<{ status: numb
   return { status: response.status, body: response.status === 204 ? undefined : await response.json() };
 }
 
-/** Every key that exists after the fact: the tenant's keyring keys (unwrapped by Transit) and every subject key of
- *  every tenant still in Vault, each tried as its own key id and as the entry's. */
+const listed = (answer: { body: unknown }) => (answer.body as { data?: { keys?: string[] } } | undefined)?.data?.keys ?? [];
+
+/** Every key of the tenant that exists after the fact: its keyring keys (unwrapped by Transit) and every subject key
+ *  Vault still holds for it. */
 async function everyExistingKey(): Promise<Array<{ keyId: string; raw: Buffer }>> {
   const transit = createTransitKeys({ vault: codec.vault, mount: codec.transitMount, keyPrefix: codec.transitKeyPrefix });
   try {
     const found: Array<{ keyId: string; raw: Buffer }> = [];
-    const codecKeys = await owner.query<{ tenant_id: TenantId; key_id: string; wrapped: string }>('SELECT tenant_id, key_id, wrapped FROM codec_keys WHERE tenant_id = $1', [tenant]);
-    for (const row of codecKeys.rows) found.push({ keyId: row.key_id, raw: await transit.unwrapDataKey(row.tenant_id, row.wrapped) });
-    const tenants = await vaultAsRoot('LIST', `${codec.piiKeysMount}/metadata/tenants`);
-    for (const folder of (tenants.body as { data?: { keys?: string[] } } | undefined)?.data?.keys ?? []) {
-      const listed = await vaultAsRoot('LIST', `${codec.piiKeysMount}/metadata/tenants/${folder}subject-keys`);
-      for (const keyId of (listed.body as { data?: { keys?: string[] } } | undefined)?.data?.keys ?? []) {
-        const read = await vaultAsRoot('GET', `${codec.piiKeysMount}/data/tenants/${folder}subject-keys/${keyId}`);
-        found.push({ keyId, raw: Buffer.from((read.body as { data: { data: { key: string } } }).data.data.key, 'base64') });
-      }
+    const codecKeys = await owner.query<{ key_id: string; wrapped: string }>('SELECT key_id, wrapped FROM codec_keys WHERE tenant_id = $1', [tenant]);
+    for (const row of codecKeys.rows) found.push({ keyId: row.key_id, raw: await transit.unwrapDataKey(tenant, row.wrapped) });
+    for (const keyId of listed(await vaultAsRoot('LIST', `${codec.piiKeysMount}/metadata/tenants/${tenant}/subject-keys`))) {
+      const read = await vaultAsRoot('GET', `${codec.piiKeysMount}/data/tenants/${tenant}/subject-keys/${keyId}`);
+      found.push({ keyId, raw: Buffer.from((read.body as { data: { data: { key: string } } }).data.data.key, 'base64') });
     }
     return found;
   } finally {
     transit.close();
   }
+}
+
+/** Whether Vault still lists a key id under any tenant at all. */
+async function listedAnywhere(keyId: string): Promise<boolean> {
+  for (const folder of listed(await vaultAsRoot('LIST', `${codec.piiKeysMount}/metadata/tenants`))) {
+    if (listed(await vaultAsRoot('LIST', `${codec.piiKeysMount}/metadata/tenants/${folder}subject-keys`)).includes(keyId)) return true;
+  }
+  return false;
 }
 
 /** Whether any existing key opens the dumped entry, under its own id or under the entry's. */
@@ -128,6 +134,7 @@ async function assertShredded(entry: DumpedEntry, value: string, keyBefore: Buff
   expect(await subjectKeysOf(tenant).read(entry.subject_key_id)).toBeUndefined();
   // KV v2 keeps versions: none is left, not even the first.
   expect((await vaultAsRoot('GET', `${codec.piiKeysMount}/data/tenants/${tenant}/subject-keys/${entry.subject_key_id}?version=1`)).status).toBe(404);
+  expect(await listedAnywhere(entry.subject_key_id)).toBe(false);
   expect(await anyExistingKeyOpens(entry)).toBe(false);
   // The key the dump needed, which only Vault held, is what opened it.
   expect(tryOpen(keyBefore, entry.subject_key_id, tenant, entry)).toBe(value);
