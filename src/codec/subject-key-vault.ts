@@ -34,11 +34,34 @@ export interface SubjectKeyVaultOptions {
   mount: string;
 }
 
+/** Vault requests in flight at once per process: a payload with thousands of new values must queue its key
+ *  writes, not open thousands of connections that time out together. */
+export const MAX_CONCURRENT_REQUESTS = 16;
+
+/** Runs at most `limit` tasks at a time, in the order they were asked for. */
+function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    // A finishing task hands its slot straight to the next waiter, so no newcomer slips in between.
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
 const KeyAnswer = z.object({ data: z.object({ data: z.object({ key: z.base64() }).nullable() }) });
 
 export function createSubjectKeyVaults(options: SubjectKeyVaultOptions): SubjectKeyVaults {
   const session: VaultSession = createVaultSession(options.vault);
   const address = options.vault.address;
+  const limited = createLimiter(MAX_CONCURRENT_REQUESTS);
 
   /** Vault answers 403 both to a lapsed token and to a policy refusal; only the second is the tenant's path denied. */
   const describe = async (error: unknown, operation: string, tenant: TenantId): Promise<StewardError> => {
@@ -56,14 +79,15 @@ export function createSubjectKeyVaults(options: SubjectKeyVaultOptions): Subject
         if (!KEY_ID_PATTERN.test(keyId)) throw new StewardError('INPUT_INVALID', `a PII subject key id of tenant ${tenant} is malformed`);
         return `${options.mount}/${kind}/tenants/${tenant}/subject-keys/${keyId}`;
       };
-      const call = async <T>(operation: string, work: (client: Awaited<ReturnType<VaultSession['authorizedClient']>>) => Promise<T>): Promise<T> => {
-        const client = await session.authorizedClient();
-        try {
-          return await work(client);
-        } catch (error) {
-          throw await describe(error, operation, tenant);
-        }
-      };
+      const call = <T>(operation: string, work: (client: Awaited<ReturnType<VaultSession['authorizedClient']>>) => Promise<T>): Promise<T> =>
+        limited(async () => {
+          const client = await session.authorizedClient();
+          try {
+            return await work(client);
+          } catch (error) {
+            throw await describe(error, operation, tenant);
+          }
+        });
       return {
         tenant,
         async create(keyId) {
