@@ -1,10 +1,11 @@
-// Prepares the dev Vault: KV v2 at secret/, AppRole and Transit, then per tenant a read-only policy over its own
-// prefix, an AppRole role bound to it, and demo secrets. Idempotent: running it twice changes nothing.
+// Prepares the dev Vault: KV v2 at secret/ (and at pii-keys/ for PII subject keys), AppRole and Transit, then per
+// tenant a policy (its own prefix read-only, its own subject keys), an AppRole role bound to it, and demo secrets.
+// Idempotent: running it twice changes nothing.
 import createVaultClient from 'node-vault';
 import type NodeVault from 'node-vault';
 import { z } from 'zod';
-import { DEFAULT_VAULT_TENANT_PREFIX, renderTenantPrefix } from '../src/secrets/tenant-scope';
 import { CodecEnv } from '../src/codec/config';
+import { DEFAULT_VAULT_TENANT_PREFIX, renderTenantPrefix } from '../src/secrets/tenant-scope';
 import { describeVaultFailure, statusOf } from '../src/secrets/vault-session';
 import { DEV_MODEL_SERVER_KEY } from './model-server/server';
 import { SECRET_AGENT_SECRET } from './sts/demo-directory';
