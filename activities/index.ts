@@ -3,6 +3,7 @@
 import type { Pool } from 'pg';
 import type { CheckpointSigner } from '../src/audit/checkpoint-signer';
 import type { TenantKeyring } from '../src/codec/keyring';
+import type { SubjectKeyVault } from '../src/codec/subject-key-vault';
 import type { DeploymentEgress } from '../src/egress/tenant-egress';
 import type { Scrubber, SecretResolver } from '../src/secrets';
 import type { TenantId } from '../src/tenancy/tenant-id';
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   identity?: { issuer: string; audience: string; jwksUrl: string };
   /** The tenant's keys: open sealed user tokens (and, in the codec, payloads). */
   keyring?: TenantKeyring;
+  /** The tenant's PII subject keys in Vault: the retention purge destroys those left with no entry. */
+  piiSubjectKeys: SubjectKeyVault;
   /** The tenant's PII HMAC key (prompt hashes). */
   piiHmacKey?: Uint8Array;
   secrets?: SecretResolver;

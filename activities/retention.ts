@@ -6,6 +6,7 @@ import { recordAuditEvent } from '../src/audit/audit-log';
 import { purgeAuditEntries } from '../src/audit/audit-purge';
 import type { CheckpointSigner } from '../src/audit/checkpoint-signer';
 import { purgeExpiredPii } from '../src/codec/pii-vault';
+import type { SubjectKeyVault } from '../src/codec/subject-key-vault';
 import { purgeExpiredUserTokens } from '../src/identity/user-token-store';
 import { purgeLedgerRowsBefore } from '../src/llm/ledger';
 import { loadTenantRetention } from '../src/retention/tenant-retention';
@@ -23,9 +24,9 @@ async function auditPurge(deps: RetentionDeps, type: string, purged: number): Pr
   return purged;
 }
 
-export function createPurgeExpiredPii(deps: RetentionDeps) {
+export function createPurgeExpiredPii(deps: RetentionDeps & { piiSubjectKeys: SubjectKeyVault }) {
   return async function purgeExpiredPiiEntries(): Promise<number> {
-    return auditPurge(deps, 'pii.purged', await purgeExpiredPii(deps.pool, deps.tenant));
+    return auditPurge(deps, 'pii.purged', await purgeExpiredPii(deps.pool, deps.piiSubjectKeys));
   };
 }
 

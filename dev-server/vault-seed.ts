@@ -1,8 +1,10 @@
-// Prepares the dev Vault: KV v2 at secret/, AppRole and Transit, then per tenant a read-only policy over its own
-// prefix, an AppRole role bound to it, and demo secrets. Idempotent: running it twice changes nothing.
+// Prepares the dev Vault: KV v2 at secret/ (and at pii-keys/ for PII subject keys), AppRole and Transit, then per
+// tenant a policy (its own prefix read-only, its own subject keys), an AppRole role bound to it, and demo secrets.
+// Idempotent: running it twice changes nothing.
 import createVaultClient from 'node-vault';
 import type NodeVault from 'node-vault';
 import { z } from 'zod';
+import { CodecEnv } from '../src/codec/config';
 import { DEFAULT_VAULT_TENANT_PREFIX, renderTenantPrefix } from '../src/secrets/tenant-scope';
 import { describeVaultFailure, statusOf } from '../src/secrets/vault-session';
 import { DEV_MODEL_SERVER_KEY } from './model-server/server';
@@ -63,12 +65,18 @@ function metadataPrefix(dataPrefix: string): string {
   return dataPrefix.replace(/^([^/]+)\/data\//, '$1/metadata/');
 }
 
-/** Read-only access to the tenant's own data and metadata paths, and nothing else. */
+/** The KV v2 mount of the PII vault's subject keys (STEWARD_PII_KEYS_MOUNT's default). */
+const PII_KEYS_MOUNT = CodecEnv.shape.STEWARD_PII_KEYS_MOUNT.parse(undefined);
+
+/** Read-only access to the tenant's own data and metadata paths; its own PII subject keys, made, read and
+ *  destroyed (never listed); nothing else. */
 export function tenantPolicy(tenant: string): string {
   const prefix = renderTenantPrefix(DEFAULT_VAULT_TENANT_PREFIX, tenant);
   return [
     `path "${prefix}/*" {\n  capabilities = ["read"]\n}`,
     `path "${metadataPrefix(prefix)}/*" {\n  capabilities = ["read", "list"]\n}`,
+    `path "${PII_KEYS_MOUNT}/data/tenants/${tenant}/subject-keys/*" {\n  capabilities = ["create", "update", "read"]\n}`,
+    `path "${PII_KEYS_MOUNT}/metadata/tenants/${tenant}/subject-keys/*" {\n  capabilities = ["delete"]\n}`,
   ].join('\n');
 }
 
@@ -88,6 +96,7 @@ async function ensureSecretEngines(vault: NodeVault.client): Promise<void> {
     throw new Error('vault has secret/ mounted, but not as KV v2');
   }
   if (mounts['transit/'] === undefined) await vault.mount({ mount_point: 'transit', type: 'transit' });
+  if (mounts[`${PII_KEYS_MOUNT}/`] === undefined) await vault.mount({ mount_point: PII_KEYS_MOUNT, type: 'kv', options: { version: '2' } });
   const auths = await readMounts(() => vault.auths());
   if (auths['approle/'] === undefined) await vault.enableAuth({ mount_point: 'approle', type: 'approle' });
 }

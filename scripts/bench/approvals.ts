@@ -58,7 +58,7 @@ async function bench(config: RuntimeConfig, tenant: ReturnType<typeof assertTena
   // Steward's own worker, codec included, as production runs it; the baseline is Temporal alone.
   const workers = await Promise.all([
     createTenantWorker({ connection, bundle: productionBundle, pool, tenant, namespace, shared }),
-    Worker.create({ connection, namespace, taskQueue: BARE_QUEUE, workflowBundle: bareBundle, activities: createActivities({ ...shared, pool, tenant }) }),
+    Worker.create({ connection, namespace, taskQueue: BARE_QUEUE, workflowBundle: bareBundle, activities: createActivities({ ...shared, piiSubjectKeys: shared.piiSubjectKeyVaults.forTenant(tenant), pool, tenant }) }),
   ]);
   const running = workers.map((worker) => worker.run());
   const client = new Client({ connection: clientConnection, namespace });

@@ -76,7 +76,7 @@ async function bench(config: RuntimeConfig, tenant: TenantId, settings: Settings
   const pool = createPool(config.appDatabaseUrl);
   // One activity set and one options shape for both workers: only the workflow code differs.
   const shared = createSharedActivityDeps(config, pool, console);
-  const activities = createActivities({ ...shared, pool, tenant });
+  const activities = createActivities({ ...shared, piiSubjectKeys: shared.piiSubjectKeyVaults.forTenant(tenant), pool, tenant });
   // The data converter `steward worker` and the typed client use for this tenant.
   const keyring = shared.keyrings.keyringFor(tenant);
   const dataConverter = createTenantDataConverter({ keyring, namespace, compressAboveBytes: shared.keyrings.compressAboveBytes, piiCodec: shared.piiCodecs.codecFor(keyring, namespace) });

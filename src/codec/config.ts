@@ -22,6 +22,9 @@ export const MAX_REQUEST_PAYLOAD_BYTES = 2 * MAX_PAYLOAD_BYTES;
 export const CodecEnv = z.object({
   /** The Vault Transit mount that holds one key-encryption key per tenant. */
   STEWARD_CODEC_TRANSIT_MOUNT: z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'a Vault mount path').default('transit'),
+  /** The Vault KV v2 mount that holds the PII vault's per-subject keys (under tenants/<tenant>/subject-keys/): kept
+   *  apart from the secrets mount, so no definition can reference one. */
+  STEWARD_PII_KEYS_MOUNT: z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'a Vault mount path').default('pii-keys'),
   /** Each tenant's Transit key is named prefix + tenant id. */
   STEWARD_CODEC_TRANSIT_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]*$/, 'letters, digits, _ and -').default('steward-codec-'),
   /** How long a process trusts its cached idea of the tenant's active key before asking Postgres again, in
@@ -41,6 +44,7 @@ export interface CodecConfig {
   vault: Pick<VaultSessionOptions, 'address' | 'auth' | 'timeoutMs' | 'namespace'>;
   transitMount: string;
   transitKeyPrefix: string;
+  piiKeysMount: string;
   activeKeyTtlMs: number;
   compressAboveBytes: number;
   serverPathPrefix: string;
@@ -73,6 +77,7 @@ function readCodecSettings(env: z.infer<typeof CodecEnv>): Omit<CodecConfig, 'va
   return {
     transitMount: env.STEWARD_CODEC_TRANSIT_MOUNT,
     transitKeyPrefix: env.STEWARD_CODEC_TRANSIT_KEY_PREFIX,
+    piiKeysMount: env.STEWARD_PII_KEYS_MOUNT,
     activeKeyTtlMs: env.STEWARD_CODEC_ACTIVE_KEY_TTL_MS,
     compressAboveBytes: env.STEWARD_CODEC_COMPRESS_ABOVE_BYTES,
     serverPathPrefix: env.STEWARD_CODEC_SERVER_PATH_PREFIX,

@@ -16,7 +16,7 @@ export interface PiiCodecFactory {
 }
 
 /** Checks at once that the vault can be keyed, so a process without a PII master key fails at start-up. */
-export function createPiiCodecFactory(config: Pick<RuntimeConfig, 'env'>, pool: Pool): PiiCodecFactory {
+export function createPiiCodecFactory(config: Pick<RuntimeConfig, 'env' | 'secretsEnv'>, pool: Pool): PiiCodecFactory {
   loadPiiMasterKey(config);
   return {
     codecFor: (keyring, namespace) =>

@@ -10,6 +10,7 @@ import { loadCodecConfig } from '../codec/config';
 import { createKeyringFactory } from '../codec/keyring-factory';
 import { createPiiCodecFactory } from '../codec/pii-codecs';
 import { loadTenantPiiHmacKey } from '../codec/pii-master-key';
+import { subjectKeyVaultsFor } from '../codec/subject-key-vault';
 import type { RuntimeConfig } from '../config/runtime';
 import { parseDuration } from '../ir/duration';
 import { deploymentServiceAddresses, resolveProtectedEndpoints } from '../egress/protected-endpoints';
@@ -53,6 +54,7 @@ export function createSharedActivityDeps(config: RuntimeConfig, pool: Pool, log:
     scrubber,
     keyrings: createKeyringFactory(config, pool),
     piiCodecs: createPiiCodecFactory(config, pool),
+    piiSubjectKeyVaults: subjectKeyVaultsFor(config),
     piiHmacKeys: (tenant) => loadTenantPiiHmacKey(config, tenant),
     auditSigner,
   };

@@ -4,13 +4,15 @@ import type { Pool } from 'pg';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { createTenantDataConverter, type KeyringFactory } from '../codec';
 import type { PiiCodecFactory } from '../codec/pii-codecs';
+import type { SubjectKeyVaults } from '../codec/subject-key-vault';
 import { TASK_QUEUE } from '../temporal/connection';
 import type { TenantId } from '../tenancy/tenant-id';
 import type { Logger } from '../log/logger';
 
 /** What every tenant's activities share in one worker process; the tenant (and its keyring) is bound per Worker. */
-export type SharedActivityDeps = Omit<ActivityDeps, 'pool' | 'tenant' | 'keyring' | 'piiHmacKey'> & {
+export type SharedActivityDeps = Omit<ActivityDeps, 'pool' | 'tenant' | 'keyring' | 'piiHmacKey' | 'piiSubjectKeys'> & {
   keyrings: KeyringFactory;
+  piiSubjectKeyVaults: SubjectKeyVaults;
   piiCodecs: PiiCodecFactory;
   piiHmacKeys: (tenant: TenantId) => Uint8Array;
 };
@@ -30,7 +32,7 @@ export interface TenantWorkerOptions {
 export function createTenantWorker(options: TenantWorkerOptions): Promise<Worker> {
   // One Worker polls one namespace, so its data converter and activities get that tenant's keyring and no other;
   // the factory itself never reaches activities.
-  const { keyrings, piiCodecs, piiHmacKeys, ...shared } = options.shared;
+  const { keyrings, piiCodecs, piiHmacKeys, piiSubjectKeyVaults, ...shared } = options.shared;
   const keyring = keyrings.keyringFor(options.tenant);
   return Worker.create({
     connection: options.connection,
@@ -45,6 +47,6 @@ export function createTenantWorker(options: TenantWorkerOptions): Promise<Worker
       piiCodec: piiCodecs.codecFor(keyring, options.namespace),
       onFailureFallback: (event) => options.log?.warn({ tenant: options.tenant, ...event }, 'a failure was encoded without tokenized PII: the codec could not reach what it needs'),
     }),
-    activities: createActivities({ ...shared, keyring, piiHmacKey: piiHmacKeys(options.tenant), pool: options.pool, tenant: options.tenant }),
+    activities: createActivities({ ...shared, keyring, piiHmacKey: piiHmacKeys(options.tenant), piiSubjectKeys: piiSubjectKeyVaults.forTenant(options.tenant), pool: options.pool, tenant: options.tenant }),
   });
 }

@@ -9,6 +9,7 @@ import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyri
 import { createPiiCodec, PII_METADATA_KEY, type PiiView } from '../../src/codec/pii-codec';
 import { createTenantPiiVault } from '../../src/codec/pii-tenant-vault';
 import { createPiiVault } from '../../src/codec/pii-vault';
+import { subjectKeyVaultsFor } from '../../src/codec/subject-key-vault';
 import { createPool } from '../../src/db/pool';
 import { isStewardError } from '../../src/errors';
 import { namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
@@ -95,7 +96,7 @@ test("another tenant's codec refuses this tenant's payloads rather than restorin
 
 test("when the worker's PII key differs from the client's, decoding fails with a coded error instead of handing the run markers", async () => {
   const encoded = await codecFor(tenant).encode([toPayload({ ssn: CANARIES.ssn }), toPayload({ mail: CANARIES.email })]);
-  const otherKey = createPiiVault({ pool: app, keyring: keys.keyringFor(tenant), hmacKey: new Uint8Array(32).fill(7), retentionDays: async () => 1, cacheTtlMs: 0 });
+  const otherKey = createPiiVault({ pool: app, keyring: keys.keyringFor(tenant), subjectKeyVault: subjectKeyVaultsFor(config).forTenant(tenant), hmacKey: new Uint8Array(32).fill(7), retentionDays: async () => 1, cacheTtlMs: 0 });
   const refused = await createPiiCodec({ vault: otherKey }).decode(encoded).catch((error: unknown) => error);
   expect(isStewardError(refused, 'TOKENIZER_FAILED')).toBe(true);
   expect((refused as Error).message).toBe(

@@ -33,13 +33,13 @@ test.each([
   const [one, two] = [await vault().tokenize(type, first), await vault().tokenize(type, second)];
   expect([await vault().detokenize(one), await vault().detokenize(two)]).toEqual([first, second]);
 
-  expect(await vault().erase(third)).toEqual({ count: 2, types: [type] });
+  expect(await vault().erase(third)).toMatchObject({ count: 2, types: [type] });
   expect([await vault().detokenize(one), await vault().detokenize(two)]).toEqual([undefined, undefined]);
 });
 
 test('erasing one number leaves its neighbour alone', async () => {
   const kept = await vault().tokenize('phone', '+1 415-555-2672');
   await vault().tokenize('phone', '+1 415-555-2673');
-  expect(await vault().erase('(415) 555-2673')).toEqual({ count: 1, types: ['phone'] });
+  expect(await vault().erase('(415) 555-2673')).toMatchObject({ count: 1, types: ['phone'] });
   expect(await vault().detokenize(kept)).toBe('+1 415-555-2672');
 });

@@ -9,6 +9,7 @@ import { createPiiCodec, type PiiView } from '../../src/codec/pii-codec';
 import { loadTenantPiiHmacKey } from '../../src/codec/pii-master-key';
 import { createTenantPiiVault } from '../../src/codec/pii-tenant-vault';
 import { createPiiVault, purgeExpiredPii, type PiiVault } from '../../src/codec/pii-vault';
+import { subjectKeyVaultsFor } from '../../src/codec/subject-key-vault';
 import { createPool } from '../../src/db/pool';
 import { isStewardError } from '../../src/errors';
 import type { TenantId } from '../../src/tenancy/tenant-id';
@@ -26,6 +27,7 @@ const SSN = '078-05-1120';
 const EMAIL = 'vault.canary@example.org';
 
 /** A vault without a cache, as a second process would see the table. */
+const subjectKeysOf = (forTenant: TenantId) => subjectKeyVaultsFor(config).forTenant(forTenant);
 const freshVault = (forTenant: TenantId): PiiVault => createTenantPiiVault(config, app, keys.keyringFor(forTenant), { cacheTtlMs: 0 });
 
 beforeAll(async () => {
@@ -60,7 +62,7 @@ async function expireIn(forTenant: TenantId, token: string, seconds: number): Pr
 const DAY = 86_400;
 /** A vault with a one-day retention (`data_policy.retention_days: 1`), uncached. */
 const oneDayVault = (forTenant: TenantId): PiiVault =>
-  createPiiVault({ pool: app, keyring: keys.keyringFor(forTenant), hmacKey: loadTenantPiiHmacKey(config, forTenant), retentionDays: async () => 1, cacheTtlMs: 0 });
+  createPiiVault({ pool: app, keyring: keys.keyringFor(forTenant), subjectKeyVault: subjectKeysOf(forTenant), hmacKey: loadTenantPiiHmacKey(config, forTenant), retentionDays: async () => 1, cacheTtlMs: 0 });
 const codecOf = (vault: PiiVault, view: PiiView = 'restore') => createPiiCodec({ vault, view });
 const toPayload = (value: unknown): Payload => defaultPayloadConverter.toPayload(value);
 const fromPayload = (payload: Payload): unknown => defaultPayloadConverter.fromPayload(payload);
@@ -124,7 +126,7 @@ test('an expired entry is never restored, a value seen again gets a new token, a
 
   const stale = await freshVault(tenant).tokenize('email', 'stale@example.org');
   await owner.query(`UPDATE pii_vault SET expires_at = now() - interval '1 day' WHERE tenant_id = $1 AND token = $2`, [tenant, /tok_([^\]]+)/.exec(stale)![1]]);
-  expect(await purgeExpiredPii(app, tenant)).toBe(1);
+  expect(await purgeExpiredPii(app, subjectKeysOf(tenant))).toBe(1);
   expect((await rowsOf(tenant)).some((row) => `[pii:email:tok_${row.token}]` === stale)).toBe(false);
 });
 
@@ -135,11 +137,11 @@ test('erasing a value removes every entry of it, in any spelling, in this tenant
   const elsewhere = await freshVault(other).tokenize('ssn', '219-09-9999');
   expect(await vault.detokenize(dashed)).toBe('219-09-9999');
 
-  expect(await vault.erase('219099999')).toEqual({ count: 2, types: ['ssn'] });
+  expect(await vault.erase('219099999')).toEqual({ count: 2, types: ['ssn'], keys: 1 });
   expect(await vault.detokenize(dashed)).toBeUndefined();
   expect(await freshVault(tenant).detokenize(spaced)).toBeUndefined();
   expect(await freshVault(other).detokenize(elsewhere)).toBe('219-09-9999');
-  expect(await vault.erase('219-09-9999')).toEqual({ count: 0, types: [] });
+  expect(await vault.erase('219-09-9999')).toEqual({ count: 0, types: [], keys: 0 });
 });
 
 test("entries live as long as the tenant's longest data-policy retention", async () => {
@@ -158,7 +160,7 @@ test("entries live as long as the tenant's longest data-policy retention", async
 test('values are found only through the keyed HMAC: a vault holding another key neither reuses nor erases them', async () => {
   const keyring = keys.keyringFor(tenant);
   const token = await freshVault(tenant).tokenize('email', 'keyed@example.org');
-  const foreignKey = createPiiVault({ pool: app, keyring, hmacKey: new Uint8Array(32).fill(9), retentionDays: async () => 1, cacheTtlMs: 0 });
+  const foreignKey = createPiiVault({ pool: app, keyring, subjectKeyVault: subjectKeysOf(tenant), hmacKey: new Uint8Array(32).fill(9), retentionDays: async () => 1, cacheTtlMs: 0 });
   // The per-tenant HMAC key is derived, not random: the same config gives the same key.
   expect(loadTenantPiiHmacKey(config, tenant)).toEqual(loadTenantPiiHmacKey(config, tenant));
   expect(await foreignKey.tokenize('email', 'keyed@example.org')).not.toBe(token);
@@ -193,12 +195,12 @@ test('restoring for a run neither revives an expired entry nor an erased one, an
   const encoded = await codecOf(vault).encode([toPayload({ expired: 'lapsed@example.org', erased: 'forget.me@example.org' })]);
   const [expired, erased] = [tokenIn(encoded[0]!, 'expired'), tokenIn(encoded[0]!, 'erased')];
   await expireIn(retained, expired, -60);
-  expect(await freshVault(retained).erase('forget.me@example.org')).toEqual({ count: 1, types: ['email'] });
+  expect(await freshVault(retained).erase('forget.me@example.org')).toEqual({ count: 1, types: ['email'], keys: 1 });
 
   expect(fromPayload((await codecOf(vault).decode(encoded))[0]!)).toEqual({ expired, erased });
   expect(await secondsLeft(retained, expired)).toBeLessThan(-59);
   expect(await secondsLeft(retained, erased)).toBeUndefined();
-  expect(await purgeExpiredPii(app, retained)).toBe(1);
+  expect(await purgeExpiredPii(app, subjectKeysOf(retained))).toBe(1);
   expect(await secondsLeft(retained, expired)).toBeUndefined();
 });
 

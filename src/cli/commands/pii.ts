@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { recordAuditEvent } from '../../audit/audit-log';
 import { loadTenantPiiHmacKey } from '../../codec/pii-master-key';
 import { erasePii, purgeExpiredPii } from '../../codec/pii-vault';
+import { subjectKeyVaultsFor } from '../../codec/subject-key-vault';
 import { loadRuntimeConfig, type RuntimeConfig } from '../../config/runtime';
 import { openAppPool } from '../../db/app-role';
 import { detectPii } from '../../pii/detect';
@@ -128,7 +129,7 @@ export function registerPiiCommands(program: Command): void {
       const value = await readEraseValue(options.value);
       const erased = await withAppPool(async (pool, config) => {
         if (!(await findTenant(pool, tenant))) throw tenantNotFound(tenant);
-        const result = await erasePii(pool, tenant, loadTenantPiiHmacKey(config, tenant), value);
+        const result = await erasePii(pool, subjectKeyVaultsFor(config).forTenant(tenant), loadTenantPiiHmacKey(config, tenant), value);
         // The trail says that an erasure happened and how much it removed, never what was erased.
         await recordAuditEvent(pool, tenant, { type: 'pii.erased', agentId: 'steward-cli', payload: { entries: result.count, types: result.types } });
         return result;
@@ -140,10 +141,10 @@ export function registerPiiCommands(program: Command): void {
     .description('delete PII vault entries past their retention (workers also do this every 10 minutes; reads never return them)')
     .option('--tenant <id>', 'only this tenant (every tenant when omitted)')
     .action(async (options: { tenant?: string }) => {
-      await withAppPool(async (pool) => {
+      await withAppPool(async (pool, config) => {
         const tenants = options.tenant === undefined ? (await listTenants(pool)).map((tenant) => tenant.id) : [assertTenantId(options.tenant)];
         for (const tenant of tenants) {
-          const purged = await purgeExpiredPii(pool, tenant);
+          const purged = await purgeExpiredPii(pool, subjectKeyVaultsFor(config).forTenant(tenant));
           if (purged > 0) await recordAuditEvent(pool, tenant, { type: 'pii.purged', agentId: 'steward-cli', payload: { entries: purged } });
           process.stdout.write(`${tenant}\t${purged}\n`);
         }
