@@ -4,7 +4,7 @@
 // never tokens. Every entry is appended to the tenant's hash chain (see chain-hash.ts): the chain head's row lock
 // orders appends within a tenant only, and the application never updates or deletes an entry.
 import type { Pool, PoolClient } from 'pg';
-import { entryHash, genesisHash, normalizePayload, type ChainedContent } from './chain-hash';
+import { entryHash, genesisHash, normalizePayload, type ChainedContent, type ChainPosition } from './chain-hash';
 import { checkpointIfCrossed } from './periodic-checkpoints';
 import { applyDataPolicySync } from '../pii';
 import type { DataPolicy } from '../pii/policy';
@@ -43,11 +43,6 @@ export function redactAuditPayload(payload: Record<string, unknown>, redaction: 
 }
 
 /** Where an appended entry sits in its tenant's chain. */
-export interface ChainPosition {
-  seq: number;
-  hash: string;
-}
-
 export function chainedContent(event: AuditEvent, payload: Record<string, unknown>, createdAt: Date): ChainedContent {
   return {
     type: event.type,

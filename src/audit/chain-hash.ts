@@ -6,6 +6,12 @@ import canonicalize from 'canonicalize';
 export const CHAIN_VERSION = 1;
 
 /** What an entry's hash covers. Absent fields are null so that a stored row and a written event hash alike. */
+/** Where an entry sits in its tenant's chain: its sequence number and its hash. */
+export interface ChainPosition {
+  seq: number;
+  hash: string;
+}
+
 export interface ChainedContent {
   type: string;
   runId: string | null;

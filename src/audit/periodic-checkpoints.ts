@@ -3,9 +3,8 @@
 // after the append has resolved and off the append path, so appends never wait on Vault.
 import type { Pool } from 'pg';
 import type { TenantId } from '../tenancy/tenant-id';
-import type { ChainPosition } from './audit-log';
 import { saveCheckpoint } from './audit-trail';
-import { checkpointMessage } from './chain-hash';
+import { checkpointMessage, type ChainPosition } from './chain-hash';
 import type { CheckpointSigner } from './checkpoint-signer';
 
 export interface PeriodicCheckpoints {
