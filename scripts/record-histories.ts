@@ -24,6 +24,7 @@ import { assertShareable, sanitizeHistory } from '../test/replay/recording/sanit
 import { writeHistorySet } from '../test/replay/stored-histories';
 import { startHttpTarget } from '../test/support/http-target';
 import { bundleWorkflowsCopy } from '../test/replay/workflows-copy-bundle';
+import { subjectKeyVaultsFor } from '../src/codec/subject-key-vault';
 import { createTestTenant } from '../test/support/stack';
 
 type RecordedHistory = Parameters<typeof writeHistorySet>[1][number];
@@ -115,7 +116,7 @@ async function removeTenant(config: RuntimeConfig, tenant: TenantId): Promise<vo
   const admin = createPool(config.databaseUrl, { max: 1 });
   const connection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
   try {
-    await deleteTenant({ admin, connection, env: config.env }, tenant, { force: true });
+    await deleteTenant({ admin, connection, env: config.env, subjectKeys: subjectKeyVaultsFor(config) }, tenant, { force: true });
   } finally {
     await connection.close();
     await admin.end();

@@ -153,3 +153,14 @@ function toKey(bytes: Buffer): KeyObject {
   bytes.fill(0);
   return key;
 }
+
+/**
+ * Destroys every subject key of a tenant that is being deleted, before its partitions are dropped: a database backup
+ * taken earlier then holds entries no key opens. Read as the database owner, as tenant deletion runs. Returns how
+ * many keys it destroyed; a Vault failure fails the deletion, which can be run again.
+ */
+export async function destroyTenantSubjectKeys(admin: Pool, vault: SubjectKeyVault): Promise<number> {
+  const { rows } = await admin.query<{ key_id: string }>('SELECT key_id FROM pii_subject_keys WHERE tenant_id = $1', [vault.tenant]);
+  await Promise.all(rows.map((row) => vault.destroy(row.key_id)));
+  return rows.length;
+}

@@ -5,7 +5,9 @@
 // still restore, and a value tokenized while its subject is erased never leaves an entry that no key opens.
 import { execFileSync } from 'node:child_process';
 import { createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Pool } from 'pg';
+import { findPostgresBinDir } from '../../dev-server/postgres';
 import { seedVault } from '../../dev-server/vault';
 import { loadCodecConfig } from '../../src/codec/config';
 import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyring-factory';
@@ -19,12 +21,14 @@ import { createPool } from '../../src/db/pool';
 import { isStewardError } from '../../src/errors';
 import { hashValue } from '../../src/pii/hash';
 import type { TenantId } from '../../src/tenancy/tenant-id';
+import { runCli } from '../support/cli';
 import { createTestTenant, testConfig } from '../support/stack';
 
 const config = testConfig();
 const codec = loadCodecConfig(config.secretsEnv);
 const stack = readStackFile(config.env.STEWARD_STATE_DIR)!;
-const PG_DUMP = '/usr/lib/postgresql/15/bin/pg_dump';
+// The pg_dump of the PostgreSQL the stack runs on, whichever version the machine has.
+const PG_DUMP = join(findPostgresBinDir(() => undefined), 'pg_dump');
 let tenant: TenantId;
 let other: TenantId;
 let app: Pool;
@@ -175,6 +179,19 @@ test('after the expiry purge, the same holds for an entry whose subject has no l
   await assertShredded(entry, value, keyBefore);
   // A subject with a live entry keeps its key.
   expect(await freshVault(tenant).detokenize(kept)).toBe('still.live@example.org');
+});
+
+test("deleting a tenant destroys its subject keys in Vault, so a backup of its entries stays sealed", async () => {
+  const leaving = await createTestTenant('shred-leaving');
+  const token = await freshVault(leaving).tokenize('email', 'leaving@example.org');
+  const entry = dumpedEntry(dumpDatabase(leaving), leaving, token);
+  expect(await subjectKeysOf(leaving).read(entry.subject_key_id)).toBeDefined();
+
+  const deleted = await runCli(['tenant', 'delete', leaving, '--force', '--json']);
+  expect(deleted.code).toBe(0);
+  expect(JSON.parse(deleted.stdout)).toMatchObject({ tenant: leaving, subjectKeysDestroyed: 1 });
+  expect(await subjectKeysOf(leaving).read(entry.subject_key_id)).toBeUndefined();
+  expect(await listedAnywhere(entry.subject_key_id)).toBe(false);
 });
 
 test("a tenant's Vault identity can make, read and destroy its own subject keys, and neither read nor destroy another tenant's", async () => {

@@ -2,6 +2,7 @@
 import { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { loadRuntimeConfig } from '../../config/runtime';
+import { subjectKeyVaultsFor } from '../../codec/subject-key-vault';
 import { createPool } from '../../db/pool';
 import { loadTenantEgressAllow, setTenantEgressAllow } from '../../egress/tenant-egress';
 import { readTenantRetentionSettings, setTenantRetention, type RetainedKind } from '../../retention/tenant-retention';
@@ -224,12 +225,20 @@ export function registerTenantCommands(program: Command, onCreated?: TenantCreat
     .description("drop the tenant's partitions and its namespace, and mark it deleted")
     .action(async (id: string, options: { force?: boolean; json?: boolean }) => {
       const tenantId = assertTenantId(id);
-      const deleted = await withTenantService((deps) => deleteTenant(deps, tenantId, { force: options.force }));
+      const deleted = await withTenantService(async (deps) => {
+        const subjectKeys = subjectKeyVaultsFor(loadRuntimeConfig());
+        try {
+          return await deleteTenant({ ...deps, subjectKeys }, tenantId, { force: options.force });
+        } finally {
+          subjectKeys.close();
+        }
+      });
       print(options.json, deleted, [
         `tenant ${tenantId} deleted`,
         `  partitions dropped: ${deleted.partitions.join(', ') || 'none'}`,
         `  namespace ${deleted.namespace}: ${deleted.namespaceDeleted ? 'deleted' : 'already gone'}`,
         `  open runs ended: ${deleted.openRunsEnded}`,
+        `  PII subject keys destroyed: ${deleted.subjectKeysDestroyed}`,
       ].join('\n'));
     });
 }
