@@ -1,6 +1,6 @@
 // The tenant registry and each tenant's partitions. Runs on the operator's connection: creating and dropping
 // partitions is DDL, which the application role cannot do.
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/transaction';
 import { StewardError } from '../errors';
 import type { TenantId } from './tenant-id';
@@ -32,9 +32,15 @@ const toTenant = (row: TenantRow): Tenant => ({
   createdAt: row.created_at,
 });
 
+// Creating or dropping a tenant's partitions locks every tenant-scoped parent table, one after another: two tenants
+// created at once would take those locks in crossing order and deadlock. One lock held for the transaction queues them.
+const PARTITION_DDL_LOCK_ID = 0x5743_0002;
+const queueBehindOtherPartitionChanges = (db: PoolClient) => db.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_DDL_LOCK_ID]);
+
 /** Registers the tenant (or revives a deleted one) and creates its partitions; both steps are idempotent. */
 export async function upsertTenantWithPartitions(admin: Pool, id: TenantId, displayName: string, namespace: string): Promise<Tenant> {
   return inTransaction(admin, async (db) => {
+    await queueBehindOtherPartitionChanges(db);
     const result = await db.query<TenantRow>(
       `INSERT INTO tenants (id, display_name, namespace) VALUES ($1, $2, $3)
        ON CONFLICT (id) DO UPDATE SET
@@ -51,6 +57,7 @@ export async function upsertTenantWithPartitions(admin: Pool, id: TenantId, disp
 /** Drops the tenant's partitions (its data) and marks it deleted; returns the partitions dropped. */
 export async function dropTenantData(admin: Pool, id: TenantId): Promise<string[]> {
   return inTransaction(admin, async (db) => {
+    await queueBehindOtherPartitionChanges(db);
     const dropped = await db.query<{ partition: string }>('SELECT steward_drop_tenant_partitions($1) AS partition', [id]);
     await db.query(`UPDATE tenants SET status = 'deleted', updated_at = now() WHERE id = $1`, [id]);
     return dropped.rows.map((row) => row.partition);

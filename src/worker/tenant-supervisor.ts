@@ -46,6 +46,8 @@ const SERVER_PROBE_TIMEOUT_MS = 3_000;
 
 export class TenantSupervisor {
   private readonly served = new Map<TenantId, Served>();
+  /** Workers of deleted tenants still finishing their polls: a sync never waits for them, a shutdown does. */
+  private readonly draining = new Set<Promise<void>>();
   private wanted = new Set<TenantId>();
   private readonly troubles = new Map<TenantId, { restarts: number; lastError?: string; lastErrorAt?: string }>();
   /** Syncs run one after another: an overlapping refresh would start a second Worker for a tenant being served. */
@@ -138,8 +140,15 @@ export class TenantSupervisor {
       this.served.delete(id);
       this.troubles.delete(id);
       if (served.worker.getState() === 'RUNNING') served.worker.shutdown();
-      await served.running;
-      this.deps.log.info({ tenant: id }, 'drained tenant worker');
+      // A drain lasts as long as the Worker's open long polls (a minute, on a loaded machine): waiting for it here
+      // would hold back every tenant created meanwhile.
+      const drained: Promise<void> = served.running
+        .catch(() => undefined)
+        .then(() => {
+          this.draining.delete(drained);
+          this.deps.log.info({ tenant: id }, 'drained tenant worker');
+        });
+      this.draining.add(drained);
     }
   }
 
@@ -216,7 +225,7 @@ export class TenantSupervisor {
       // Temporal's runtime may already be shutting them down on the same signal.
       if (served.worker.getState() === 'RUNNING') served.worker.shutdown();
     }
-    await Promise.all(all.map((served) => served.running.catch(() => undefined)));
+    await Promise.all([...all.map((served) => served.running.catch(() => undefined)), ...this.draining]);
   }
 }
 

@@ -57,6 +57,15 @@ test('tenant create is idempotent and makes the namespace and one partition per 
   expect(listed).toContainEqual({ id, name: 'Lifecycle Co', status: 'active', namespace: id });
 });
 
+test('tenants created at the same moment each get their partitions: the DDL queues, it never deadlocks', async () => {
+  const ids = Array.from({ length: 6 }, (_, i) => uniqueTenant(`lc-burst-${i}`));
+  const created = await Promise.all(ids.map((id) => runCli(['tenant', 'create', id, '--json'])));
+  expect(created.map((cli) => [cli.code, cli.stderr])).toEqual(ids.map(() => [0, '']));
+  for (const id of ids) expect(await partitionsOf(id)).toHaveLength(TENANT_SCOPED_TABLES.length);
+  const deleted = await Promise.all(ids.map((id) => runCli(['tenant', 'delete', id, '--force'])));
+  expect(deleted.map((cli) => cli.code)).toEqual(ids.map(() => 0));
+});
+
 test.each([["acme'; drop table x; --"], ['../acme'], ['ACME'], [''], ['a'.repeat(300)]])('tenant create %j exits 2 with the reason', async (id) => {
   const cli = await runCli(['tenant', 'create', id]);
   expect(cli.code).toBe(2);
