@@ -34,6 +34,9 @@ const toTenant = (row: TenantRow): Tenant => ({
 
 // Creating or dropping a tenant's partitions locks every tenant-scoped parent table, one after another: two tenants
 // created at once would take those locks in crossing order and deadlock. One lock held for the transaction queues them.
+// A transaction of the application that touches several of those tables can still cross one; the DDL, idempotent,
+// is then run again.
+const PARTITION_DDL_DEADLOCK_RETRIES = 5;
 const PARTITION_DDL_LOCK_ID = 0x5743_0002;
 const queueBehindOtherPartitionChanges = (db: PoolClient) => db.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_DDL_LOCK_ID]);
 
@@ -51,7 +54,7 @@ export async function upsertTenantWithPartitions(admin: Pool, id: TenantId, disp
     );
     await db.query('SELECT steward_create_tenant_partitions($1)', [id]);
     return toTenant(result.rows[0]!);
-  });
+  }, { deadlockRetries: PARTITION_DDL_DEADLOCK_RETRIES });
 }
 
 /** Drops the tenant's partitions (its data) and marks it deleted; returns the partitions dropped. */
@@ -61,7 +64,7 @@ export async function dropTenantData(admin: Pool, id: TenantId): Promise<string[
     const dropped = await db.query<{ partition: string }>('SELECT steward_drop_tenant_partitions($1) AS partition', [id]);
     await db.query(`UPDATE tenants SET status = 'deleted', updated_at = now() WHERE id = $1`, [id]);
     return dropped.rows.map((row) => row.partition);
-  });
+  }, { deadlockRetries: PARTITION_DDL_DEADLOCK_RETRIES });
 }
 
 export async function setTenantStatus(admin: Pool, id: TenantId, status: Exclude<TenantStatus, 'deleted'>): Promise<Tenant> {
