@@ -2,15 +2,21 @@
 // become unreachable for 20 s, and a Temporal server is killed and started again 20 s later. Every run completes, no
 // Worker stays dead, each irreversible call is made under one idempotency key (repeats only with that key), every
 // call that got through is in the audit trail, and the worker process's health endpoint said unhealthy while it
-// could serve nothing and healthy again after. Each outage has a tenant and a Worker of its own, so the four run at
-// the same time: the database, Vault and STS are cut at proxies in front of the shared stack, and the Temporal server
-// killed is this file's own, so the other test files using the shared stack see nothing.
+// could serve nothing and healthy again after. Through the Temporal restart, runs are also mid model call or waiting
+// for an approval: each is approved once the server is back, and each call the model answered is in the ledger once.
+// Each outage has a tenant and a Worker of its own, so the four run at the same time: the database, Vault and STS are
+// cut at proxies in front of the shared stack, and the Temporal server killed is this file's own, so the other test
+// files using the shared stack see nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { startExpensesApi, type ExpensesApi } from '../../dev-server/expenses-api/server';
+import { DEV_MODEL_SERVER_KEY } from '../../dev-server/model-server';
+import type { RecordedRequest } from '../../dev-server/model-server/recorder';
 import { mintDevToken } from '../../dev-server/sts';
 import { listAuditEvents } from '../../src/audit/audit-log';
-import { StewardClient, type RunHandle } from '../../src/client';
+import { StewardClient, type ApprovalAnswer, type RunHandle } from '../../src/client';
 import { createPool } from '../../src/db/pool';
+import { listRunLedger } from '../../src/llm/ledger';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 import { STEWARD_BIN } from '../support/cli';
 import { startDedicatedTemporal, type DedicatedTemporal } from '../support/dedicated-temporal';
@@ -22,8 +28,17 @@ import { startOutageTenant, type OutageTenant } from './outage-fixtures';
 
 const OUTAGE_MS = 20_000;
 const RUNS_PER_OUTAGE = 3;
+/** Review runs caught at each of their steps (the llm call, the approval) when the Temporal server is killed. */
+const REVIEWS_PER_STEP = 2;
 /** The worker process's health port: in the test stack's range, beside the dedicated Temporal server's ports. */
 const HEALTH_PORT = testConfig().env.STEWARD_TEMPORAL_PORT + 110;
+/** The stack's model server, which the worker process calls for the review runs' llm step. */
+const MODEL_SERVER_URL = `http://127.0.0.1:${testConfig().env.STEWARD_LLM_PORT}`;
+/**
+ * How long the model takes over a review's first call: long enough that a call under way when the server is killed is
+ * answered during the outage, and only the first, so a repeat of it after the restart does not wait again.
+ */
+const SLOW_MODEL_MS = 8_000;
 
 type Workflow = 'charge' | 'delegated-charge';
 type Outage = 'database' | 'vault' | 'sts' | 'temporal';
@@ -41,7 +56,24 @@ let temporal: DedicatedTemporal;
 const outageTenants: OutageTenant[] = [];
 const stages: Partial<Record<Outage, Stage>> = {};
 let workerProcess: ChildProcess | undefined;
-let outcomes: Record<Outage, Promise<RunHandle[]>>;
+/** A review run through the Temporal restart: where it was when the server was killed, and the approver's answer. */
+interface Review {
+  run: RunHandle;
+  note: string;
+  at: 'llm' | 'approval';
+  decision: ApprovalAnswer;
+}
+
+interface TemporalOutcome {
+  charges: RunHandle[];
+  reviews: Review[];
+  /** The model calls of the reviews caught at their llm step, as the model server saw them. */
+  modelCalls: RecordedRequest[];
+  killedAt: number;
+  restartedAt: number;
+}
+
+let outcomes: Record<Exclude<Outage, 'temporal'>, Promise<RunHandle[]>> & { temporal: Promise<TemporalOutcome> };
 let healthDuringTemporalOutage: Promise<HealthLog>;
 
 beforeAll(async () => {
@@ -97,7 +129,10 @@ async function startKilledTemporalStage(): Promise<Stage> {
   process.env.TEMPORAL_ADDRESS = temporal.address;
   try {
     const tenant = await createTestTenant('faults-temporal');
-    await writeVaultSecret(`tenants/${tenant}/tools`, { api_token: 'fault-injection-token' });
+    await Promise.all([
+      writeVaultSecret(`tenants/${tenant}/tools`, { api_token: 'fault-injection-token' }),
+      writeVaultSecret(`tenants/${tenant}/llm`, { openai: DEV_MODEL_SERVER_KEY }),
+    ]);
     workerProcess = spawn(process.execPath, [STEWARD_BIN, 'worker', '--tenant', tenant, '--health-port', String(HEALTH_PORT)], {
       env: { ...process.env, STEWARD_TENANT_REFRESH_MS: '1000', STEWARD_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -105,7 +140,7 @@ async function startKilledTemporalStage(): Promise<Stage> {
     const [client, target] = await Promise.all([StewardClient.connect({ tenant }), startHttpTarget()]);
     const stage = { tenant, client, target };
     stages.temporal = stage;
-    await registerDefinitions(client, `${stsUrl()}/token`);
+    await Promise.all([registerDefinitions(client, `${stsUrl()}/token`), registerReview(client)]);
     return stage;
   } finally {
     process.env.TEMPORAL_ADDRESS = shared;
@@ -163,6 +198,28 @@ nodes:
 `);
 }
 
+/** A model call, then an approval by carol: a run started by alice waits there for her decision. */
+async function registerReview(client: StewardClient): Promise<void> {
+  await client.register(`
+id: review
+version: 1
+input: { type: object, properties: { prompt: { type: string } } }
+secrets: { llm: "vault:~/llm#openai" }
+start: summarize
+nodes:
+  summarize:
+    type: llm
+    provider: openai
+    base_url: ${MODEL_SERVER_URL}/v1
+    model: steward-local
+    api_key: "{{ secrets.llm }}"
+    prompt: "{{ input.prompt }}"
+    next: sign_off
+  sign_off: { type: approval, approvers: { users: [carol] }, timeout: 1h, next: done }
+  done: { type: end, output: "{'summary': nodes.summarize.output, 'approval': nodes.sign_off.output}" }
+`);
+}
+
 async function startRuns(stage: Stage, workflow: Workflow): Promise<RunHandle[]> {
   return Promise.all(
     Array.from({ length: RUNS_PER_OUTAGE }, async () =>
@@ -195,20 +252,70 @@ async function throughCut(stage: Stage, proxy: TcpProxy, workflow: Workflow, cut
   return runs;
 }
 
-/** Kills the Temporal server once the runs are under way, starts it again after the outage, and waits for every run. */
-async function throughTemporalRestart(stage: Stage): Promise<RunHandle[]> {
-  const runs = await startRuns(stage, 'charge');
-  await untilFirstCalls(stage, runs);
+/**
+ * Kills the Temporal server once the charges are under way and the reviews are mid model call or waiting for their
+ * approval, starts it again after the outage, approves each review, and waits for every run.
+ */
+async function throughTemporalRestart(stage: Stage): Promise<TemporalOutcome> {
+  const [atLlm, atApproval] = await Promise.all([startReviews(stage, 'llm'), startReviews(stage, 'approval')]);
+  const [modelCalls] = await Promise.all([untilModelCalled(atLlm), Promise.all(atApproval.map(untilAwaitingApproval))]);
+  // The charges start last, so the server is killed as soon as they have made their first call, before their charge.
+  const charges = await startRuns(stage, 'charge');
+  await untilFirstCalls(stage, charges);
   await temporal.kill();
+  const killedAt = Date.now();
   const health = watchHealth();
   healthDuringTemporalOutage = health.answers;
   await sleep(OUTAGE_MS);
   health.stop();
   await temporal.start();
+  const restartedAt = Date.now();
   // Health comes back on its own once the worker's next probe reaches the server again.
   await untilHealth((status) => status === 200, 60_000);
-  await expectAllCharged(runs);
-  return runs;
+  const [, reviews] = await Promise.all([
+    expectAllCharged(charges),
+    Promise.all([...atLlm.map((run) => approve(stage, run, 'llm')), ...atApproval.map((run) => approve(stage, run, 'approval'))]),
+  ]);
+  return { charges, reviews, modelCalls: (await recordedModelCalls()).filter((call) => modelCalls.some((seen) => seen.seq === call.seq)), killedAt, restartedAt };
+}
+
+/** Review runs started by alice; those meant to be caught at their llm step ask for a slow first answer. */
+async function startReviews(stage: Stage, at: Review['at']): Promise<Array<{ run: RunHandle; note: string }>> {
+  return Promise.all(
+    Array.from({ length: REVIEWS_PER_STEP }, async () => {
+      const note = `review ${randomUUID()}`;
+      const prompt = at === 'llm' ? `${note} !slow-once=${SLOW_MODEL_MS}` : note;
+      const userToken = (await mintDevToken(stsUrl(), { user: 'alice', tenant: stage.tenant })).accessToken;
+      return { run: await stage.client.start({ workflow: 'review', input: { prompt }, userToken }), note };
+    }),
+  );
+}
+
+async function recordedModelCalls(): Promise<RecordedRequest[]> {
+  return ((await (await fetch(`${MODEL_SERVER_URL}/_recorded`)).json()) as { requests: RecordedRequest[] }).requests;
+}
+
+/** Resolves, with their calls, once the model server holds an unanswered call of each review. */
+async function untilModelCalled(reviews: Array<{ note: string }>): Promise<RecordedRequest[]> {
+  for (;;) {
+    const calls = (await recordedModelCalls()).filter((call) => call.outcome === 'pending');
+    const ofReviews = reviews.map(({ note }) => calls.find((call) => JSON.stringify(call.body).includes(note)));
+    if (ofReviews.every((call) => call !== undefined)) return ofReviews as RecordedRequest[];
+    await sleep(100);
+  }
+}
+
+async function untilAwaitingApproval({ run }: { run: RunHandle }): Promise<void> {
+  // A query is refused until the run's first workflow task is done, and while the server is recovering.
+  const awaiting = () => run.progress().then((state) => state.status === 'awaiting_approval', () => false);
+  while (!(await awaiting())) await sleep(100);
+}
+
+/** Once the review waits for its approval, carol approves it; her answer is kept for the test. */
+async function approve(stage: Stage, review: { run: RunHandle; note: string }, at: Review['at']): Promise<Review> {
+  await untilAwaitingApproval(review);
+  const token = (await mintDevToken(stsUrl(), { user: 'carol', tenant: stage.tenant })).accessToken;
+  return { ...review, at, decision: await review.run.approve({ token }) };
 }
 
 async function expectAllCharged(runs: RunHandle[]): Promise<void> {
@@ -216,7 +323,10 @@ async function expectAllCharged(runs: RunHandle[]): Promise<void> {
   expect(outputs).toEqual(runs.map(() => ({ charged: true })));
 }
 
-/** Each run's irreversible charge went out under one key (repeats, if any, with that key) and is audited as answered. */
+/**
+ * Each run's irreversible charge went out under one key (repeats, if any, with that key: an attempt whose result was
+ * lost with the server is made again), no request went out unaudited, and at least one was audited as answered.
+ */
 async function expectChargedOnceAndAudited(stage: Stage, runs: RunHandle[]): Promise<void> {
   for (const run of runs) {
     const key = `${run.workflowId}:charge:1`;
@@ -224,8 +334,10 @@ async function expectChargedOnceAndAudited(stage: Stage, runs: RunHandle[]): Pro
     expect(sent.length).toBeGreaterThanOrEqual(1);
     expect(new Set(sent.map((request) => request.headers['idempotency-key']))).toEqual(new Set([key]));
     const audited = (await listAuditEvents(pool, stage.tenant, { workflowId: run.workflowId })).filter((event) => event.step === 'charge');
-    expect(audited.filter((event) => event.type === 'tool.call.sent').length).toBeGreaterThanOrEqual(1);
-    expect(audited.filter((event) => event.type === 'tool.call' && (event.payload as { outcome?: string }).outcome === 'ok')).toHaveLength(1);
+    expect(audited.filter((event) => event.type === 'tool.call.sent').length).toBeGreaterThanOrEqual(sent.length);
+    const answered = audited.filter((event) => event.type === 'tool.call' && (event.payload as { outcome?: string }).outcome === 'ok');
+    expect(answered.length).toBeGreaterThanOrEqual(1);
+    expect(answered.length).toBeLessThanOrEqual(sent.length);
   }
 }
 
@@ -297,8 +409,33 @@ test('delegated runs in flight through a 20 s outage of the STS complete, each e
 });
 
 test('runs in flight while the Temporal server is killed for 20 s complete, each charge made under one key and audited', async () => {
-  const runs = await outcomes.temporal;
-  await expectChargedOnceAndAudited(stages.temporal!, runs);
+  const { charges } = await outcomes.temporal;
+  await expectChargedOnceAndAudited(stages.temporal!, charges);
+});
+
+test('runs mid model call or waiting for an approval while the Temporal server is killed are approved once back and complete, each model call answered in the ledger once', async () => {
+  const { reviews, modelCalls, killedAt, restartedAt } = await outcomes.temporal;
+  expect(reviews.map((review) => review.at).sort()).toEqual(['approval', 'approval', 'llm', 'llm']);
+  // The calls caught at the llm step were answered while the server was down.
+  expect(modelCalls).toHaveLength(REVIEWS_PER_STEP);
+  for (const call of modelCalls) {
+    expect(call.received_at).toBeLessThan(killedAt);
+    expect(call.finished_at).toBeGreaterThan(killedAt);
+    expect(call.finished_at).toBeLessThan(restartedAt);
+  }
+  for (const { run, note, at, decision } of reviews) {
+    // The decision was sent once, after the restart, and accepted at once.
+    expect(decision).toMatchObject({ accepted: true, approver: 'carol' });
+    const prompt = at === 'llm' ? `${note} !slow-once=${SLOW_MODEL_MS}` : note;
+    expect(await run.result()).toEqual({ summary: `echo: ${prompt}`, approval: { decision: 'approved', approvers: ['carol'] } });
+    // An answer the worker got while the server was down could not be reported: the step is tried again once the
+    // server is back and calls the model again. Each call the model answered has its completed row, and no other.
+    const answered = (await recordedModelCalls()).filter((call) => call.status === 200 && JSON.stringify(call.body).includes(note));
+    expect(answered.length).toBeGreaterThanOrEqual(1);
+    if (at === 'approval') expect(answered).toHaveLength(1);
+    const ledger = await listRunLedger(pool, stages.temporal!.tenant, run.workflowId);
+    expect(ledger.map((entry) => [entry.node, entry.status])).toEqual(answered.map(() => ['summarize', 'completed']));
+  }
 });
 
 test('the worker process is unhealthy while the Temporal server is down and healthy again after', async () => {
