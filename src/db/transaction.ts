@@ -4,11 +4,9 @@ import type { Pool, PoolClient } from 'pg';
 export interface TransactionOptions {
   /** The statement that opens it, e.g. with an isolation level; plain `BEGIN` by default. */
   begin?: string;
-  /** How often to run idempotent work again when Postgres ends it as a deadlock's victim; never by default. */
-  deadlockRetries?: number;
+  /** Runs idempotent work again, a moment later, when it fails with one of these SQLSTATEs; never by default. */
+  retry?: { codes: readonly string[]; attempts: number };
 }
-
-const DEADLOCK_DETECTED = '40P01';
 
 /** Runs `work` in a transaction on a connection checked out for it. */
 export async function inTransaction<T>(pool: Pool, work: (db: PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
@@ -16,9 +14,9 @@ export async function inTransaction<T>(pool: Pool, work: (db: PoolClient) => Pro
     try {
       return await onCheckedOutClient(pool, work, options);
     } catch (error) {
-      if ((error as { code?: unknown }).code !== DEADLOCK_DETECTED || attempt >= (options.deadlockRetries ?? 0)) throw error;
-      // The other side of the deadlock goes on; this one starts again a moment later.
-      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200));
+      const code = (error as { code?: unknown }).code;
+      if (!options.retry || typeof code !== 'string' || !options.retry.codes.includes(code) || attempt + 1 >= options.retry.attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
     }
   }
 }

@@ -32,18 +32,24 @@ const toTenant = (row: TenantRow): Tenant => ({
   createdAt: row.created_at,
 });
 
-// Creating or dropping a tenant's partitions locks every tenant-scoped parent table, one after another: two tenants
-// created at once would take those locks in crossing order and deadlock. One lock held for the transaction queues them.
-// A transaction of the application that touches several of those tables can still cross one; the DDL, idempotent,
-// is then run again.
-const PARTITION_DDL_DEADLOCK_RETRIES = 5;
+// Creating or dropping a tenant's partitions takes an exclusive lock on every tenant-scoped parent table. Taken one
+// by one while the application's transactions hold some of them, they can deadlock, with either side the victim. So
+// the DDL takes them all at once without waiting (NOWAIT) and, when one is busy, lets go of all and tries again a
+// moment later: it never waits while holding a lock, so it never deadlocks. One advisory lock queues the DDLs.
 const PARTITION_DDL_LOCK_ID = 0x5743_0002;
-const queueBehindOtherPartitionChanges = (db: PoolClient) => db.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_DDL_LOCK_ID]);
+const LOCK_NOT_AVAILABLE = '55P03';
+const PARTITION_DDL_RETRY = { codes: [LOCK_NOT_AVAILABLE], attempts: 300 };
+
+async function lockTenantScopedTables(db: PoolClient): Promise<void> {
+  await db.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_DDL_LOCK_ID]);
+  const { rows } = await db.query<{ name: string }>('SELECT name FROM tenant_scoped_tables ORDER BY name');
+  await db.query(`LOCK TABLE ${rows.map((row) => db.escapeIdentifier(row.name)).join(', ')} IN ACCESS EXCLUSIVE MODE NOWAIT`);
+}
 
 /** Registers the tenant (or revives a deleted one) and creates its partitions; both steps are idempotent. */
 export async function upsertTenantWithPartitions(admin: Pool, id: TenantId, displayName: string, namespace: string): Promise<Tenant> {
   return inTransaction(admin, async (db) => {
-    await queueBehindOtherPartitionChanges(db);
+    await lockTenantScopedTables(db);
     const result = await db.query<TenantRow>(
       `INSERT INTO tenants (id, display_name, namespace) VALUES ($1, $2, $3)
        ON CONFLICT (id) DO UPDATE SET
@@ -54,17 +60,17 @@ export async function upsertTenantWithPartitions(admin: Pool, id: TenantId, disp
     );
     await db.query('SELECT steward_create_tenant_partitions($1)', [id]);
     return toTenant(result.rows[0]!);
-  }, { deadlockRetries: PARTITION_DDL_DEADLOCK_RETRIES });
+  }, { retry: PARTITION_DDL_RETRY });
 }
 
 /** Drops the tenant's partitions (its data) and marks it deleted; returns the partitions dropped. */
 export async function dropTenantData(admin: Pool, id: TenantId): Promise<string[]> {
   return inTransaction(admin, async (db) => {
-    await queueBehindOtherPartitionChanges(db);
+    await lockTenantScopedTables(db);
     const dropped = await db.query<{ partition: string }>('SELECT steward_drop_tenant_partitions($1) AS partition', [id]);
     await db.query(`UPDATE tenants SET status = 'deleted', updated_at = now() WHERE id = $1`, [id]);
     return dropped.rows.map((row) => row.partition);
-  }, { deadlockRetries: PARTITION_DDL_DEADLOCK_RETRIES });
+  }, { retry: PARTITION_DDL_RETRY });
 }
 
 export async function setTenantStatus(admin: Pool, id: TenantId, status: Exclude<TenantStatus, 'deleted'>): Promise<Tenant> {
