@@ -34,8 +34,9 @@ const toTenant = (row: TenantRow): Tenant => ({
 
 // Creating or dropping a tenant's partitions takes an exclusive lock on every tenant-scoped parent table. Taken one
 // by one while the application's transactions hold some of them, they can deadlock, with either side the victim. So
-// the DDL takes them all at once without waiting (NOWAIT) and, when one is busy, lets go of all and tries again a
-// moment later: it never waits while holding a lock, so it never deadlocks. One advisory lock queues the DDLs.
+// the DDL waits for each at most 200 ms (well under Postgres's 1 s deadlock check) and, when one stays busy, lets go of
+// all and tries again a moment later: it never waits long holding a lock, so it never deadlocks. One advisory lock
+// queues the DDLs.
 const PARTITION_DDL_LOCK_ID = 0x5743_0002;
 const LOCK_NOT_AVAILABLE = '55P03';
 const PARTITION_DDL_RETRY = { codes: [LOCK_NOT_AVAILABLE], attempts: 300 };
@@ -43,7 +44,9 @@ const PARTITION_DDL_RETRY = { codes: [LOCK_NOT_AVAILABLE], attempts: 300 };
 async function lockTenantScopedTables(db: PoolClient): Promise<void> {
   await db.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_DDL_LOCK_ID]);
   const { rows } = await db.query<{ name: string }>('SELECT name FROM tenant_scoped_tables ORDER BY name');
-  await db.query(`LOCK TABLE ${rows.map((row) => db.escapeIdentifier(row.name)).join(', ')} IN ACCESS EXCLUSIVE MODE NOWAIT`);
+  await db.query(`SET LOCAL lock_timeout = '200ms'`);
+  await db.query(`LOCK TABLE ${rows.map((row) => db.escapeIdentifier(row.name)).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+  await db.query('SET LOCAL lock_timeout = 0');
 }
 
 /** Registers the tenant (or revives a deleted one) and creates its partitions; both steps are idempotent. */

@@ -150,7 +150,7 @@ test('a worker serving every tenant picks up a tenant created while it runs, and
     // It starts a Worker for every tenant the suite has created so far (dozens by now): that takes a while.
     await waitFor('start', (e) => e.msg === 'worker started', 180_000);
     const id = uniqueTenant('lc-late');
-    await runCli(['tenant', 'create', id]);
+    expect((await runCli(['tenant', 'create', id])).code).toBe(0);
     await waitFor('the new tenant', (e) => e.msg === 'serving tenant' && e.tenant === id);
     const client = await StewardClient.connect({ tenant: id });
     await client.register(HELLO);
