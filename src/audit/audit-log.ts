@@ -42,7 +42,7 @@ export function redactAuditPayload(payload: Record<string, unknown>, redaction: 
   return applyDataPolicySync(kept, { ...redaction.policy, redaction_mode: mode }, { hmacKey: redaction.hmacKey }) as Record<string, unknown>;
 }
 
-/** Where an appended entry sits in its tenant's chain. */
+/** The part of an entry its hash covers, in the shape the chain hashes. */
 export function chainedContent(event: AuditEvent, payload: Record<string, unknown>, createdAt: Date): ChainedContent {
   return {
     type: event.type,
