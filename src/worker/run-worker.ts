@@ -60,12 +60,18 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
     }
     return (await listTenants(pool)).filter((tenant) => !scope.except?.includes(tenant.id));
   };
+  // A refresh still running when the timer fires again is left to finish: probes and registry reads do not pile up.
+  let refreshing = false;
   const refresh = async () => {
-    if (!stopping) await supervisor.checkServer();
+    if (refreshing || stopping) return;
+    refreshing = true;
     try {
+      await supervisor.checkServer();
       if (!stopping) await supervisor.sync(await servedTenants());
     } catch (error) {
       log.error({ err: error }, 'cannot read the tenant registry');
+    } finally {
+      refreshing = false;
     }
   };
   const timer = setInterval(() => void refresh(), config.env.STEWARD_TENANT_REFRESH_MS);

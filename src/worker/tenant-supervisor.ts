@@ -50,8 +50,13 @@ export class TenantSupervisor {
   private readonly draining = new Set<Promise<void>>();
   private wanted = new Set<TenantId>();
   private readonly troubles = new Map<TenantId, { restarts: number; lastError?: string; lastErrorAt?: string }>();
-  /** Syncs run one after another: an overlapping refresh would start a second Worker for a tenant being served. */
-  private syncing: Promise<void> = Promise.resolve();
+  /**
+   * Syncs run one after another (an overlapping one would start a second Worker for a tenant being served), and the
+   * lists asked for while one runs collapse into the latest: a sync slower than the refresh interval would otherwise
+   * queue stale lists without end, and a tenant created meanwhile would wait behind all of them.
+   */
+  private syncing?: Promise<void>;
+  private nextList?: Tenant[];
   /** Tenants whose retention schedule this process has ensured; the others are tried again on every sync. */
   private readonly scheduled = new Set<TenantId>();
   private stopping = false;
@@ -80,10 +85,21 @@ export class TenantSupervisor {
     return [...this.served.keys()];
   }
 
-  /** Serves exactly these tenants: starts the missing Workers and drains the ones no longer listed. */
+  /**
+   * Serves exactly these tenants: starts the missing Workers and drains the ones no longer listed. Resolves once the
+   * latest list asked for (this one or a later one) has been applied.
+   */
   sync(tenants: Tenant[]): Promise<void> {
-    this.syncing = this.syncing.then(() => this.syncNow(tenants));
+    this.nextList = tenants;
+    this.syncing ??= this.applyLatestLists().finally(() => (this.syncing = undefined));
     return this.syncing;
+  }
+
+  private async applyLatestLists(): Promise<void> {
+    for (let tenants = this.nextList; tenants; tenants = this.nextList) {
+      this.nextList = undefined;
+      await this.syncNow(tenants);
+    }
   }
 
   /** Asks the Temporal server whether it answers; health reports the outcome until the next probe. */
@@ -218,7 +234,7 @@ export class TenantSupervisor {
   /** Shuts every Worker down (letting running tasks finish) and resolves once all have stopped. */
   async shutdown(): Promise<void> {
     this.stopping = true;
-    await this.syncing.catch(() => undefined);
+    await this.syncing?.catch(() => undefined);
     const all = [...this.served.values()];
     this.served.clear();
     for (const served of all) {

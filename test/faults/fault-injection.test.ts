@@ -18,6 +18,7 @@ import { StewardClient, type ApprovalAnswer, type RunHandle } from '../../src/cl
 import { createPool } from '../../src/db/pool';
 import { listRunLedger } from '../../src/llm/ledger';
 import type { TenantId } from '../../src/tenancy/tenant-id';
+import { dropTenantData } from '../../src/tenancy/tenant-registry';
 import { STEWARD_BIN } from '../support/cli';
 import { startDedicatedTemporal, type DedicatedTemporal } from '../support/dedicated-temporal';
 import { startHttpTarget, type HttpTarget } from '../support/http-target';
@@ -104,9 +105,20 @@ afterAll(async () => {
   await Promise.all(outageTenants.map((served) => served.stop()));
   await stages.temporal?.client.close();
   await temporal?.stop();
+  // Its namespace went with the dedicated server: the other suites' every-tenant workers must not keep trying it.
+  if (stages.temporal) await forgetTenant(stages.temporal.tenant);
   await api?.stop();
   await pool.end();
 });
+
+async function forgetTenant(tenant: TenantId): Promise<void> {
+  const admin = createPool(testConfig().databaseUrl, { max: 1 });
+  try {
+    await dropTenantData(admin, tenant);
+  } finally {
+    await admin.end();
+  }
+}
 
 /** A tenant whose Worker runs in this process and reaches the database, Vault and the STS through proxies. */
 async function startProxiedStage(outage: Exclude<Outage, 'temporal'>): Promise<{ stage: Stage; proxies: ProxiedWorker['proxies'] }> {
