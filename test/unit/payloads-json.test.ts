@@ -9,13 +9,15 @@ const asJson = (payload: Payload) => ({
   data: Buffer.from(payload.data ?? []).toString('base64'),
 });
 
-test.each([
+const cases: [string, Payload[]][] = [
   ['no payloads', []],
   ['an empty payload', [{ metadata: {}, data: new Uint8Array() }]],
   ['small payloads with metadata', [{ metadata: { encoding: Buffer.from('json/plain') }, data: bytes(5) }, { metadata: { a: bytes(3), b: bytes(4) }, data: bytes(1) }]],
   // Around and across the piece size (768 KiB): the pieces' base64 must join without padding in between.
   ['payloads larger than one piece', [{ metadata: {}, data: bytes(3 * 256 * 1024 + 1) }, { metadata: {}, data: bytes(2 * 3 * 256 * 1024 - 1) }]],
-])('%s stream as the JSON they stand for', async (_name, payloads: Payload[]) => {
+];
+
+test.each(cases)('%s stream as the JSON they stand for', async (_name, payloads) => {
   const streamed = await text(payloadsJsonStream(payloads));
   expect(JSON.parse(streamed)).toEqual({ payloads: payloads.map(asJson) });
   expect(streamed).toBe(JSON.stringify({ payloads: payloads.map(asJson) }));
