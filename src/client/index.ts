@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime';
 import { openAppPool } from '../db/app-role';
 import { listAuditEvents, type StoredAuditEvent } from '../audit/audit-log';
-import { listPendingApprovals, type PendingApproval } from '../approvals/pending-approvals';
+import { listPendingApprovals, type PendingApproval } from '../approvals/approval-records';
 import { findDefinition, registerDefinition, type StoredDefinition } from '../definitions/registry';
 import type { TenantKeyring } from '../codec/keyring';
 import { createKeyringFactory, type KeyringFactory } from '../codec/keyring-factory';
