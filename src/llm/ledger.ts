@@ -1,12 +1,13 @@
 // The LLM ledger in Postgres: the one module that reaches llm_ledger; tenants' daily budgets and prices it reaches
-// through their owner, src/tenancy/tenant-llm-limits.ts. A call is reserved before it is made, under a per-tenant lock, with its worst-case cost, after checking that the run's caps
-// and the tenant's daily budget hold what is spent, what calls still in flight may cost, and this call's worst case;
-// so the caps hold even while calls run concurrently. It is then settled with its tokens and exact cost, or closed as
-// `unanswered` (a timeout, a cancellation mid-request, a 5xx: the provider may have billed the work, so it keeps its
-// estimate and counts as a call), or as `failed` (the provider never took the request: no call, no cost).
-// A reservation never settled (a crashed worker) counts as a call at its estimate. A sub-workflow's calls count
-// against its own caps and those of every run enclosing it: each row names its lineage from the root run down, and a
-// run's caps sum every row of its root's tree whose lineage holds the run.
+// through their owner, src/tenancy/tenant-llm-limits.ts. A call is reserved before it is made, under a per-tenant
+// lock, with its worst-case cost, after checking that the run's caps and the tenant's daily budget hold what is
+// spent, what calls still in flight may cost, and this call's worst case; so the caps hold even while calls run
+// concurrently. It is then settled with its tokens and exact cost, or closed as `unanswered` (a timeout, a
+// cancellation mid-request, a 5xx: the provider may have billed the work, so it keeps its estimate and counts as a
+// call), or as `failed` (the provider never took the request: no call, no cost). A reservation never settled (a
+// crashed worker) counts as a call at its estimate. A sub-workflow's calls count against its own caps and those of
+// every run enclosing it: each row names its lineage from the root run down, and a run's caps sum every row of its
+// root's tree whose lineage holds the run.
 import type { Pool } from 'pg';
 import { withTenant } from '../db/tenant-scope';
 import { StewardError } from '../errors';
