@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import { recordApprovalState, type ApprovalStatus } from '../src/approvals/approval-records';
 import { spendApprovalToken } from '../src/approvals/approval-token-uses';
 import { recordAuditEvent } from '../src/audit/audit-log';
-import type { TenantKeyring } from '../src/codec/keyring';
+import type { TenantKeyring } from '../src/codec/keys/keyring';
 import { TokenInvalidError, verifyUserToken } from '../src/identity';
 import { findRunStarters } from '../src/identity/run-starter';
 import { loadUserToken } from '../src/identity/user-token-store';

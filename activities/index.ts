@@ -2,8 +2,8 @@
 // ever touch the data (rows, secrets, identity checks) of the namespace whose worker runs it.
 import type { Pool } from 'pg';
 import type { CheckpointSigner } from '../src/audit/checkpoint-signer';
-import type { TenantKeyring } from '../src/codec/keyring';
-import type { SubjectKeyVault } from '../src/codec/subject-key-vault';
+import type { TenantKeyring } from '../src/codec/keys/keyring';
+import type { SubjectKeyVault } from '../src/codec/pii-vault/subject-key-vault';
 import type { DeploymentEgress } from '../src/egress/tenant-egress';
 import type { Scrubber, SecretResolver } from '../src/secrets';
 import type { TenantId } from '../src/tenancy/tenant-id';

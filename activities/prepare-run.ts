@@ -2,7 +2,7 @@
 // is recorded with the definition hash it pins and its verified starter (if any).
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import type { TenantKeyring } from '../src/codec/keyring';
+import type { TenantKeyring } from '../src/codec/keys/keyring';
 import { verifyRunStarter } from '../src/identity/run-starter';
 import type { UserTokenHandle } from '../src/identity/user-token-handle';
 import { StewardError } from '../src/errors';

@@ -2,7 +2,7 @@
 // the root of its tree), opened with the tenant's key. What a run's start arguments merely claim (`user.subject`
 // in a raw `temporal workflow start`) proves nothing, so a claim whose sealed token does not match is no starter.
 import type { Pool } from 'pg';
-import type { TenantKeyring } from '../codec/keyring';
+import type { TenantKeyring } from '../codec/keys/keyring';
 import { findRecordedStarters } from '../runs/run-records';
 import type { TenantId } from '../tenancy/tenant-id';
 import { isSealedForRun, type RunPlace } from './user-token-binding';

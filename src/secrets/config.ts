@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { StewardError } from '../errors';
 import { DEFAULT_ENV_PREFIX, envPrefixProblem } from './env-backend';
 import { DEFAULT_CACHE_TTL_MS } from './resolver';
-import { DEFAULT_VAULT_TENANT_PREFIX, TENANT_PLACEHOLDER } from './tenant-scope';
+import { DEFAULT_VAULT_TENANT_PREFIX, TENANT_PLACEHOLDER } from './tenant-secret-paths';
 import { DEFAULT_VAULT_TIMEOUT_MS } from './vault-session';
 
 export const BACKEND_NAMES = ['vault', 'file', 'env'] as const;

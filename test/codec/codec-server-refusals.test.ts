@@ -10,7 +10,7 @@ import { listAuditEvents, type StoredAuditEvent } from '../../src/audit/audit-lo
 import { MAX_PAYLOAD_BYTES, MAX_REQUEST_PAYLOAD_BYTES } from '../../src/codec/config';
 import { createTenantDataConverter } from '../../src/codec/data-converter';
 import { KEY_ID_METADATA, PayloadTooLargeError } from '../../src/codec/encryption-codec';
-import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyring-factory';
+import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keys/keyring-factory';
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/log/logger';
 import { createCodecServer, type CodecServerOptions } from '../../src/servers/codec-server';

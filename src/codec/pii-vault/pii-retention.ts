@@ -3,9 +3,9 @@
 // `retention_days` any of the tenant's registered definitions declares, counted from a value's last use (tokenized,
 // or restored for a run; see pii-vault.ts): a run that keeps using its values keeps them, however long it lasts.
 import type { Pool } from 'pg';
-import { findLongestRetentionDays } from '../definitions/registry';
-import { DataPolicy } from '../pii/policy';
-import type { TenantId } from '../tenancy/tenant-id';
+import { findLongestRetentionDays } from '../../definitions/registry';
+import { DataPolicy } from '../../pii/policy';
+import type { TenantId } from '../../tenancy/tenant-id';
 
 const DEFAULT_RETENTION_DAYS = DataPolicy.parse({}).retention_days;
 const REFRESH_MS = 60_000;
