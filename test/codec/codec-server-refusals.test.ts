@@ -175,11 +175,11 @@ test("tenant A's token on tenant B's namespace: 403 in fixed words, in both tena
 test('a bad body: 400 naming the field (the first few of many), in the trail', async () => {
   const bearer = await token(tenant);
   const response = await call('/decode', { namespace: tenant, bearer, body: { payloads: [{ data: 'not base64!' }] } });
-  expect(response).toMatchObject({ status: 400, body: { error: 'payloads.0.data: base64 bytes' } });
-  expect(await lastEvent(tenant)).toMatchObject({ payload: { namespace: tenant, outcome: 'refused', status: 400, reason: 'payloads.0.data: base64 bytes' } });
+  expect(response).toMatchObject({ status: 400, body: { error: 'payloads[0].data: base64 bytes' } });
+  expect(await lastEvent(tenant)).toMatchObject({ payload: { namespace: tenant, outcome: 'refused', status: 400, reason: 'payloads[0].data: base64 bytes' } });
 
   const many = await call('/decode', { namespace: tenant, bearer, body: { payloads: Array.from({ length: 50 }, () => ({ data: '!' })) } });
-  expect(many.body.error!.split('; ')).toEqual(['payloads.0.data: base64 bytes', 'payloads.1.data: base64 bytes', 'payloads.2.data: base64 bytes']);
+  expect(many.body.error!.split('; ')).toEqual(['payloads[0].data: base64 bytes', 'payloads[1].data: base64 bytes', 'payloads[2].data: base64 bytes']);
   const notJson = await call('/decode', { namespace: tenant, bearer, raw: '{"payloads": [' });
   expect(notJson).toMatchObject({ status: 400, body: { error: 'body: not valid JSON' } });
 });

@@ -158,7 +158,7 @@ test('under STEWARD_CODEC_SERVER_PATH_PREFIX the routes move: /codec/decode with
 
 test('a bad body → 400 naming the field', async () => {
   const response = await call('/decode', { namespace: tenant, bearer: await token(tenant), body: { payloads: [{ data: 'not base64!' }] } });
-  expect(response).toMatchObject({ status: 400, body: { error: expect.stringContaining('payloads.0.data') } });
+  expect(response).toMatchObject({ status: 400, body: { error: expect.stringContaining('payloads[0].data') } });
 });
 
 test('CORS: the UI origin may call, a foreign origin is refused', async () => {
