@@ -1,7 +1,7 @@
 // The local model server as a plain HTTP service: health, API keys, recordings, request validation, schema examples.
 import { isModelServerHealthy } from '../../dev-server/model-server';
 import { buildSchemaExample } from '../../dev-server/model-server/schema-example';
-import { API_KEY, useModelServer } from './model-server-fixture';
+import { API_KEY, useModelServer } from '../support/model-server';
 
 const fixture = useModelServer();
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { loadTenantPiiHmacKey } from '../../src/codec/keys/pii-master-key';
 import { toCanonicalJson } from '../../src/common/canonical-json';
 import { hashPrompt } from '../../src/llm';
-import { useLlmRuns } from '../llm/llm-run-fixture';
+import { useLlmRuns } from '../support/llm-run';
 import { testConfig } from '../support/stack';
 
 const runs = useLlmRuns('llm-pii');
