@@ -10,7 +10,7 @@ import type { TenantId } from '../tenancy/tenant-id';
 import { readTenantSettings, writeTenantSetting } from '../tenancy/tenant-settings';
 import { RetentionSettings, type RetainedKind } from './retention-settings';
 
-export { RETAINED_KINDS, type RetainedKind } from './retention-settings';
+export type { RetainedKind } from './retention-settings';
 
 const DAY_MS = 86_400_000;
 const DEFAULT_RETENTION_DAYS = DataPolicy.parse({}).retention_days;

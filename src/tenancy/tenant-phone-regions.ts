@@ -8,7 +8,7 @@ import { TenantPiiSettings, type DataPolicy } from '../pii/policy';
 import type { TenantId } from './tenant-id';
 import { readTenantSettings, writeTenantSetting } from './tenant-settings';
 
-export const TenantPhoneRegions = TenantPiiSettings.shape.phone_regions.unwrap();
+const TenantPhoneRegions = TenantPiiSettings.shape.phone_regions.unwrap();
 
 /**
  * The tenant's phone regions, or undefined for the wide default. A stored value that no longer parses gives the
