@@ -4,10 +4,10 @@
 // decision, accepted or refused, goes to the audit trail.
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
+import { recordApprovalState, type ApprovalStatus } from '../src/approvals/approval-records';
 import { spendApprovalToken } from '../src/approvals/approval-token-uses';
 import { recordAuditEvent } from '../src/audit/audit-log';
-import type { TenantKeyring } from '../src/codec/keyring';
-import { withTenant } from '../src/db/tenant-scope';
+import type { TenantKeyring } from '../src/codec/keys/keyring';
 import { TokenInvalidError, verifyUserToken } from '../src/identity';
 import { findRunStarters } from '../src/identity/run-starter';
 import { loadUserToken } from '../src/identity/user-token-store';
@@ -139,7 +139,7 @@ async function presentedToken(deps: ApprovalDeps, request: ApprovalDecision, run
 
 export interface ApprovalRecord {
   nodeId: string;
-  status: 'pending' | 'approved' | 'rejected' | 'expired';
+  status: ApprovalStatus;
   approvers: Approvers;
   required: number;
   decidedBy?: string[];
@@ -152,19 +152,8 @@ export function createRecordApproval(deps: ApprovalDeps) {
   return async function recordApproval(record: ApprovalRecord): Promise<void> {
     const { workflowId, runId } = Context.current().info.workflowExecution ?? {};
     if (!workflowId || !runId) return;
-    await withFailureMapping(
-      () =>
-        withTenant(deps.pool, deps.tenant, (db) =>
-          db.query(
-            `INSERT INTO approvals (tenant_id, workflow_id, run_id, node_id, status, request, decisions, decided_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $5 = 'pending' THEN NULL ELSE now() END)
-             ON CONFLICT (tenant_id, workflow_id, run_id, node_id)
-             DO UPDATE SET status = EXCLUDED.status, decisions = EXCLUDED.decisions, decided_at = EXCLUDED.decided_at`,
-            [deps.tenant, workflowId, runId, record.nodeId, record.status, { approvers: record.approvers, required: record.required }, JSON.stringify(record.decidedBy ?? [])],
-          ),
-        ),
-      { waitsOutOutages: record.waitsOutOutages },
-    );
+    const state = { workflowId, runId, nodeId: record.nodeId, status: record.status, approvers: record.approvers, required: record.required, decidedBy: record.decidedBy ?? [] };
+    await withFailureMapping(() => recordApprovalState(deps.pool, deps.tenant, state), { waitsOutOutages: record.waitsOutOutages });
   };
 }
 

@@ -6,7 +6,7 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { recordAuditEvent } from '../src/audit/audit-log';
-import type { TenantKeyring } from '../src/codec/keyring';
+import type { TenantKeyring } from '../src/codec/keys/keyring';
 import { acquireStepToken, createTokenCache, type ClientAuth, OAuthError, TokenInvalidError, verifyUserToken, type OAuthEvent, type TokenCache } from '../src/identity';
 import { recordOAuthEvent } from '../src/identity/oauth-audit';
 import { isSealedForRun } from '../src/identity/user-token-binding';

@@ -2,14 +2,14 @@
 // is recorded with the definition hash it pins and its verified starter (if any).
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import type { TenantKeyring } from '../src/codec/keyring';
-import { withTenant } from '../src/db/tenant-scope';
+import type { TenantKeyring } from '../src/codec/keys/keyring';
 import { verifyRunStarter } from '../src/identity/run-starter';
 import type { UserTokenHandle } from '../src/identity/user-token-handle';
 import { StewardError } from '../src/errors';
 import { assertValidInput } from '../src/definitions/input-validator';
 import { findDefinition } from '../src/definitions/registry';
 import type { Definition } from '../src/ir/schema';
+import { recordRunStart } from '../src/runs/run-records';
 import type { TenantId } from '../src/tenancy/tenant-id';
 import { assertTenantCanStartRuns } from '../src/tenancy/tenant-registry';
 import { withFailureMapping } from './failures';
@@ -51,13 +51,14 @@ export function createPrepareRun(deps: { pool: Pool; tenant: TenantId; keyring?:
       assertValidInput(stored.definition.input, request.input, stored.hash);
       const { workflowId, runId } = execution;
       const startedBy = await verifyRunStarter(deps.pool, deps.keyring, request.user, { workflowId, rootWorkflowId: request.rootWorkflowId });
-      await withTenant(deps.pool, deps.tenant, (db) =>
-        db.query(
-          `INSERT INTO runs (tenant_id, workflow_id, run_id, definition_id, version, content_hash, started_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-          [deps.tenant, workflowId, runId, stored.workflowId, stored.version, stored.hash, startedBy ?? null],
-        ),
-      );
+      await recordRunStart(deps.pool, deps.tenant, {
+        workflowId,
+        runId,
+        definitionId: stored.workflowId,
+        version: stored.version,
+        contentHash: stored.hash,
+        startedBy,
+      });
       return {
         tenant: deps.tenant,
         workflow: stored.workflowId,

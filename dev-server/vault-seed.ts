@@ -5,7 +5,7 @@ import createVaultClient from 'node-vault';
 import type NodeVault from 'node-vault';
 import { z } from 'zod';
 import { CodecEnv } from '../src/codec/config';
-import { DEFAULT_VAULT_TENANT_PREFIX, renderTenantPrefix } from '../src/secrets/tenant-scope';
+import { DEFAULT_VAULT_TENANT_PREFIX, renderTenantPrefix } from '../src/secrets/tenant-secret-paths';
 import { describeVaultFailure, statusOf } from '../src/secrets/vault-session';
 import { DEV_MODEL_SERVER_KEY } from './model-server/server';
 import { SECRET_AGENT_SECRET } from './sts/demo-directory';

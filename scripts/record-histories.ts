@@ -24,7 +24,7 @@ import { assertShareable, sanitizeHistory } from '../test/replay/recording/sanit
 import { writeHistorySet } from '../test/replay/stored-histories';
 import { startHttpTarget } from '../test/support/http-target';
 import { bundleWorkflowsCopy } from '../test/replay/workflows-copy-bundle';
-import { subjectKeyVaultsFor } from '../src/codec/subject-key-vault';
+import { subjectKeyVaultsFor } from '../src/codec/pii-vault/subject-key-vault';
 import { createTestTenant } from '../test/support/stack';
 
 type RecordedHistory = Parameters<typeof writeHistorySet>[1][number];

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEV_MODEL_SERVER_KEY, startModelServer } from './server';
+import { formatZodIssues } from '../../src/common/zod-issues';
 
 const Options = z.object({
   port: z.coerce.number().int().min(0).max(65535),
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
     apiKeys: flags.length > 0 ? flags : fromEnv.length > 0 ? fromEnv : [DEV_MODEL_SERVER_KEY],
   });
   if (!parsed.success) {
-    process.stderr.write(`model server: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}\n`);
+    process.stderr.write(`model server: ${formatZodIssues(parsed.error)}\n`);
     process.exit(2);
   }
   const server = await startModelServer(parsed.data);

@@ -10,6 +10,7 @@ import type { Conversation, Protocol } from './conversation';
 import { OpenAiRequest, renderCompletion, renderOpenAiError, toConversation as fromOpenAi } from './openai-protocol';
 import { createRecorder, type AuthOutcome, type RecordedRequest } from './recorder';
 import { conversationKey, decideReply } from './rules';
+import { formatZodIssues } from '../../src/common/zod-issues';
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 const LOOPBACK = '127.0.0.1';
@@ -102,10 +103,7 @@ function waitUnlessClosed(ms: number, response: ServerResponse): Promise<boolean
 
 function describeIssues(error: z.ZodError): string {
   // Paths and zod's own wording only: request contents (prompts) never appear in an error.
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
-    .join('; ');
+  return formatZodIssues(error, { root: '(body)', max: 5 });
 }
 
 function parseConversation(protocol: Protocol, body: unknown): Conversation {

@@ -8,6 +8,7 @@ import { DEFAULT_TENANT, DEMO_USERS, STEWARD_AUDIENCE, USER_CLIENT_ID } from './
 import type { IssuedTokenFinder } from './find-issued-token';
 import { issueAccessToken } from './issue-access-token';
 import { readBody } from './read-body';
+import { formatZodIssues } from '../../src/common/zod-issues';
 
 export const MINT_PATH = '/dev/mint';
 export const REVOKE_PATH = '/dev/revoke';
@@ -80,8 +81,7 @@ async function revoke(res: ServerResponse, body: unknown, context: DevEndpointCo
 }
 
 function describe(error: z.ZodError): string {
-  const issue = error.issues[0];
-  return `${issue?.path.join('.') || 'body'}: ${issue?.message}`;
+  return formatZodIssues(error, { root: 'body', max: 1 });
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

@@ -16,7 +16,7 @@ import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@tempo
 import { createKeyringFactory, createTenantDataConverter, type KeyringFactory } from '../../src/codec';
 import { COMPRESSION_METADATA } from '../../src/codec/encryption-codec';
 import { createPiiCodec } from '../../src/codec/pii-codec';
-import { createTenantPiiVault } from '../../src/codec/pii-tenant-vault';
+import { createTenantPiiVault } from '../../src/codec/pii-vault/create-tenant-pii-vault';
 import { loadRuntimeConfig, type RuntimeConfig } from '../../src/config/runtime';
 import { createPool } from '../../src/db/pool';
 import type { TenantId } from '../../src/tenancy/tenant-id';

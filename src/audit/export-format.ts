@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { StewardError } from '../errors';
 import type { PurgeMarker, SignedCheckpoint } from './chain-verify';
 import type { StoredChainEntry, TrailFilter } from './audit-trail';
+import { formatZodIssues } from '../common/zod-issues';
 
 const TrailLine = z.object({
   kind: z.literal('trail'),
@@ -95,8 +96,7 @@ export function parseExport(text: string): ParsedExport {
     }
     const line = ExportLine.safeParse(json);
     if (!line.success) {
-      const issue = line.error.issues[0];
-      throw new StewardError('INPUT_INVALID', `${where}: ${issue?.path.join('.') || 'line'}: ${issue?.message ?? 'invalid'}`);
+      throw new StewardError('INPUT_INVALID', `${where}: ${formatZodIssues(line.error, { root: 'line', max: 1 })}`);
     }
     const value = line.data;
     if (value.kind === 'trail') {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { StewardError } from '../errors';
 import { loadSecretsConfig } from '../secrets/config';
 import type { VaultSessionOptions } from '../secrets/vault-session';
+import { formatZodIssues } from '../common/zod-issues';
 
 /** Compression is for staying far from Temporal's payload limits (a warning at 512 KiB, an error at 2 MiB), and it
  *  costs more CPU than the encryption: below half the warning level it is not worth it. */
@@ -54,8 +55,7 @@ export interface CodecConfig {
 export function loadCodecConfig(env: NodeJS.ProcessEnv): CodecConfig {
   const parsed = CodecEnv.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new StewardError('CONFIG_INVALID', `invalid payload codec configuration: ${problems.join('; ')}`);
+    throw new StewardError('CONFIG_INVALID', `invalid payload codec configuration: ${formatZodIssues(parsed.error)}`);
   }
   return { ...codecVault(env), ...readCodecSettings(parsed.data) };
 }

@@ -8,7 +8,7 @@ import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec, type Serializat
 import { temporal } from '@temporalio/proto';
 import { StewardError } from '../errors';
 import { DEFAULT_COMPRESS_ABOVE_BYTES, MAX_PAYLOAD_BYTES } from './config';
-import type { TenantKeyring } from './keyring';
+import type { TenantKeyring } from './keys/keyring';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';

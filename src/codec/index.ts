@@ -9,8 +9,8 @@ export {
   KEY_ID_METADATA,
   type EncryptionCodecOptions,
 } from './encryption-codec';
-export { createKeyringFactory, type KeyringFactory } from './keyring-factory';
-export type { KeyInfo, ManagedTenantKeyring, SealedBytes, TenantKeyring } from './keyring';
-export { createTransitKeys, type TransitKeys, type TransitOptions } from './transit';
-export { createVaultKeyring, type VaultKeyringOptions } from './vault-keyring';
+export { createKeyringFactory, type KeyringFactory } from './keys/keyring-factory';
+export type { KeyInfo, ManagedTenantKeyring, SealedBytes, TenantKeyring } from './keys/keyring';
+export { createTransitKeys, type TransitKeys, type TransitOptions } from './keys/transit';
+export { createVaultKeyring, type VaultKeyringOptions } from './keys/vault-keyring';
 export { assertWorkflowIdIsSafe } from './workflow-id-guard';

@@ -4,7 +4,7 @@
 // over all of them: a value one definition calls PII is tokenized in every run of the tenant. A definition that names
 // no phone regions uses the tenant's (`steward tenant phone-regions`), as its runs do.
 import type { Pool } from 'pg';
-import { withTenant } from '../db/tenant-scope';
+import { listDataPolicies } from '../definitions/registry';
 import { CustomDetector, DataPolicy } from '../pii/policy';
 import type { TenantId } from '../tenancy/tenant-id';
 import { loadTenantPhoneRegions } from '../tenancy/tenant-phone-regions';
@@ -64,14 +64,11 @@ export function createTenantCodecPolicy(pool: Pool, tenant: TenantId): CodecPoli
   let cached: { policy: CodecDataPolicy; at: number } | undefined;
   return async () => {
     if (cached && Date.now() - cached.at < REFRESH_MS) return cached.policy;
-    const [rows, tenantRegions] = await Promise.all([
-      withTenant(pool, tenant, async (db) => (await db.query<{ policy: unknown }>(`SELECT DISTINCT definition->'data_policy' AS policy FROM definitions`)).rows),
-      loadTenantPhoneRegions(pool, tenant),
-    ]);
+    const [stored, tenantRegions] = await Promise.all([listDataPolicies(pool, tenant), loadTenantPhoneRegions(pool, tenant)]);
     // Stored definitions were validated when registered; one that no longer parses adds nothing rather than
     // stopping every payload of the tenant.
-    const policies = rows.flatMap((row) => {
-      const parsed = DataPolicy.safeParse(row.policy ?? {});
+    const policies = stored.flatMap((policy) => {
+      const parsed = DataPolicy.safeParse(policy ?? {});
       return parsed.success ? [parsed.data] : [];
     });
     cached = { policy: unionOfPolicies(policies, tenantRegions), at: Date.now() };

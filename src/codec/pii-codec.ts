@@ -35,7 +35,7 @@ import { BUILTIN_DETECTORS } from '../pii/policy';
 import { replaceSpans } from '../pii/redact';
 import type { PiiSpan } from '../pii/types';
 import { EMPTY_CODEC_POLICY, type CodecDataPolicy, type CodecPolicySource } from './pii-codec-policy';
-import type { PiiVault, RestoredValue } from './pii-vault';
+import type { PiiVault, RestoredValue } from './pii-vault/pii-vault';
 
 /** What decoding shows for a token: the real value (worker, typed client, `pii:read`), a mask, or the token. */
 export type PiiView = 'restore' | 'mask' | 'token';

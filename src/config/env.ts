@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseAllowEntry } from '../egress/address-policy';
 import { StewardError } from '../errors';
 import { isDuration } from '../ir/duration';
+import { formatZodIssues } from '../common/zod-issues';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
@@ -81,6 +82,5 @@ export type StewardEnv = z.infer<typeof StewardEnv>;
 export function loadStewardEnv(env: NodeJS.ProcessEnv = process.env): StewardEnv {
   const parsed = StewardEnv.safeParse(env);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  throw new StewardError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`);
+  throw new StewardError('CONFIG_INVALID', `invalid configuration: ${formatZodIssues(parsed.error)}`);
 }

@@ -61,6 +61,22 @@ export async function findDefinition(pool: Pool, tenant: TenantId, workflowId: s
   return { workflowId, version: row.version, hash: row.content_hash, definition: checkStoredDefinition(workflowId, row.version, row.content_hash, row.definition) };
 }
 
+/** The distinct `data_policy` objects of the tenant's definitions, as stored (absent ones as null). */
+export async function listDataPolicies(pool: Pool, tenant: TenantId): Promise<unknown[]> {
+  return withTenant(pool, tenant, async (db) => {
+    const result = await db.query<{ policy: unknown }>(`SELECT DISTINCT definition->'data_policy' AS policy FROM definitions`);
+    return result.rows.map((row) => row.policy);
+  });
+}
+
+/** The longest `retention_days` any of the tenant's definitions declares; undefined when none does. */
+export async function findLongestRetentionDays(pool: Pool, tenant: TenantId): Promise<number | undefined> {
+  return withTenant(pool, tenant, async (db) => {
+    const result = await db.query<{ days: number | null }>(`SELECT max((definition->'data_policy'->>'retention_days')::int) AS days FROM definitions`);
+    return result.rows[0]?.days ?? undefined;
+  });
+}
+
 /**
  * A stored definition is validated again and held to its content hash as it is loaded: a row written around the
  * registry (or by an older Steward with looser rules) is refused by name, never cast and run.

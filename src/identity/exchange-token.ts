@@ -8,6 +8,7 @@ import { emitOAuthEvent, type OAuthAuditOptions } from './oauth-event';
 import { postForm } from './post-form';
 import { ScopeClaims, scopesFromClaims } from './principal';
 import { dedupeScopes, formatScope, isScopeToken, missingScopes, parseScope, SCOPE_TOKEN } from './scopes';
+import { formatZodIssues } from '../common/zod-issues';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -104,8 +105,7 @@ async function requestExchange(options: ExchangeTokenOptions, requested: string[
   });
   const parsed = TokenExchangeResponse.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new OAuthError('invalid_response', `token exchange answer is invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+    throw new OAuthError('invalid_response', `token exchange answer is invalid: ${formatZodIssues(parsed.error, { max: 1 })}`);
   }
   const answer = parsed.data;
   if (answer.token_type.toLowerCase() !== 'bearer') {

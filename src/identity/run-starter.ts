@@ -2,8 +2,8 @@
 // the root of its tree), opened with the tenant's key. What a run's start arguments merely claim (`user.subject`
 // in a raw `temporal workflow start`) proves nothing, so a claim whose sealed token does not match is no starter.
 import type { Pool } from 'pg';
-import type { TenantKeyring } from '../codec/keyring';
-import { withTenant } from '../db/tenant-scope';
+import type { TenantKeyring } from '../codec/keys/keyring';
+import { findRecordedStarters } from '../runs/run-records';
 import type { TenantId } from '../tenancy/tenant-id';
 import { isSealedForRun, type RunPlace } from './user-token-binding';
 import type { UserTokenHandle } from './user-token-handle';
@@ -23,8 +23,5 @@ export async function verifyRunStarter(pool: Pool, keyring: TenantKeyring | unde
  */
 export async function findRunStarters(pool: Pool, tenant: TenantId, place: RunPlace): Promise<string[]> {
   const ids = [place.workflowId, ...(place.rootWorkflowId && place.rootWorkflowId !== place.workflowId ? [place.rootWorkflowId] : [])];
-  return withTenant(pool, tenant, async (db) => {
-    const result = await db.query<{ started_by: string }>(`SELECT DISTINCT started_by FROM runs WHERE workflow_id = ANY($1) AND started_by IS NOT NULL`, [ids]);
-    return result.rows.map((row) => row.started_by);
-  });
+  return findRecordedStarters(pool, tenant, ids);
 }

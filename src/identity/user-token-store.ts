@@ -3,7 +3,7 @@
 // token it holds; a handle of another tenant, an expired one or an unknown one all read as "no token".
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { TenantKeyring } from '../codec/keyring';
+import type { TenantKeyring } from '../codec/keys/keyring';
 import { withTenant } from '../db/tenant-scope';
 import type { Principal } from './principal';
 import type { UserTokenHandle } from './user-token-handle';

@@ -5,6 +5,7 @@ import { TokenInvalidError, type TokenInvalidReason } from './errors';
 import { emitOAuthEvent, type OAuthAuditOptions } from './oauth-event';
 import { Principal, PrincipalClaims, scopesFromClaims } from './principal';
 import { getRemoteJwks, JWKS_TIMEOUT_MS } from './remote-jwks';
+import { formatZodIssues } from '../common/zod-issues';
 
 /** Algorithms a user token may be signed with: public-key signatures only, never HMAC (the key would be public) or none. */
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
@@ -71,8 +72,7 @@ async function verify(token: unknown, options: VerifyUserTokenOptions, algorithm
   });
   const claims = PrincipalClaims.safeParse(payload);
   if (!claims.success) {
-    const issue = claims.error.issues[0];
-    throw new TokenInvalidError('claims_invalid', `the user token's claim ${issue?.path.join('.') || '?'} is invalid: ${issue?.message}`);
+    throw new TokenInvalidError('claims_invalid', `the user token's claims are invalid: ${formatZodIssues(claims.error, { max: 1 })}`);
   }
   const tenantClaim = options.tenantClaim ?? 'tenant';
   const tenant = payload[tenantClaim];

@@ -10,6 +10,7 @@ import { OPENAI_ADAPTER } from './providers/openai';
 import type { ProviderAdapter } from './providers/provider-call';
 import { DEFAULT_RETRY_POLICY, computeBackoffMs, type RetryPolicy } from './retry-policy';
 import type { LlmProvider, ModelRequest, ModelResponse } from './types';
+import { zodIssuePath } from '../common/zod-issues';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -49,7 +50,7 @@ function assertCallOptions(options: CallModelOptions): void {
   const parsed = Options.safeParse({ ...options, signal: undefined, onRetry: undefined });
   if (parsed.success) return;
   // Field names only: the key and URL values stay out of the message.
-  const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.')))].join(', ');
+  const fields = [...new Set(parsed.error.issues.map((issue) => zodIssuePath(issue)))].join(', ');
   throw new StewardError('CONFIG_INVALID', `invalid LLM call options: ${fields}`);
 }
 

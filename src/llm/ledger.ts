@@ -1,16 +1,18 @@
-// The LLM ledger in Postgres: the one module that reaches llm_ledger and tenants' daily budgets and prices. A call
-// is reserved before it is made, under a per-tenant lock, with its worst-case cost, after checking that the run's caps
-// and the tenant's daily budget hold what is spent, what calls still in flight may cost, and this call's worst case;
-// so the caps hold even while calls run concurrently. It is then settled with its tokens and exact cost, or closed as
-// `unanswered` (a timeout, a cancellation mid-request, a 5xx: the provider may have billed the work, so it keeps its
-// estimate and counts as a call), or as `failed` (the provider never took the request: no call, no cost).
-// A reservation never settled (a crashed worker) counts as a call at its estimate. A sub-workflow's calls count
-// against its own caps and those of every run enclosing it: each row names its lineage from the root run down, and a
-// run's caps sum every row of its root's tree whose lineage holds the run.
+// The LLM ledger in Postgres: the one module that reaches llm_ledger; tenants' daily budgets and prices it reaches
+// through their owner, src/tenancy/tenant-llm-limits.ts. A call is reserved before it is made, under a per-tenant
+// lock, with its worst-case cost, after checking that the run's caps and the tenant's daily budget hold what is
+// spent, what calls still in flight may cost, and this call's worst case; so the caps hold even while calls run
+// concurrently. It is then settled with its tokens and exact cost, or closed as `unanswered` (a timeout, a
+// cancellation mid-request, a 5xx: the provider may have billed the work, so it keeps its estimate and counts as a
+// call), or as `failed` (the provider never took the request: no call, no cost). A reservation never settled (a
+// crashed worker) counts as a call at its estimate. A sub-workflow's calls count against its own caps and those of
+// every run enclosing it: each row names its lineage from the root run down, and a run's caps sum every row of its
+// root's tree whose lineage holds the run.
 import type { Pool } from 'pg';
 import { withTenant } from '../db/tenant-scope';
 import { StewardError } from '../errors';
 import type { TenantId } from '../tenancy/tenant-id';
+import { readDailyBudgetColumn, readDailyBudgetColumnIn, readModelPricesColumn, writeDailyBudgetColumn, writeModelPriceColumn } from '../tenancy/tenant-llm-limits';
 import { checkBudget, type BudgetLimits, type EnclosingRun } from './budget';
 import { LlmError } from './errors';
 import { PriceConfig, createPriceTable, microUsdToUsd, type MicroUsd, type ModelPrice, type PriceTable } from './prices';
@@ -128,8 +130,8 @@ export async function reserveLlmCall(
     const day = await db.query<{ day_cost: string }>(`SELECT coalesce(sum(cost_micro_usd), 0) AS day_cost FROM llm_ledger WHERE tenant_id = $1 AND day = ${TODAY}`, [
       tenant,
     ]);
-    const budget = await db.query<{ budget: string | null }>('SELECT llm_daily_budget_micro_usd AS budget FROM tenants WHERE id = $1', [tenant]);
-    const dailyBudget = budget.rows[0]?.budget == null ? null : toCount(budget.rows[0].budget);
+    const budget = await readDailyBudgetColumnIn(db, tenant);
+    const dailyBudget = budget === null ? null : toCount(budget);
     const spent = new Map(perRun.rows.map((row) => [row.workflow_id, row]));
     const runs = [...enclosing, { workflowId: call.workflowId, limits }].map((run) => ({
       ...run,
@@ -266,35 +268,24 @@ export async function listRunLedger(pool: Pool, tenant: TenantId, workflowId: st
 
 /** Sets (or, with null, removes) a tenant's daily LLM budget. Runs on the operator's connection. */
 export async function setTenantDailyBudget(admin: Pool, tenant: TenantId, microUsd: MicroUsd | null): Promise<boolean> {
-  const result = await admin.query(`UPDATE tenants SET llm_daily_budget_micro_usd = $2, updated_at = now() WHERE id = $1 AND status <> 'deleted'`, [tenant, microUsd]);
-  return (result.rowCount ?? 0) > 0;
+  return writeDailyBudgetColumn(admin, tenant, microUsd);
 }
 
 /** The tenant's own model prices over the built-in list; a model's price is replaced whole, or removed with null. */
 export async function setTenantPrice(admin: Pool, tenant: TenantId, model: string, price: ModelPrice | null): Promise<boolean> {
   if (price !== null) createPriceTable({ [model]: price }, { withDefaults: false });
-  const result = await admin.query(
-    `UPDATE tenants SET llm_prices = CASE WHEN $3::jsonb IS NULL THEN llm_prices - $2 ELSE llm_prices || jsonb_build_object($2::text, $3::jsonb) END,
-            updated_at = now()
-     WHERE id = $1 AND status <> 'deleted'`,
-    [tenant, model, price === null ? null : JSON.stringify(price)],
-  );
-  return (result.rowCount ?? 0) > 0;
+  return writeModelPriceColumn(admin, tenant, model, price);
 }
 
 /** The price table of the tenant's calls: the built-in prices, overridden and extended by the tenant's own. */
 export async function readTenantPriceTable(pool: Pool, tenant: TenantId): Promise<{ table: PriceTable; own: PriceConfig }> {
   // Bound to the tenant: the application role sees its own tenant's row of the registry and no other.
-  const result = await withTenant(pool, tenant, (db) => db.query<{ prices: unknown }>('SELECT llm_prices AS prices FROM tenants WHERE id = $1', [tenant]));
-  const own = PriceConfig.safeParse(result.rows[0]?.prices ?? {});
+  const own = PriceConfig.safeParse((await readModelPricesColumn(pool, tenant)) ?? {});
   if (!own.success) throw new StewardError('CONFIG_INVALID', `tenant ${tenant}: its stored model prices are invalid; set them again with steward tenant price`);
   return { table: createPriceTable(own.data), own: own.data };
 }
 
 export async function readTenantDailyBudget(pool: Pool, tenant: TenantId): Promise<MicroUsd | null> {
-  const result = await withTenant(pool, tenant, (db) =>
-    db.query<{ budget: string | null }>('SELECT llm_daily_budget_micro_usd AS budget FROM tenants WHERE id = $1', [tenant]),
-  );
-  const budget = result.rows[0]?.budget;
-  return budget == null ? null : toCount(budget);
+  const budget = await readDailyBudgetColumn(pool, tenant);
+  return budget === null ? null : toCount(budget);
 }

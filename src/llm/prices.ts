@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { StewardError } from '../errors';
 import type { Usage } from './types';
+import { formatZodIssues } from '../common/zod-issues';
 
 /** Integer micro-dollars (1 USD = 1_000_000). */
 export type MicroUsd = number;
@@ -56,8 +57,7 @@ function toMicro(usd: number, where: string): number {
 export function createPriceTable(config: unknown = {}, options: { withDefaults?: boolean } = {}): PriceTable {
   const parsed = PriceConfig.safeParse(config);
   if (!parsed.success) {
-    const fields = parsed.error.issues.map((issue) => `prices.${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new StewardError('CONFIG_INVALID', `invalid price table: ${fields}`);
+    throw new StewardError('CONFIG_INVALID', `invalid price table: ${formatZodIssues(parsed.error, { prefix: 'prices' })}`);
   }
   const merged = { ...(options.withDefaults === false ? {} : DEFAULT_PRICES), ...parsed.data };
   const entries = new Map<string, { input: number; output: number }>();

@@ -38,3 +38,9 @@ export const DataPolicy = z.strictObject({
   send_pii_to_provider: z.boolean().default(false),
 });
 export type DataPolicy = z.infer<typeof DataPolicy>;
+
+/** The `pii` section of a tenant's settings: defaults for every definition of the tenant that names none. */
+export const TenantPiiSettings = z.object({
+  phone_regions: z.array(PhoneRegion).min(1, 'name at least one region').max(PHONE_REGION_CODES.length).optional(),
+});
+export type TenantPiiSettings = z.infer<typeof TenantPiiSettings>;

@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { StewardError } from '../errors';
 import { DEFAULT_ENV_PREFIX, envPrefixProblem } from './env-backend';
 import { DEFAULT_CACHE_TTL_MS } from './resolver';
-import { DEFAULT_VAULT_TENANT_PREFIX, TENANT_PLACEHOLDER } from './tenant-scope';
+import { DEFAULT_VAULT_TENANT_PREFIX, TENANT_PLACEHOLDER } from './tenant-secret-paths';
 import { DEFAULT_VAULT_TIMEOUT_MS } from './vault-session';
+import { formatZodIssues } from '../common/zod-issues';
 
 export const BACKEND_NAMES = ['vault', 'file', 'env'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -82,7 +83,7 @@ function readVaultAuth(env: SecretsEnv): VaultAuthConfig | undefined {
 /** Validates the secret settings, failing fast with the variable's name (never its value). */
 export function loadSecretsConfig(source: NodeJS.ProcessEnv = process.env): SecretsConfig {
   const parsed = SecretsEnv.safeParse(source);
-  if (!parsed.success) fail(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  if (!parsed.success) fail([formatZodIssues(parsed.error)]);
   const env = parsed.data;
   const backends: BackendName[] = env.STEWARD_SECRET_BACKENDS ?? [
     ...(env.VAULT_ADDR ? (['vault'] as const) : []),

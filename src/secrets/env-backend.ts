@@ -4,7 +4,7 @@
 import { StewardError } from '../errors';
 import type { SecretReference } from '../ir/secret-reference';
 import { assertTenantId } from '../tenancy/tenant-id';
-import { TENANT_PLACEHOLDER } from './tenant-scope';
+import { TENANT_PLACEHOLDER } from './tenant-secret-paths';
 import type { BackendResult, ResolveContext, SecretBackend } from './types';
 
 export const DEFAULT_ENV_PREFIX = `STEWARD_SECRET_${TENANT_PLACEHOLDER}_`;

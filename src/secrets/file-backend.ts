@@ -5,7 +5,7 @@ import { join, sep } from 'node:path';
 import { StewardError } from '../errors';
 import type { SecretReference } from '../ir/secret-reference';
 import { assertTenantId } from '../tenancy/tenant-id';
-import { DEFAULT_VAULT_TENANT_PREFIX, locateTenantSecret } from './tenant-scope';
+import { DEFAULT_VAULT_TENANT_PREFIX, locateTenantSecret } from './tenant-secret-paths';
 import type { BackendResult, ResolveContext, SecretBackend } from './types';
 
 export interface FileBackendOptions {

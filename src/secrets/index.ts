@@ -5,7 +5,7 @@ export { createEnvBackend, type EnvBackendOptions } from './env-backend';
 export { createFileBackend, type FileBackendOptions } from './file-backend';
 export { createSecretResolver, type ResolvedSecret, type SecretResolver, type SecretResolverOptions } from './resolver';
 export { createScrubber, type Scrubber } from './scrubber';
-export { DEFAULT_VAULT_TENANT_PREFIX, formatSecretReference, locateTenantSecret } from './tenant-scope';
+export { DEFAULT_VAULT_TENANT_PREFIX, formatSecretReference, locateTenantSecret } from './tenant-secret-paths';
 export type { BackendResult, ResolveContext, SecretBackend, SecurityEvent, SecurityEventListener } from './types';
 export { createVaultBackend, type VaultBackendOptions } from './vault-backend';
 export type { VaultAuth, VaultAuthEvent } from './vault-session';

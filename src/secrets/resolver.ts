@@ -3,7 +3,7 @@
 import { isStewardError, StewardError } from '../errors';
 import { parseSecretReference, type SecretReference } from '../ir/secret-reference';
 import type { Scrubber } from './scrubber';
-import { DEFAULT_VAULT_TENANT_PREFIX, formatSecretReference, locateTenantSecret } from './tenant-scope';
+import { DEFAULT_VAULT_TENANT_PREFIX, formatSecretReference, locateTenantSecret } from './tenant-secret-paths';
 import type { ResolveContext, SecretBackend, SecurityEventListener } from './types';
 
 export interface SecretResolverOptions {

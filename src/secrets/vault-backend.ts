@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { StewardError } from '../errors';
 import type { SecretReference } from '../ir/secret-reference';
-import { DEFAULT_VAULT_TENANT_PREFIX, locateTenantSecret, renderTenantPrefix } from './tenant-scope';
+import { DEFAULT_VAULT_TENANT_PREFIX, locateTenantSecret, renderTenantPrefix } from './tenant-secret-paths';
 import type { BackendResult, ResolveContext, SecretBackend } from './types';
 import { createVaultSession, describeVaultFailure, statusOf, type VaultSession, type VaultSessionOptions } from './vault-session';
 

@@ -13,6 +13,7 @@ import { openAppPool } from '../db/app-role';
 import { isStewardError } from '../errors';
 import { TokenInvalidError, verifyUserToken } from '../identity';
 import { TenantId } from '../tenancy/tenant-id';
+import { formatZodIssues } from '../common/zod-issues';
 
 const Decision = z.strictObject({
   decision: z.enum(['approve', 'reject']),
@@ -52,7 +53,7 @@ export function createApprovalsGateway(config: RuntimeConfig): FastifyInstance {
     const tenant = TenantId.safeParse(request.params.tenant);
     if (!tenant.success) return reply.code(400).send({ error: 'invalid tenant id' });
     const body = Decision.safeParse(request.body);
-    if (!body.success) return reply.code(400).send({ error: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+    if (!body.success) return reply.code(400).send({ error: formatZodIssues(body.error, { root: 'body' }) });
     const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
     if (!token) return reply.code(401).send({ error: 'a bearer token is required' });
     if (!config.identity) return reply.code(503).send({ error: 'no identity provider is configured' });

@@ -17,11 +17,11 @@ import { z } from 'zod';
 import { recordAuditEvent } from '../audit/audit-log';
 import { loadCodecConfig, MAX_REQUEST_PAYLOAD_BYTES } from '../codec/config';
 import { createTenantDataConverter } from '../codec/data-converter';
-import { createKeyringFactory } from '../codec/keyring-factory';
+import { createKeyringFactory } from '../codec/keys/keyring-factory';
 import { createPiiCodec, type PiiView } from '../codec/pii-codec';
 import { createTenantCodecPolicy } from '../codec/pii-codec-policy';
-import { loadPiiMasterKey } from '../codec/pii-master-key';
-import { createTenantPiiVault } from '../codec/pii-tenant-vault';
+import { loadPiiMasterKey } from '../codec/keys/pii-master-key';
+import { createTenantPiiVault } from '../codec/pii-vault/create-tenant-pii-vault';
 import type { RuntimeConfig } from '../config/runtime';
 import { assertAppRoleCannotBypassRls } from '../db/app-role';
 import { createPool } from '../db/pool';
@@ -31,6 +31,7 @@ import { TenantId } from '../tenancy/tenant-id';
 import { findTenant } from '../tenancy/tenant-registry';
 import { createDecodeLimiter, DecodeSlotRefused, type DecodeLimits } from './decode-limiter';
 import { NAMESPACE_NOT_PERMITTED, Refusal, refusalOfCodecError, refusalOfRequestError, type CodecOperation } from './codec-server-refusals';
+import { formatZodIssues } from '../common/zod-issues';
 
 export interface CodecServerOptions {
   config: RuntimeConfig;
@@ -112,8 +113,7 @@ const bytesOf = (payload: Payload) =>
 function readPayloads(body: unknown): Payload[] {
   const parsed = Body.safeParse(body);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, MAX_ISSUES_NAMED);
-    throw new Refusal(400, issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '));
+    throw new Refusal(400, formatZodIssues(parsed.error, { root: 'body', max: MAX_ISSUES_NAMED }));
   }
   let carried = 0;
   return parsed.data.payloads.map((json) => {

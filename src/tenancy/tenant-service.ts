@@ -3,8 +3,8 @@
 // Every step is idempotent, so running a half-finished create or delete again completes it.
 import type { Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { destroyTenantSubjectKeys } from '../codec/pii-subject-keys';
-import type { SubjectKeyVaults } from '../codec/subject-key-vault';
+import { destroyTenantSubjectKeys } from '../codec/pii-vault/pii-subject-keys';
+import type { SubjectKeyVaults } from '../codec/pii-vault/subject-key-vault';
 import type { StewardEnv } from '../config/env';
 import { StewardError } from '../errors';
 import { ensureRetentionSchedule, RETENTION_WORKFLOW_TYPE } from '../retention/retention-schedule';

@@ -3,8 +3,8 @@ import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@tem
 import type { Pool } from 'pg';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { createTenantDataConverter, type KeyringFactory } from '../codec';
-import type { PiiCodecFactory } from '../codec/pii-codecs';
-import type { SubjectKeyVaults } from '../codec/subject-key-vault';
+import type { PiiCodecFactory } from '../codec/pii-codec-factory';
+import type { SubjectKeyVaults } from '../codec/pii-vault/subject-key-vault';
 import { TASK_QUEUE } from '../temporal/connection';
 import type { TenantId } from '../tenancy/tenant-id';
 import type { Logger } from '../log/logger';

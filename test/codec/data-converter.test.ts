@@ -12,7 +12,7 @@ import {
 import type { Pool } from 'pg';
 import { COMPRESSION_METADATA, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../src/codec/encryption-codec';
 import { createTenantDataConverter } from '../../src/codec/data-converter';
-import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyring-factory';
+import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keys/keyring-factory';
 import { createPool } from '../../src/db/pool';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 import { historyText } from '../support/history-text';

@@ -2,9 +2,9 @@
 // else does — not a flipped byte, not an unknown key id, not another tenant's keyring, not a copied key row.
 import type { Pool } from 'pg';
 import { loadCodecConfig } from '../../src/codec/config';
-import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyring-factory';
-import { createTransitKeys, type TransitKeys } from '../../src/codec/transit';
-import { createVaultKeyring } from '../../src/codec/vault-keyring';
+import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keys/keyring-factory';
+import { createTransitKeys, type TransitKeys } from '../../src/codec/keys/transit';
+import { createVaultKeyring } from '../../src/codec/keys/vault-keyring';
 import { readStackFile } from '../../src/config/stack-file';
 import { createPool } from '../../src/db/pool';
 import type { TenantId } from '../../src/tenancy/tenant-id';

@@ -12,7 +12,7 @@ import { Client as PgClient } from 'pg';
 import { mintDevToken } from '../../dev-server/sts';
 import { StewardClient } from '../../src/client';
 import { createEncryptionCodec } from '../../src/codec/encryption-codec';
-import { createKeyringFactory } from '../../src/codec/keyring-factory';
+import { createKeyringFactory } from '../../src/codec/keys/keyring-factory';
 import { createPool } from '../../src/db/pool';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import { createCodecServer } from '../../src/servers/codec-server';

@@ -2,9 +2,9 @@
 // error, where a 20k-deep payload used to throw RangeError (Maximum call stack size exceeded).
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { Pool } from 'pg';
-import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyring-factory';
+import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keys/keyring-factory';
 import { createPiiCodec, MAX_PAYLOAD_DEPTH } from '../../src/codec/pii-codec';
-import { createTenantPiiVault } from '../../src/codec/pii-tenant-vault';
+import { createTenantPiiVault } from '../../src/codec/pii-vault/create-tenant-pii-vault';
 import { createPool } from '../../src/db/pool';
 import { namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
 import { createTestTenant, testConfig } from '../support/stack';

@@ -1,9 +1,9 @@
 // Erasure "in any spelling", on the real Postgres vault: a phone or IP address tokenized as one spelling is erased
 // by another (E.164 and canonical addresses), and each spelling still restores exactly as it was written.
 import type { Pool } from 'pg';
-import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyring-factory';
-import { createTenantPiiVault } from '../../src/codec/pii-tenant-vault';
-import type { PiiVault } from '../../src/codec/pii-vault';
+import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keys/keyring-factory';
+import { createTenantPiiVault } from '../../src/codec/pii-vault/create-tenant-pii-vault';
+import type { PiiVault } from '../../src/codec/pii-vault/pii-vault';
 import { createPool } from '../../src/db/pool';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 import { createTestTenant, testConfig } from '../support/stack';

@@ -94,7 +94,7 @@ test('an approval pending when the worker is SIGKILLed and the whole stack resta
   expect((await runCli(['dev', '--detach'], { env, timeoutMs: 180_000 })).code).toBe(0);
   // Started by a verified user, so that the approval can rule out self-approval.
   const starter = (await runCli(['dev', 'token', 'mint', '--user', 'alice', '--tenant', 'demo'], { env: stsEnv })).stdout.trim();
-  const started = await runCli(['run', 'test/fixtures/finance-approval.yaml', '--tenant', 'demo', '--json', '--user-token', starter], { env });
+  const started = await runCli(['run', 'test/e2e/fixtures/finance-approval.yaml', '--tenant', 'demo', '--json', '--user-token', starter], { env });
   expect(started.code).toBe(0);
   const workflowId: string = JSON.parse(started.stdout).workflow_id;
   await until('the pending approval', async () => {

@@ -3,7 +3,7 @@
 import { loadStewardEnv } from '../../src/config/env';
 import { checkAddress, parseAllowList, type EgressPolicy } from '../../src/egress/address-policy';
 import { validateDefinition } from '../../src/ir/validate';
-import { createRawDefinition } from '../ir/definitions';
+import { createRawDefinition } from '../support/definitions';
 
 const closed: EgressPolicy = { allow: [], protectedEndpoints: [] };
 

@@ -15,7 +15,7 @@ import type { RunHandle, StewardClient } from '../../src/client';
 import { withTenant } from '../../src/db/tenant-scope';
 import { listRunLedger } from '../../src/llm/ledger';
 import type { TenantId } from '../../src/tenancy/tenant-id';
-import { API_KEY, useModelServer } from '../llm/model-server-fixture';
+import { API_KEY, useModelServer } from '../support/model-server';
 import { startHttpTarget, type HttpTarget } from '../support/http-target';
 import type { ProxiedWorker } from '../support/proxied-worker';
 import { stsUrl, waitForHistoryEvent, writeVaultSecret } from '../support/stack';

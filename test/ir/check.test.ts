@@ -1,5 +1,5 @@
 import { validateDefinition } from '../../src/ir/validate';
-import { createRawDefinition } from './definitions';
+import { createRawDefinition } from '../support/definitions';
 
 function listIssues(raw: unknown): string[] {
   const result = validateDefinition(raw);

@@ -3,7 +3,7 @@
 import { compileExpression, evaluateExpression, ExpressionError } from '../../src/ir/expressions';
 import { MAX_ESTIMATED_COST } from '../../src/ir/expression-cost';
 import { validateDefinition } from '../../src/ir/validate';
-import { createRawDefinition } from './definitions';
+import { createRawDefinition } from '../support/definitions';
 
 const LIST_30 = `[${Array.from({ length: 30 }, (_, index) => index).join(', ')}]`;
 // The attack: five nested maps over a 30-element list, 24 million iterations.

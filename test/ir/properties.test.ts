@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { parseDefinition } from '../../src/ir/parse';
 import { validateDefinition } from '../../src/ir/validate';
-import type { RawNode } from './definitions';
+import type { RawNode } from '../support/definitions';
 
 const EXPRESSIONS = ['input.amount * 2 > 10000', 'size(input.tags) > 0', 'has(input.name)', "vars.band == 'big'", 'input.amount * 1.5 < 100.0'];
 const DURATIONS = ['500ms', '30s', '5m', '48h', '2d', '1h30m'];

@@ -17,7 +17,7 @@ import { toCanonicalJson } from '../../src/common/canonical-json';
 import { isStewardError } from '../../src/errors';
 import { derivePiiHmacKey, parseMasterKey } from '../../src/tenancy/pii-keys';
 import { assertTenantId } from '../../src/tenancy/tenant-id';
-import { PROVIDERS, useModelServer, userPrompt } from './model-server-fixture';
+import { PROVIDERS, useModelServer, userPrompt } from '../support/model-server';
 
 const fixture = useModelServer();
 

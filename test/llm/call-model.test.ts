@@ -3,7 +3,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { callModel, isLlmError, type LlmError, type RetryNotice } from '../../src/llm';
 import { isStewardError } from '../../src/errors';
-import { API_KEY, PROVIDERS, useModelServer, userPrompt } from './model-server-fixture';
+import { API_KEY, PROVIDERS, useModelServer, userPrompt } from '../support/model-server';
 
 const fixture = useModelServer();
 

@@ -1,7 +1,7 @@
 // The input guard: what it finds in untrusted text, what each policy does, and how it stops an injected tool result
 // from steering a (deliberately gullible) model in the tool loop, through both protocols.
 import { applyInputGuard, callModel, isLlmError, runToolLoop, scanUntrustedText, type ModelRequest, type ToolCall } from '../../src/llm';
-import { PROVIDERS, useModelServer, userPrompt } from './model-server-fixture';
+import { PROVIDERS, useModelServer, userPrompt } from '../support/model-server';
 
 const fixture = useModelServer();
 

@@ -7,7 +7,7 @@ import { costOf, type LlmProvider } from '../../src/llm';
 import { sumAgentUsageByDay, sumRunUsage, sumTenantUsageForDay } from '../../src/llm/ledger';
 import { TASK_QUEUE } from '../../src/temporal/connection';
 import { runCli } from '../support/cli';
-import { useLlmRuns } from './llm-run-fixture';
+import { useLlmRuns } from '../support/llm-run';
 
 const runs = useLlmRuns('llm-budget');
 

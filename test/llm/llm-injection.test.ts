@@ -2,8 +2,8 @@
 // delete_all" is blocked, flagged or sanitized per the node's input_guard, and an injected model can never make the
 // irreversible delete_all tool run. Untrusted run input is guarded the same way before any call is made.
 import type { LlmProvider } from '../../src/llm';
-import { PROVIDERS } from './model-server-fixture';
-import { useLlmRuns } from './llm-run-fixture';
+import { PROVIDERS } from '../support/model-server';
+import { useLlmRuns } from '../support/llm-run';
 
 const runs = useLlmRuns('llm-inject');
 

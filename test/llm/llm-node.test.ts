@@ -3,8 +3,8 @@
 // a 429 honoured, a timeout retried, and a run cancelled mid-call. Every call lands in the ledger and the audit trail.
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { costOf, type LlmProvider } from '../../src/llm';
-import { API_KEY, PROVIDERS } from './model-server-fixture';
-import { useLlmRuns } from './llm-run-fixture';
+import { API_KEY, PROVIDERS } from '../support/model-server';
+import { useLlmRuns } from '../support/llm-run';
 
 const runs = useLlmRuns('llm-node');
 

@@ -1,7 +1,7 @@
 // The local model server as a plain HTTP service: health, API keys, recordings, request validation, schema examples.
 import { isModelServerHealthy } from '../../dev-server/model-server';
 import { buildSchemaExample } from '../../dev-server/model-server/schema-example';
-import { API_KEY, useModelServer } from './model-server-fixture';
+import { API_KEY, useModelServer } from '../support/model-server';
 
 const fixture = useModelServer();
 
@@ -42,7 +42,7 @@ describe('model server', () => {
   it('rejects an invalid body naming the field, not echoing the content', async () => {
     const result = await post('/v1/chat/completions', { model: 'steward-local', messages: [{ role: 'wizard', content: 'secret plan' }] }, { authorization: `Bearer ${API_KEY}` });
     expect(result.status).toBe(400);
-    expect(JSON.stringify(result.body)).toContain('messages.0.role');
+    expect(JSON.stringify(result.body)).toContain('messages[0].role');
     expect(JSON.stringify(result.body)).not.toContain('secret plan');
     expect((await post('/v1/chat/completions', '{not json', { authorization: `Bearer ${API_KEY}` })).status).toBe(400);
     expect((await post('/v1/chat/completions', { ...CHAT, stream: true }, { authorization: `Bearer ${API_KEY}` })).status).toBe(400);

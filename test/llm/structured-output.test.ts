@@ -1,6 +1,6 @@
 // Structured output through both protocols: a valid answer passes, an invalid one is repaired once, then it fails typed.
 import { callModel, createOutputValidator, ensureStructuredOutput, extractJson, isLlmError, type ModelRequest } from '../../src/llm';
-import { PROVIDERS, useModelServer, userPrompt } from './model-server-fixture';
+import { PROVIDERS, useModelServer, userPrompt } from '../support/model-server';
 
 const fixture = useModelServer();
 

@@ -14,7 +14,7 @@ import {
   type ToolDefinition,
   type ToolLoopState,
 } from '../../src/llm';
-import { PROVIDERS, useModelServer, userPrompt } from './model-server-fixture';
+import { PROVIDERS, useModelServer, userPrompt } from '../support/model-server';
 
 const fixture = useModelServer();
 

@@ -2,10 +2,10 @@
 // pii_fields masked (also when it was cut to size), input-guard findings never name a data key, and prompt hashes
 // in the ledger and audit trail are keyed with the tenant's key, so raw PII in a prompt cannot be found by hashing.
 import { createHash } from 'node:crypto';
-import { loadTenantPiiHmacKey } from '../../src/codec/pii-master-key';
+import { loadTenantPiiHmacKey } from '../../src/codec/keys/pii-master-key';
 import { toCanonicalJson } from '../../src/common/canonical-json';
 import { hashPrompt } from '../../src/llm';
-import { useLlmRuns } from '../llm/llm-run-fixture';
+import { useLlmRuns } from '../support/llm-run';
 import { testConfig } from '../support/stack';
 
 const runs = useLlmRuns('llm-pii');

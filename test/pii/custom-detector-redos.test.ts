@@ -5,7 +5,7 @@ import { validateDefinition } from '../../src/ir/validate';
 import { createOutputValidator } from '../../src/llm/output-validator';
 import { applyDataPolicySync, detectPii } from '../../src/pii';
 import { DataPolicy } from '../../src/pii/policy';
-import { createRawDefinition } from '../ir/definitions';
+import { createRawDefinition } from '../support/definitions';
 
 // 31 characters: about 28 s on a backtracking engine, each further character doubling it.
 const ATTACK_INPUT = `${'a'.repeat(30)}!`;

@@ -7,7 +7,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { listAuditEvents } from '../../src/audit/audit-log';
 import { StewardClient } from '../../src/client';
-import { createPiiCodecFactory } from '../../src/codec/pii-codecs';
+import { createPiiCodecFactory } from '../../src/codec/pii-codec-factory';
 import { createPool } from '../../src/db/pool';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import { namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';

@@ -6,7 +6,7 @@ import { createPool } from '../../../src/db/pool';
 import { setTenantEgressAllow } from '../../../src/egress/tenant-egress';
 import { loadConnectionOptions } from '../../../src/temporal/connection';
 import { assertTenantId, type TenantId } from '../../../src/tenancy/tenant-id';
-import { subjectKeyVaultsFor } from '../../../src/codec/subject-key-vault';
+import { subjectKeyVaultsFor } from '../../../src/codec/pii-vault/subject-key-vault';
 import { createTenant, deleteTenant } from '../../../src/tenancy/tenant-service';
 
 export async function withBenchTenant<T>(config: RuntimeConfig, prefix: string, work: (tenant: TenantId) => Promise<T>): Promise<T> {

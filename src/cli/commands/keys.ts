@@ -1,8 +1,8 @@
 // `steward keys rotate|list --tenant T`: a tenant's payload encryption keys. Prints key ids, dates and which one
 // is active; key material stays wrapped by Vault Transit and never reaches the terminal.
 import type { Command } from 'commander';
-import { createKeyringFactory } from '../../codec/keyring-factory';
-import type { KeyInfo, ManagedTenantKeyring } from '../../codec/keyring';
+import { createKeyringFactory } from '../../codec/keys/keyring-factory';
+import type { KeyInfo, ManagedTenantKeyring } from '../../codec/keys/keyring';
 import { loadRuntimeConfig } from '../../config/runtime';
 import { openAppPool } from '../../db/app-role';
 import { assertTenantId } from '../../tenancy/tenant-id';

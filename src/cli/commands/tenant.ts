@@ -2,7 +2,7 @@
 import { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { loadRuntimeConfig } from '../../config/runtime';
-import { subjectKeyVaultsFor } from '../../codec/subject-key-vault';
+import { subjectKeyVaultsFor } from '../../codec/pii-vault/subject-key-vault';
 import { createPool } from '../../db/pool';
 import { loadTenantEgressAllow, setTenantEgressAllow } from '../../egress/tenant-egress';
 import { readTenantRetentionSettings, setTenantRetention, type RetainedKind } from '../../retention/tenant-retention';

@@ -6,6 +6,7 @@ import { parseRetryAfter } from '../retry-policy';
 import { safeErrorType, type ProviderFailure } from '../provider-failure';
 import type { ChatMessage, ModelRequest, ModelResponse, StopReason, ToolCall } from '../types';
 import { isUnsentConnectionError, type ProviderAdapter, type ProviderAttempt } from './provider-call';
+import { zodIssuePath } from '../../common/zod-issues';
 
 /** Anthropic requires max_tokens; this is used when the node does not set one. */
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
@@ -128,7 +129,7 @@ function classify(error: unknown): ProviderFailure {
       retryAfterMs: parseRetryAfter((name) => error.headers?.get(name)),
     };
   }
-  if (error instanceof z.ZodError) return { kind: 'malformed', problem: error.issues.map((issue) => issue.path.join('.')).join(', ') };
+  if (error instanceof z.ZodError) return { kind: 'malformed', problem: error.issues.map((issue) => zodIssuePath(issue)).join(', ') };
   return { kind: 'malformed', problem: 'unexpected client failure' };
 }
 

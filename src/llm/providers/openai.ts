@@ -6,6 +6,7 @@ import { parseRetryAfter } from '../retry-policy';
 import { safeErrorType, type ProviderFailure } from '../provider-failure';
 import type { ChatMessage, ModelRequest, ModelResponse, StopReason } from '../types';
 import { isUnsentConnectionError, parseToolArguments, type ProviderAdapter, type ProviderAttempt } from './provider-call';
+import { zodIssuePath } from '../../common/zod-issues';
 
 const Completion = z.object({
   model: z.string(),
@@ -117,7 +118,7 @@ function classify(error: unknown): ProviderFailure {
       retryAfterMs: parseRetryAfter((name) => error.headers?.get(name)),
     };
   }
-  if (error instanceof z.ZodError) return { kind: 'malformed', problem: error.issues.map((issue) => issue.path.join('.')).join(', ') };
+  if (error instanceof z.ZodError) return { kind: 'malformed', problem: error.issues.map((issue) => zodIssuePath(issue)).join(', ') };
   return { kind: 'malformed', problem: 'unexpected client failure' };
 }
 

@@ -9,9 +9,9 @@ import type { Pool } from 'pg';
 import { mintDevToken } from '../../dev-server/sts';
 import { listAuditEvents } from '../../src/audit/audit-log';
 import { createTenantDataConverter } from '../../src/codec/data-converter';
-import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyring-factory';
+import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keys/keyring-factory';
 import { createPiiCodec } from '../../src/codec/pii-codec';
-import { createTenantPiiVault } from '../../src/codec/pii-tenant-vault';
+import { createTenantPiiVault } from '../../src/codec/pii-vault/create-tenant-pii-vault';
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/log/logger';
 import { createCodecServer, DEV_ANONYMOUS_USER } from '../../src/servers/codec-server';
@@ -158,7 +158,7 @@ test('under STEWARD_CODEC_SERVER_PATH_PREFIX the routes move: /codec/decode with
 
 test('a bad body → 400 naming the field', async () => {
   const response = await call('/decode', { namespace: tenant, bearer: await token(tenant), body: { payloads: [{ data: 'not base64!' }] } });
-  expect(response).toMatchObject({ status: 400, body: { error: expect.stringContaining('payloads.0.data') } });
+  expect(response).toMatchObject({ status: 400, body: { error: expect.stringContaining('payloads[0].data') } });
 });
 
 test('CORS: the UI origin may call, a foreign origin is refused', async () => {

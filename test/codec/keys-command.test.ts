@@ -1,7 +1,7 @@
 // `steward keys rotate|list` through the built CLI: ids, dates and the active flag, never key material; a
 // rotation keeps earlier payloads readable; unknown or malformed tenants are bad input (exit 2).
 import type { Pool } from 'pg';
-import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyring-factory';
+import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keys/keyring-factory';
 import { createPool } from '../../src/db/pool';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 import { runCli } from '../support/cli';

@@ -3,11 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RuntimeConfig } from '../config/runtime';
-import { readStackFile } from '../config/stack-file';
-import { StewardError } from '../errors';
-import { derivePiiHmacKey, parseMasterKey } from '../tenancy/pii-keys';
-import type { TenantId } from '../tenancy/tenant-id';
+import type { RuntimeConfig } from '../../config/runtime';
+import { readStackFile } from '../../config/stack-file';
+import { StewardError } from '../../errors';
+import { derivePiiHmacKey, parseMasterKey } from '../../tenancy/pii-keys';
+import type { TenantId } from '../../tenancy/tenant-id';
 
 export const LOCAL_MASTER_KEY_FILE = 'pii-master.key';
 

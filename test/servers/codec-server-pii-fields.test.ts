@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { mintDevToken } from '../../dev-server/sts';
 import { StewardClient } from '../../src/client';
 import { createEncryptionCodec } from '../../src/codec/encryption-codec';
-import { createKeyringFactory } from '../../src/codec/keyring-factory';
+import { createKeyringFactory } from '../../src/codec/keys/keyring-factory';
 import { createPool } from '../../src/db/pool';
 import { maskValue } from '../../src/pii/mask';
 import { createCodecServer } from '../../src/servers/codec-server';

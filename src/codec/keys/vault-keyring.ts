@@ -2,8 +2,8 @@
 // wrapped in the tenant's partition of codec_keys, unwrapped by Transit on first use and then kept in memory.
 import { createCipheriv, createDecipheriv, createSecretKey, randomFillSync, type KeyObject } from 'node:crypto';
 import type { Pool } from 'pg';
-import { StewardError } from '../errors';
-import type { TenantId } from '../tenancy/tenant-id';
+import { StewardError } from '../../errors';
+import type { TenantId } from '../../tenancy/tenant-id';
 import { findActiveKey, findKey, KEY_ID_PATTERN, listKeys, storeActiveKey, type StoredKey } from './key-store';
 import type { ManagedTenantKeyring, SealedBytes } from './keyring';
 import type { TransitKeys } from './transit';

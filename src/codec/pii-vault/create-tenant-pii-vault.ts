@@ -2,9 +2,9 @@
 // its data policies' retention. Entry points (worker, client, codec server, CLI) call this; nothing else needs the
 // master key.
 import type { Pool } from 'pg';
-import type { RuntimeConfig } from '../config/runtime';
-import type { TenantKeyring } from './keyring';
-import { loadTenantPiiHmacKey } from './pii-master-key';
+import type { RuntimeConfig } from '../../config/runtime';
+import type { TenantKeyring } from '../keys/keyring';
+import { loadTenantPiiHmacKey } from '../keys/pii-master-key';
 import { createPolicyRetention } from './pii-retention';
 import { createPiiVault, type PiiVault } from './pii-vault';
 import { subjectKeyVaultsFor } from './subject-key-vault';

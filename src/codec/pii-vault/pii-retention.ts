@@ -3,9 +3,9 @@
 // `retention_days` any of the tenant's registered definitions declares, counted from a value's last use (tokenized,
 // or restored for a run; see pii-vault.ts): a run that keeps using its values keeps them, however long it lasts.
 import type { Pool } from 'pg';
-import { withTenant } from '../db/tenant-scope';
-import { DataPolicy } from '../pii/policy';
-import type { TenantId } from '../tenancy/tenant-id';
+import { findLongestRetentionDays } from '../../definitions/registry';
+import { DataPolicy } from '../../pii/policy';
+import type { TenantId } from '../../tenancy/tenant-id';
 
 const DEFAULT_RETENTION_DAYS = DataPolicy.parse({}).retention_days;
 const REFRESH_MS = 60_000;
@@ -15,12 +15,7 @@ export function createPolicyRetention(pool: Pool, tenant: TenantId): () => Promi
   let cached: { days: number; at: number } | undefined;
   return async () => {
     if (cached && Date.now() - cached.at < REFRESH_MS) return cached.days;
-    const days = await withTenant(pool, tenant, async (db) => {
-      const result = await db.query<{ days: number | null }>(
-        `SELECT max((definition->'data_policy'->>'retention_days')::int) AS days FROM definitions`,
-      );
-      return result.rows[0]?.days ?? DEFAULT_RETENTION_DAYS;
-    });
+    const days = (await findLongestRetentionDays(pool, tenant)) ?? DEFAULT_RETENTION_DAYS;
     cached = { days, at: Date.now() };
     return days;
   };

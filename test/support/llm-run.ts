@@ -10,9 +10,9 @@ import type { LlmProvider } from '../../src/llm';
 import { listRunLedger, type LedgerEntry } from '../../src/llm/ledger';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import type { TenantId } from '../../src/tenancy/tenant-id';
-import { startHttpTarget, type HttpTarget } from '../support/http-target';
-import { createTestTenant, startTenantWorker, testConfig, writeVaultSecret, type RunningWorker } from '../support/stack';
-import { API_KEY, useModelServer, type ModelServerFixture } from './model-server-fixture';
+import { startHttpTarget, type HttpTarget } from './http-target';
+import { createTestTenant, startTenantWorker, testConfig, writeVaultSecret, type RunningWorker } from './stack';
+import { API_KEY, useModelServer, type ModelServerFixture } from './model-server';
 
 export interface LlmRunFixture {
   tenant(): TenantId;

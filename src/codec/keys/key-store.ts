@@ -2,8 +2,8 @@
 // (row-level security), so a key id of another tenant is simply not found.
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { withTenant } from '../db/tenant-scope';
-import type { TenantId } from '../tenancy/tenant-id';
+import { withTenant } from '../../db/tenant-scope';
+import type { TenantId } from '../../tenancy/tenant-id';
 import type { KeyInfo } from './keyring';
 
 export interface StoredKey {

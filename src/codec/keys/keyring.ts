@@ -1,7 +1,7 @@
 // The contract every encrypting part of Steward relies on: one tenant's keys, sealed and opened with
 // AES-256-GCM. The Vault-backed implementation lives beside it; user-token handles, the PII vault and the
 // payload codec all go through this interface, so a key can never be picked for the wrong tenant.
-import type { TenantId } from '../tenancy/tenant-id';
+import type { TenantId } from '../../tenancy/tenant-id';
 
 export interface SealedBytes {
   /** Which of the tenant's keys sealed it; old keys keep opening what they sealed after a rotation. */

@@ -1,9 +1,9 @@
 // Vault Transit as the codec needs it: one key-encryption key per tenant, wrapped data keys made by it, and
 // unwrapping. The data key's plaintext leaves Vault only on unwrap, and only into the process that asked.
 import { z } from 'zod';
-import { isStewardError, StewardError } from '../errors';
-import type { TenantId } from '../tenancy/tenant-id';
-import { createVaultSession, describeVaultFailure, statusOf, type VaultSession, type VaultSessionOptions } from '../secrets/vault-session';
+import { isStewardError, StewardError } from '../../errors';
+import type { TenantId } from '../../tenancy/tenant-id';
+import { createVaultSession, describeVaultFailure, statusOf, type VaultSession, type VaultSessionOptions } from '../../secrets/vault-session';
 
 export interface TransitKeys {
   /** A new 256-bit data key, wrapped by the tenant's Transit key: Transit ciphertext (`vault:vN:…`). */

@@ -10,7 +10,7 @@ import type { Pool } from 'pg';
 import { mintDevToken } from '../../dev-server/sts/dev-client';
 import { listAuditEvents } from '../../src/audit/audit-log';
 import { createTenantDataConverter } from '../../src/codec/data-converter';
-import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyring-factory';
+import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keys/keyring-factory';
 import { createPool } from '../../src/db/pool';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 import { STEWARD_BIN } from '../support/cli';

@@ -4,11 +4,11 @@
 import type { PayloadCodec } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type { RuntimeConfig } from '../config/runtime';
-import type { TenantKeyring } from './keyring';
+import type { TenantKeyring } from './keys/keyring';
 import { createPiiCodec } from './pii-codec';
 import { createTenantCodecPolicy } from './pii-codec-policy';
-import { loadPiiMasterKey } from './pii-master-key';
-import { createTenantPiiVault } from './pii-tenant-vault';
+import { loadPiiMasterKey } from './keys/pii-master-key';
+import { createTenantPiiVault } from './pii-vault/create-tenant-pii-vault';
 
 export interface PiiCodecFactory {
   /** The restoring codec (workflows and activities see real values) of the keyring's tenant, for its namespace. */

@@ -2,9 +2,9 @@
 // sharing one Vault session. Whoever holds the factory can reach any tenant's keys: it stays in entry points
 // (worker, client, CLI), which hand each Worker or Client the keyring of its own tenant only.
 import type { Pool } from 'pg';
-import type { RuntimeConfig } from '../config/runtime';
-import type { TenantId } from '../tenancy/tenant-id';
-import { loadCodecConfig } from './config';
+import type { RuntimeConfig } from '../../config/runtime';
+import type { TenantId } from '../../tenancy/tenant-id';
+import { loadCodecConfig } from '../config';
 import type { ManagedTenantKeyring } from './keyring';
 import { createTransitKeys } from './transit';
 import { createVaultKeyring } from './vault-keyring';

@@ -4,8 +4,8 @@
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Pool } from 'pg';
-import { withTenant } from '../db/tenant-scope';
-import { StewardError } from '../errors';
+import { withTenant } from '../../db/tenant-scope';
+import { StewardError } from '../../errors';
 import type { SubjectKeyVault } from './subject-key-vault';
 
 export interface SubjectKey {

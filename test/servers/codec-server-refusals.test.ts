@@ -10,7 +10,7 @@ import { listAuditEvents, type StoredAuditEvent } from '../../src/audit/audit-lo
 import { MAX_PAYLOAD_BYTES, MAX_REQUEST_PAYLOAD_BYTES } from '../../src/codec/config';
 import { createTenantDataConverter } from '../../src/codec/data-converter';
 import { KEY_ID_METADATA, PayloadTooLargeError } from '../../src/codec/encryption-codec';
-import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyring-factory';
+import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keys/keyring-factory';
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/log/logger';
 import { createCodecServer, type CodecServerOptions } from '../../src/servers/codec-server';
@@ -175,11 +175,11 @@ test("tenant A's token on tenant B's namespace: 403 in fixed words, in both tena
 test('a bad body: 400 naming the field (the first few of many), in the trail', async () => {
   const bearer = await token(tenant);
   const response = await call('/decode', { namespace: tenant, bearer, body: { payloads: [{ data: 'not base64!' }] } });
-  expect(response).toMatchObject({ status: 400, body: { error: 'payloads.0.data: base64 bytes' } });
-  expect(await lastEvent(tenant)).toMatchObject({ payload: { namespace: tenant, outcome: 'refused', status: 400, reason: 'payloads.0.data: base64 bytes' } });
+  expect(response).toMatchObject({ status: 400, body: { error: 'payloads[0].data: base64 bytes' } });
+  expect(await lastEvent(tenant)).toMatchObject({ payload: { namespace: tenant, outcome: 'refused', status: 400, reason: 'payloads[0].data: base64 bytes' } });
 
   const many = await call('/decode', { namespace: tenant, bearer, body: { payloads: Array.from({ length: 50 }, () => ({ data: '!' })) } });
-  expect(many.body.error!.split('; ')).toEqual(['payloads.0.data: base64 bytes', 'payloads.1.data: base64 bytes', 'payloads.2.data: base64 bytes']);
+  expect(many.body.error!.split('; ')).toEqual(['payloads[0].data: base64 bytes', 'payloads[1].data: base64 bytes', 'payloads[2].data: base64 bytes']);
   const notJson = await call('/decode', { namespace: tenant, bearer, raw: '{"payloads": [' });
   expect(notJson).toMatchObject({ status: 400, body: { error: 'body: not valid JSON' } });
 });

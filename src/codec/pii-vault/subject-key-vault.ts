@@ -4,13 +4,13 @@
 // Destroying a key deletes its metadata, which removes every version of it from Vault.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { RuntimeConfig } from '../config/runtime';
-import { StewardError } from '../errors';
-import { createVaultSession, describeVaultFailure, statusOf, type VaultSession, type VaultSessionOptions } from '../secrets/vault-session';
-import { assertTenantId, type TenantId } from '../tenancy/tenant-id';
-import { loadCodecConfig } from './config';
-import { KEY_ID_PATTERN } from './key-store';
-import { DATA_KEY_BYTES } from './transit';
+import type { RuntimeConfig } from '../../config/runtime';
+import { StewardError } from '../../errors';
+import { createVaultSession, describeVaultFailure, statusOf, type VaultSession, type VaultSessionOptions } from '../../secrets/vault-session';
+import { assertTenantId, type TenantId } from '../../tenancy/tenant-id';
+import { loadCodecConfig } from '../config';
+import { KEY_ID_PATTERN } from '../keys/key-store';
+import { DATA_KEY_BYTES } from '../keys/transit';
 
 /** One tenant's subject keys in Vault: nothing here can address another tenant's path. */
 export interface SubjectKeyVault {

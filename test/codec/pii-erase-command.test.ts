@@ -2,8 +2,8 @@
 // that say what happened without the value.
 import type { Pool } from 'pg';
 import { listAuditEvents } from '../../src/audit/audit-log';
-import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keyring-factory';
-import { createTenantPiiVault } from '../../src/codec/pii-tenant-vault';
+import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keys/keyring-factory';
+import { createTenantPiiVault } from '../../src/codec/pii-vault/create-tenant-pii-vault';
 import { createPool } from '../../src/db/pool';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 import { runCli } from '../support/cli';
