@@ -54,3 +54,8 @@ export type RunFailureType = keyof typeof RUN_FAILURES;
 export function runFailureType(type: string | undefined | null): RunFailureType | undefined {
   return type !== undefined && type !== null && Object.hasOwn(RUN_FAILURES, type) ? (type as RunFailureType) : undefined;
 }
+
+/** The details of a run's failure that a node ended: which node (the failure's type and message are the root cause's). */
+export interface FailedNodeDetails {
+  node: string;
+}

@@ -116,8 +116,8 @@ test('bad CLI input exits 2 with the reason: malformed --input JSON, a bad tenan
 test('`steward run --wait` of a run that fails prints the reason on stderr and exits 1', async () => {
   const cli = await runCli(['run', 'examples/hello.yaml', '--tenant', tenant, '--input', '{"name":""}', '--wait', '--json']);
   expect(cli.code).toBe(1);
-  expect(JSON.parse(cli.stdout)).toMatchObject({ status: 'FAILED', result: null });
-  expect(cli.stderr).toMatch(/run .* failed: run input does not match the definition's input schema: input\.name: must NOT have fewer than 1 characters/);
+  expect(JSON.parse(cli.stdout)).toMatchObject({ status: 'FAILED', result: null, error: { type: 'INPUT_INVALID', node: null } });
+  expect(cli.stderr).toMatch(/run .* failed: INPUT_INVALID: run input does not match the definition's input schema: input\.name: must NOT have fewer than 1 characters/);
 });
 
 test('`steward run --wait --progress` shows each node as it runs', async () => {
