@@ -137,7 +137,6 @@ async function sendHttp(
   } catch (error) {
     if (isStewardError(error, 'EGRESS_DENIED')) throw error;
     // The cause is left out on purpose: network errors can quote the full URL, and the URL may carry rendered data.
-    // eslint-disable-next-line preserve-caught-error
     throw ApplicationFailure.retryable(`${where} failed (${(error as Error).name})`, 'TOOL_UNREACHABLE');
   }
   const text = await readBoundedText(response, maxBytes, where);
