@@ -38,8 +38,8 @@ test('`steward run --wait --json` prints exactly one JSON object with the run an
   expect(cli.stderr).toBe('');
   expect(cli.code).toBe(0);
   const summary = JSON.parse(cli.stdout);
-  expect(Object.keys(summary).sort()).toEqual(['namespace', 'result', 'run_id', 'status', 'workflow_id']);
-  expect(summary).toMatchObject({ namespace: tenant, status: 'COMPLETED', result: { greeting: 'Hello, Grace!' } });
+  expect(Object.keys(summary).sort()).toEqual(['error', 'namespace', 'result', 'run_id', 'status', 'workflow_id']);
+  expect(summary).toMatchObject({ namespace: tenant, status: 'COMPLETED', result: { greeting: 'Hello, Grace!' }, error: null });
   const again = await client.getRun(summary.workflow_id);
   expect(again.runId).toBe(summary.run_id);
 });
