@@ -16,9 +16,9 @@ const shared = {
 module.exports = {
   maxWorkers: 2,
   testTimeout: 120_000,
-  // After its last suite a jest worker process holds no handle Node can list (no socket, timer or child), yet its
-  // exit, with the Temporal native runtime torn down, can outlast jest's default 500 ms on a loaded 2-core machine.
-  // Some full runs still report a forced exit after 10 s: something Node does not list holds the process then.
+  // A jest worker process's exit, with the Temporal native runtime torn down, can outlast jest's default 500 ms on a
+  // loaded 2-core machine. (A forced exit after 10 s means a thread was left running: that was a failed Worker
+  // creation's workflow sandbox, which src/worker/sandbox-releasing-worker.ts now destroys.)
   workerGracefulExitTimeout: 10_000,
   projects: [
     { ...shared, displayName: 'pure', roots: PURE_FOLDERS.map((folder) => `<rootDir>/test/${folder}`) },

@@ -31,6 +31,7 @@ import { createLogger, type Logger } from '../log/logger';
 import { TenantId } from '../tenancy/tenant-id';
 import { findTenant } from '../tenancy/tenant-registry';
 import { createDecodeLimiter, DecodeSlotRefused, type DecodeLimits } from './decode-limiter';
+import { payloadsJsonStream } from './payloads-json';
 import { NAMESPACE_NOT_PERMITTED, Refusal, refusalOfCodecError, refusalOfRequestError, type CodecOperation } from './codec-server-refusals';
 
 export interface CodecServerOptions {
@@ -91,11 +92,6 @@ interface RequestFacts {
 const fromJson = (payload: JsonPayload): Payload => ({
   metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, new Uint8Array(Buffer.from(value, 'base64'))])),
   data: new Uint8Array(Buffer.from(payload.data ?? '', 'base64')),
-});
-
-const toJson = (payload: Payload) => ({
-  metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value).toString('base64')])),
-  data: Buffer.from(payload.data ?? []).toString('base64'),
 });
 
 /** What the log says about a request: who and where, never the token or the payloads. */
@@ -301,7 +297,11 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
         throw refusalOfCodecError(error, operation);
       }
       await recordCall(tenant, { ...facts, caller }, { outcome: 'ok' });
-      return reply.code(200).send({ payloads: payloads.map(toJson) });
+      // A decode keeps its slot until its answer has been read (or the caller went away): its bytes live until then.
+      const release = releaseDecodeSlot;
+      releaseDecodeSlot = undefined;
+      if (release) reply.raw.once('close', release);
+      return reply.code(200).type('application/json').send(payloadsJsonStream(payloads));
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
       // The caller hears of the refusal even if the trail cannot be written; the log says so.

@@ -1,5 +1,5 @@
 // One Temporal Worker for one tenant namespace, sharing the process's connection, bundle and database pool.
-import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { createTenantDataConverter, type KeyringFactory } from '../codec';
@@ -8,6 +8,7 @@ import type { SubjectKeyVaults } from '../codec/subject-key-vault';
 import { TASK_QUEUE } from '../temporal/connection';
 import type { TenantId } from '../tenancy/tenant-id';
 import type { Logger } from '../log/logger';
+import { SandboxReleasingWorker } from './sandbox-releasing-worker';
 
 /** What every tenant's activities share in one worker process; the tenant (and its keyring) is bound per Worker. */
 export type SharedActivityDeps = Omit<ActivityDeps, 'pool' | 'tenant' | 'keyring' | 'piiHmacKey' | 'piiSubjectKeys'> & {
@@ -34,7 +35,7 @@ export function createTenantWorker(options: TenantWorkerOptions): Promise<Worker
   // the factory itself never reaches activities.
   const { keyrings, piiCodecs, piiHmacKeys, piiSubjectKeyVaults, ...shared } = options.shared;
   const keyring = keyrings.keyringFor(options.tenant);
-  return Worker.create({
+  return SandboxReleasingWorker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: TASK_QUEUE,
