@@ -4,7 +4,7 @@
 // decision, accepted or refused, goes to the audit trail.
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import { recordApprovalState, type ApprovalStatus } from '../src/approvals/approval-records';
+import { recordApprovalState, type ApprovalRequest, type ApprovalStatus } from '../src/approvals/approval-records';
 import { spendApprovalToken } from '../src/approvals/approval-token-uses';
 import { recordAuditEvent } from '../src/audit/audit-log';
 import type { TenantKeyring } from '../src/codec/keys/keyring';
@@ -12,6 +12,8 @@ import { TokenInvalidError, verifyUserToken } from '../src/identity';
 import { findRunStarters } from '../src/identity/run-starter';
 import { loadUserToken } from '../src/identity/user-token-store';
 import type { Approvers } from '../src/ir/schema';
+import { applyDataPolicySync, redactText } from '../src/pii';
+import { DataPolicy } from '../src/pii/policy';
 import type { TenantId } from '../src/tenancy/tenant-id';
 import { withFailureMapping } from './failures';
 
@@ -45,7 +47,14 @@ export interface ApprovalDeps {
   identity?: { issuer: string; audience: string; jwksUrl: string };
   /** Opens approver tokens sealed by a client; without it only raw tokens can be verified. */
   keyring?: TenantKeyring;
+  /** Keys the hash of PII in what the approvals table and the audit trail keep of a message or comment. */
+  piiHmacKey?: Uint8Array;
 }
+
+/** Stands in for a missing key where the mode never reads one (mask, remove). */
+const NO_HMAC_KEY = new Uint8Array(0);
+/** The most of a decision's comment the audit trail keeps. */
+const MAX_AUDITED_COMMENT = 2_000;
 
 interface RunContext {
   workflowId: string;
@@ -73,9 +82,16 @@ async function verifyAndAudit(deps: ApprovalDeps, request: ApprovalDecision): Pr
     attempt: info.attempt,
     userId: verdict.approver,
     agentId: request.agent,
-    payload: verdict.accepted ? { decision: verdict.decision } : { reason: verdict.reason, ...details },
+    payload: { ...(verdict.accepted ? { decision: verdict.decision } : { reason: verdict.reason, ...details }), ...auditedComment(deps, request.comment) },
   });
   return verdict;
+}
+
+/** The decision's comment for the trail, its PII hashed (masked without a key), so a timeline can say why. */
+function auditedComment(deps: ApprovalDeps, comment: unknown): { comment?: string } {
+  if (typeof comment !== 'string' || comment === '') return {};
+  const text = comment.slice(0, MAX_AUDITED_COMMENT);
+  return { comment: redactText(text, deps.piiHmacKey ? { mode: 'hash', hmacKey: deps.piiHmacKey } : { mode: 'mask' }) };
 }
 
 async function judge(deps: ApprovalDeps, request: ApprovalDecision, run: RunContext, details: Record<string, unknown>): Promise<ApprovalVerdict> {
@@ -143,16 +159,44 @@ export interface ApprovalRecord {
   approvers: Approvers;
   required: number;
   decidedBy?: string[];
+  /** The node's rendered `message`: what is to be approved. Kept redacted under `dataPolicy`. */
+  message?: string;
+  /** Why a refused delegation waits (`scope_denied: …`). */
+  reason?: string;
+  /** ISO time the wait gives up (or escalates). */
+  deadline?: string;
+  /** The wait passed its first timeout and went to `escalate_to`. */
+  escalated?: boolean;
+  /** The run's data policy: what the inbox shows of the message. */
+  dataPolicy?: DataPolicy;
   /** The run waits out a dependency's outage, so this write reports one as DEPENDENCY_UNAVAILABLE. */
   waitsOutOutages?: boolean;
 }
 
-/** Keeps the tenant's `approvals` table in step with the run, so pending approvals can be listed across runs. */
+/** The message and reason as an inbox may show them: PII redacted by the run's policy (a token becomes a mask, for people). */
+function inboxRequest(deps: ApprovalDeps, record: ApprovalRecord): ApprovalRequest {
+  const shown: Record<string, unknown> = {};
+  if (record.message !== undefined) shown.message = record.message;
+  if (record.reason !== undefined) shown.reason = record.reason;
+  const policy = record.dataPolicy ?? DataPolicy.parse({});
+  const mode = policy.redaction_mode === 'tokenize' || (policy.redaction_mode === 'hash' && !deps.piiHmacKey) ? 'mask' : policy.redaction_mode;
+  const redacted = applyDataPolicySync(shown, { ...policy, redaction_mode: mode }, { hmacKey: deps.piiHmacKey ?? NO_HMAC_KEY }) as Partial<Record<'message' | 'reason', string>>;
+  return {
+    approvers: record.approvers,
+    required: record.required,
+    ...redacted,
+    ...(record.deadline !== undefined ? { deadline: record.deadline } : {}),
+    ...(record.escalated ? { escalated: true } : {}),
+  };
+}
+
+/** Keeps the tenant's `approvals` table in step with the run, so pending approvals can be listed across runs. A
+ *  pending record (a new wait, or its escalation) replaces what the row says of the request; a decision keeps it. */
 export function createRecordApproval(deps: ApprovalDeps) {
   return async function recordApproval(record: ApprovalRecord): Promise<void> {
     const { workflowId, runId } = Context.current().info.workflowExecution ?? {};
     if (!workflowId || !runId) return;
-    const state = { workflowId, runId, nodeId: record.nodeId, status: record.status, approvers: record.approvers, required: record.required, decidedBy: record.decidedBy ?? [] };
+    const state = { workflowId, runId, nodeId: record.nodeId, status: record.status, request: inboxRequest(deps, record), decidedBy: record.decidedBy ?? [] };
     await withFailureMapping(() => recordApprovalState(deps.pool, deps.tenant, state), { waitsOutOutages: record.waitsOutOutages });
   };
 }

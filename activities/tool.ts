@@ -137,12 +137,12 @@ async function sendHttp(
   } catch (error) {
     if (isStewardError(error, 'EGRESS_DENIED')) throw error;
     // The cause is left out on purpose: network errors can quote the full URL, and the URL may carry rendered data.
-    // eslint-disable-next-line preserve-caught-error
-    throw new Error(`${where} failed (${(error as Error).name})`);
+    throw ApplicationFailure.retryable(`${where} failed (${(error as Error).name})`, 'TOOL_UNREACHABLE');
   }
   const text = await readBoundedText(response, maxBytes, where);
   const parsed = (response.headers.get('content-type') ?? '').includes('json') ? safeJson(text) : text;
-  if (response.status >= 500 || response.status === 429) throw new Error(`${where} answered ${response.status}`);
+  // Worth retrying, under the step's retry policy; once its attempts are spent the run reads why.
+  if (response.status >= 500 || response.status === 429) throw ApplicationFailure.retryable(`${where} answered ${response.status}`, 'TOOL_HTTP_ERROR', { status: response.status });
   // Without introspection a revoked grant shows only here, as the target's 401 to the token made for the user.
   if (response.status === 401 && delegation) throw oauthFailure(await delegation.refusedByTarget(`${request.method} ${url.host}`));
   if (response.status >= 400) {

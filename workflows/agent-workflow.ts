@@ -108,7 +108,9 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
   } catch (error) {
     if (!(error instanceof ContinueAsNew)) {
       await refusals.flush();
-      close(isCancellation(error) && CancellationScope.current().consideredCancelled ? 'cancelled' : 'failed');
+      const cancelled = isCancellation(error) && CancellationScope.current().consideredCancelled;
+      close(cancelled ? 'cancelled' : 'failed');
+      if (!cancelled) throw interpreter.failedNodes.attribute(error);
     }
     throw error;
   }

@@ -4,9 +4,11 @@ import { condition, patched, proxyLocalActivities, workflowInfo } from '@tempora
 import type { Activities } from '../activities';
 import type { ApprovalRecord, ApprovalVerdict } from '../activities/approval';
 import { parseDuration } from '../src/ir/duration';
+import { renderTemplate } from '../src/ir/expressions';
 import type { ApprovalNode, Approvers } from '../src/ir/schema';
 import { bookkeepingOutlastingOutages, isDependencyOutage } from './dependency-wait';
 import type { NodeContext } from './node-context';
+import { scopeOf } from './run-state';
 
 // Verification is quick and local to the worker: a local activity keeps the decision's latency low.
 const { verifyApproval, recordApproval } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
@@ -15,6 +17,9 @@ const { verifyApproval, recordApproval } = proxyLocalActivities<Activities>({ st
  *  and the run keeps waiting; runs recorded before this failed on it and replay that way. */
 const APPROVAL_OUTAGE_PATCH = 'approval-outlasts-outage';
 const OUTAGE = Symbol('outage');
+/** The pending record carries what an inbox shows (the rendered message, the deadline, an escalation); runs from
+ *  before recorded approvers and the count only, and replay that way. */
+const APPROVAL_INBOX_PATCH = 'approval-inbox';
 const OUTAGE_REFUSAL = 'the decision could not be verified just now (a dependency of Steward is unavailable); send it again shortly';
 
 export interface ApprovalOutcome {
@@ -26,12 +31,14 @@ export async function runApproval(interpreter: NodeContext, id: string, node: Ap
   const onlyWaiting = () => interpreter.pending.filter((wait) => wait.kind === 'approval').length === 1;
   // Runs recorded before the approvals table existed replay without these local activities.
   const keepsTable = patched('approvals-table');
+  const inbox = keepsTable && patched(APPROVAL_INBOX_PATCH) ? { message: renderedMessage(interpreter, node), dataPolicy: interpreter.prepared.definition.data_policy } : undefined;
   const record = (entry: ApprovalRecord) =>
-    bookkeepingOutlastingOutages(interpreter.prepared.dependencyWaitMs, (outages) => recordApproval({ ...entry, ...outages }));
+    bookkeepingOutlastingOutages(interpreter.prepared.dependencyWaitMs, (outages) => recordApproval({ ...entry, ...inbox, ...outages }));
   interpreter.inbox.waitingApprovals.add(id);
-  if (keepsTable) await record({ nodeId: id, status: 'pending', approvers: node.approvers, required: node.required });
+  const pending = (approvers: Approvers, deadline: string | undefined, escalated: boolean) =>
+    record({ nodeId: id, status: 'pending', approvers, required: node.required, ...(inbox ? { deadline, ...(escalated ? { escalated } : {}) } : {}) });
   try {
-    const outcome = await decide(interpreter, id, node, onlyWaiting);
+    const outcome = await decide(interpreter, id, node, onlyWaiting, keepsTable ? pending : undefined, inbox !== undefined);
     if (keepsTable) {
       const status = outcome.approved ? 'approved' : outcome.output.reason === 'timeout' ? 'expired' : 'rejected';
       await record({ nodeId: id, status, approvers: node.approvers, required: node.required, decidedBy: outcome.output.approvers });
@@ -43,7 +50,27 @@ export async function runApproval(interpreter: NodeContext, id: string, node: Ap
   }
 }
 
-async function decide(interpreter: NodeContext, id: string, node: ApprovalNode, onlyWaiting: () => boolean): Promise<ApprovalOutcome> {
+/** The node's `message` for the people deciding; a template that fails on the run's data shows no message rather than fail the node. */
+function renderedMessage(interpreter: NodeContext, node: ApprovalNode): string | undefined {
+  if (node.message === undefined) return undefined;
+  try {
+    const rendered = renderTemplate(node.message, scopeOf(interpreter.state));
+    return typeof rendered === 'string' ? rendered : JSON.stringify(rendered);
+  } catch {
+    return undefined;
+  }
+}
+
+type RecordPending = (approvers: Approvers, deadline: string | undefined, escalated: boolean) => Promise<void>;
+
+async function decide(
+  interpreter: NodeContext,
+  id: string,
+  node: ApprovalNode,
+  onlyWaiting: () => boolean,
+  recordPending: RecordPending | undefined,
+  recordsEscalation: boolean,
+): Promise<ApprovalOutcome> {
   let approvers: Approvers = node.approvers;
   let timeoutMs = node.timeout === undefined ? undefined : parseDuration(node.timeout);
   let escalated = false;
@@ -51,7 +78,10 @@ async function decide(interpreter: NodeContext, id: string, node: ApprovalNode, 
 
   for (;;) {
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    const wait = { kind: 'approval' as const, node: id, ...(deadline === undefined ? {} : { until: new Date(deadline).toISOString() }) };
+    const until = deadline === undefined ? undefined : new Date(deadline).toISOString();
+    // The first record is written on arrival; an escalation rewrites it for the new approvers and deadline.
+    if (recordPending && (!escalated || recordsEscalation)) await recordPending(approvers, until, escalated);
+    const wait = { kind: 'approval' as const, node: id, ...(until === undefined ? {} : { until }) };
     const decided = await interpreter.waiting(wait, () => collect(interpreter, id, node, approvers, counted, deadline, onlyWaiting));
     if (decided) return decided;
     // Timed out.

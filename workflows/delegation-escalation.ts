@@ -19,6 +19,8 @@ type Resolution = { kind: 'renewed' } | { kind: 'retry'; by: string } | { kind: 
 /** Runs from before these changes replay as they ran: no root sent with the handle, and a failed check ends the wait. */
 const ROOT_BINDING_PATCH = 'delegation-root-binding';
 const OUTLAST_OUTAGE_PATCH = 'delegation-wait-outlasts-outage';
+/** The pending record says why the run waits and until when; runs from before recorded the approvers only. */
+const ESCALATION_INBOX_PATCH = 'delegation-escalation-inbox';
 
 /**
  * Temporal's root of this run when it is a child run, for the activities that open the user's token: a token
@@ -51,7 +53,8 @@ export async function awaitFreshDelegation(interpreter: NodeContext, id: string,
   const record = (entry: ApprovalRecord) =>
     bookkeepingOutlastingOutages(interpreter.prepared.dependencyWaitMs, (outages) => recordApproval({ ...entry, ...outages }));
   interpreter.inbox.waitingApprovals.add(id);
-  await record({ nodeId: id, status: 'pending', approvers, required: 1 });
+  const why = patched(ESCALATION_INBOX_PATCH) ? { reason: refusalReason(refusal), deadline: new Date(deadline).toISOString() } : {};
+  await record({ nodeId: id, status: 'pending', approvers, required: 1, ...why });
   let resolution: Resolution;
   try {
     const wait = { kind: 'approval' as const, node: id, until: new Date(deadline).toISOString(), reason: 'delegation' as const };
@@ -70,6 +73,12 @@ export async function awaitFreshDelegation(interpreter: NodeContext, id: string,
   if (resolution.kind === 'timeout') {
     throw ApplicationFailure.create({ type: 'OAUTH_ERROR', message: `${refusal.message}; no fresh token or decision within ${timeout}`, nonRetryable: true });
   }
+}
+
+/** `scope_denied: the user does not hold …`: the OAuth code first, for a person to act on (the message is already scrubbed). */
+function refusalReason(refusal: ApplicationFailure): string {
+  const code = (refusal.details?.[0] as { oauth_error?: unknown } | undefined)?.oauth_error;
+  return typeof code === 'string' ? `${code}: ${refusal.message}` : refusal.message;
 }
 
 async function resolve(

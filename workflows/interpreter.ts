@@ -23,6 +23,7 @@ import { evaluateExpression, renderTemplate, type ExpressionScope } from '../src
 import type { Node, ParallelNode, Retry, WaitNode } from '../src/ir/schema';
 import { runApproval } from './approval-node';
 import { evaluateField } from './expression-failure';
+import { FailedNodes } from './failure-attribution';
 import { runLlmNode } from './llm-node';
 import { runToolStep } from './tool-step';
 import type { Inbox } from './inbox';
@@ -32,6 +33,8 @@ import { PATH_KEPT, scopeOf, type RunState } from './run-state';
 
 const CHILD_USER_PATCH = 'subworkflow-acts-for-user';
 const CHILD_BUDGET_PATCH = 'subworkflow-shares-budget';
+/** An approval that timed out fails as WAIT_TIMEOUT saying so; runs from before failed as "rejected". */
+const APPROVAL_TIMEOUT_PATCH = 'approval-timeout-says-timeout';
 
 /** Continue-as-new once history holds this many events, well before Temporal's limits. */
 export const DEFAULT_CONTINUE_AFTER_EVENTS = 2_000;
@@ -55,6 +58,8 @@ export interface InterpreterOptions {
 export class Interpreter implements NodeContext {
   readonly current = new Set<string>();
   readonly pending: PendingWait[] = [];
+  /** The node each failure left, for the run's own failure. */
+  readonly failedNodes = new FailedNodes();
 
   constructor(
     readonly prepared: PreparedRun,
@@ -86,6 +91,7 @@ export class Interpreter implements NodeContext {
       try {
         step = await this.execute(id, node);
       } catch (error) {
+        this.failedNodes.mark(error, id);
         step = this.routeError(id, node, error);
       } finally {
         this.current.delete(id);
@@ -126,6 +132,9 @@ export class Interpreter implements NodeContext {
         if (decision.approved) return done(decision.output, node.next);
         this.state.nodes[id] = { output: decision.output };
         if (node.on_reject) return { kind: 'next', next: node.on_reject, output: decision.output };
+        if (decision.output.reason === 'timeout' && patched(APPROVAL_TIMEOUT_PATCH)) {
+          throw ApplicationFailure.create({ type: 'WAIT_TIMEOUT', message: `nodes.${id}: the approval timed out without a decision (on_timeout: reject)`, nonRetryable: true });
+        }
         throw ApplicationFailure.create({ type: 'APPROVAL_REJECTED', message: `nodes.${id}: the approval was rejected`, nonRetryable: true });
       }
       case 'tool': {

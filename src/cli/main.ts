@@ -9,6 +9,7 @@ import { registerDefinitionCommands } from './commands/definitions';
 import { registerKeyCommands } from './commands/keys';
 import { registerPiiCommands } from './commands/pii';
 import { registerRunCommands } from './commands/run';
+import { registerRunsCommands } from './commands/runs';
 import { registerSecretsCommands } from './commands/secrets';
 import { registerTenantCommands, type TenantCreatedHook } from './commands/tenant';
 import { registerWorkerCommand } from './commands/worker';
@@ -30,6 +31,7 @@ export function createProgram(extensions: CliExtensions = {}): Command {
   registerDefinitionCommands(program);
   registerTenantCommands(program, extensions.onTenantCreated);
   registerRunCommands(program);
+  registerRunsCommands(program);
   registerApprovalCommands(program);
   registerApprovalsGatewayCommand(program);
   registerCodecServerCommand(program);

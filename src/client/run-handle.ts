@@ -1,9 +1,10 @@
 // A handle on one run: its ids, where to see it, and its typed result.
-import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DECISION_INVALID, decideUpdate, stateQuery, userTokenSignal, type DecisionAnswer, type RunProgress } from '../contract/messages';
 import { StewardError } from '../errors';
 import { TokenInvalidError } from '../identity/errors';
 import type { UserTokenHandle } from '../identity/user-token-handle';
+import { describeRunFailure, type RunFailureReport } from './run-failure';
 
 export interface ApprovalRequest {
   /** The approver's token from the identity provider: their proof of identity. */
@@ -12,6 +13,9 @@ export interface ApprovalRequest {
   /** The approval node; optional when only one is waiting. */
   node?: string;
 }
+
+/** How a run ended: its output, or why it did not complete (its message's PII masked). */
+export type RunOutcome<TOutput> = { status: 'completed'; result: TOutput } | { status: 'failed'; error: RunFailureReport };
 
 /** Whether a decision was counted; when not, `code` says why (see DECISION_REFUSALS) and `reason` says it to people. */
 export type ApprovalAnswer = DecisionAnswer;
@@ -38,6 +42,16 @@ export class RunHandle<TOutput = unknown> {
   /** Waits for the run to finish and returns the output of its `end` node. */
   result(): Promise<TOutput> {
     return this.handle.result() as Promise<TOutput>;
+  }
+
+  /** Waits for the run to finish; a failure (or a cancellation, a termination) comes back as its root cause, not thrown. */
+  async outcome(): Promise<RunOutcome<TOutput>> {
+    try {
+      return { status: 'completed', result: await this.result() };
+    } catch (error) {
+      if (!(error instanceof WorkflowFailedError)) throw error;
+      return { status: 'failed', error: describeRunFailure(error) };
+    }
   }
 
   async status(): Promise<string> {

@@ -1,16 +1,19 @@
 // The typed TypeScript client: register definitions, start runs in the caller's tenant, and follow them.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import type { Pool } from 'pg';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime';
 import { openAppPool } from '../db/app-role';
-import { listAuditEvents, type StoredAuditEvent } from '../audit/audit-log';
+import { listAuditEvents, recordAuditEvent, type StoredAuditEvent } from '../audit/audit-log';
 import { listPendingApprovals, type PendingApproval } from '../approvals/approval-records';
 import { findDefinition, registerDefinition, type StoredDefinition } from '../definitions/registry';
 import type { TenantKeyring } from '../codec/keys/keyring';
 import { createKeyringFactory, type KeyringFactory } from '../codec/keys/keyring-factory';
 import { createTenantDataConverter } from '../codec/data-converter';
+import type { PiiView } from '../codec/pii-codec';
 import { createPiiCodecFactory } from '../codec/pii-codec-factory';
+import { piiViewOf } from '../codec/pii-view';
 import { AGENT_WORKFLOW_TYPE } from '../contract/messages';
 import { assertWorkflowIdIsSafe } from '../codec/workflow-id-guard';
 import type { Scrubber } from '../secrets/scrubber';
@@ -25,6 +28,10 @@ import { loadConnectionOptions, TASK_QUEUE } from '../temporal/connection';
 import { assertTenantId, type TenantId } from '../tenancy/tenant-id';
 import { assertTenantCanStartRuns, findTenant, tenantNotFound } from '../tenancy/tenant-registry';
 import { RunHandle } from './run-handle';
+import { findRun, type RunContext } from './run-context';
+import { listRuns, runViewStatus, type RunFilter, type RunSummary, type RunViewStatus } from './run-list';
+import { traceRun, type RunTrace } from './run-trace';
+import { showRun, type RunDetails } from './run-view';
 
 export interface StartRunRequest<TInput> {
   workflow: string;
@@ -40,6 +47,23 @@ export interface StartRunRequest<TInput> {
    */
   userToken?: string;
 }
+
+/** Who is looking at a run: their token (verified for this tenant) decides whether they see PII (`pii:read`). */
+export interface RunViewer {
+  viewerToken?: string;
+}
+
+/** What `cancelRun` did: asked Temporal to cancel the run, and how the run stood when the wait ended. */
+export interface CancelOutcome {
+  workflowId: string;
+  runId: string;
+  /** False when the run had already ended: nothing was cancelled. */
+  requested: boolean;
+  status: RunViewStatus;
+}
+
+/** How long `cancelRun` waits for the run to close after asking. */
+const CANCEL_WAIT_MS = 30_000;
 
 export interface RegisteredDefinition {
   definition: Definition;
@@ -59,6 +83,8 @@ export class StewardClient {
     private readonly pool: Pool,
     private readonly config: RuntimeConfig,
     private readonly keys: KeyringFactory,
+    /** The tenant's data converter with PII restored or masked: run views decode with the caller's. */
+    private readonly converters: Readonly<Record<Extract<PiiView, 'restore' | 'mask'>, ReturnType<typeof loadDataConverter>>>,
     /** Knows the secret values this process has resolved, when it has: a workflow id holding one is refused. */
     private readonly scrubber?: Scrubber,
   ) {}
@@ -81,10 +107,13 @@ export class StewardClient {
       const keys = createKeyringFactory(config, pool);
       // PII becomes vault tokens first, so history holds neither the values nor their ciphertext.
       const keyring = keys.keyringFor(tenant);
-      const piiCodec = createPiiCodecFactory(config, pool).codecFor(keyring, registered.namespace);
-      const dataConverter = createTenantDataConverter({ keyring, namespace: registered.namespace, compressAboveBytes: keys.compressAboveBytes, piiCodec });
+      const piiCodecs = createPiiCodecFactory(config, pool);
+      const converterWith = (view: Extract<PiiView, 'restore' | 'mask'>) =>
+        createTenantDataConverter({ keyring, namespace: registered.namespace, compressAboveBytes: keys.compressAboveBytes, piiCodec: piiCodecs.codecFor(keyring, registered.namespace, view) });
+      const dataConverter = converterWith('restore');
       const temporal = new Client({ connection, namespace: registered.namespace, dataConverter });
-      return new StewardClient(tenant, registered.namespace, temporal, pool, config, keys, options.scrubber);
+      const converters = { restore: loadDataConverter(dataConverter), mask: loadDataConverter(converterWith('mask')) };
+      return new StewardClient(tenant, registered.namespace, temporal, pool, config, keys, converters, options.scrubber);
     } catch (error) {
       // Nothing half-built may keep the process alive.
       await connection?.close();
@@ -143,19 +172,53 @@ export class StewardClient {
     return this.handleOf<TOutput>(handle, description.runId);
   }
 
-  /** Runs of this tenant, newest first, optionally filtered by a Temporal visibility query. */
-  async listRuns(options: { query?: string; limit?: number } = {}): Promise<Array<{ workflowId: string; runId: string; status: string; type: string }>> {
-    const runs = [];
-    for await (const run of this.temporal.workflow.list({ query: options.query, pageSize: options.limit ?? 100 })) {
-      runs.push({ workflowId: run.workflowId, runId: run.runId, status: run.status.name, type: run.type });
-      if (runs.length >= (options.limit ?? 100)) break;
-    }
-    return runs;
+  private get runContext(): RunContext {
+    return { tenant: this.tenant, namespace: this.namespace, temporal: this.temporal, pool: this.pool, converterFor: (view) => this.converters[view] };
   }
 
-  /** Approvals waiting for a decision across this tenant's runs. */
-  listPendingApprovals(): Promise<PendingApproval[]> {
-    return listPendingApprovals(this.pool, this.tenant);
+  /** Runs of this tenant, newest first, by status, definition, verified starter and start time. */
+  listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
+    return listRuns(this.runContext, filter);
+  }
+
+  /**
+   * One run: status, definition and version, starter, current node(s), path, pending waits, input and output, and
+   * why it failed. PII shows only to a viewer whose token carries `pii:read`; everyone else sees it masked.
+   */
+  async showRun(workflowId: string, viewer: RunViewer = {}): Promise<RunDetails> {
+    return showRun(this.runContext, workflowId, await this.viewOf(viewer));
+  }
+
+  /** What the run did, in time order: steps, model calls with tokens and cost, tool calls, approvals, delegation. */
+  async traceRun(workflowId: string, viewer: RunViewer = {}): Promise<RunTrace> {
+    return traceRun(this.runContext, workflowId, await this.viewOf(viewer));
+  }
+
+  /** Asks Temporal to cancel a running run, records that in the audit trail, and waits a while for it to close. */
+  async cancelRun(workflowId: string): Promise<CancelOutcome> {
+    const { handle, description } = await findRun(this.runContext, workflowId);
+    if (description.status.name !== 'RUNNING') return { workflowId, runId: description.runId, requested: false, status: runViewStatus(description) };
+    await handle.cancel();
+    await recordAuditEvent(this.pool, this.tenant, { type: 'run.cancel_requested', workflowId, runId: description.runId, agentId: 'steward-client' });
+    const deadline = Date.now() + CANCEL_WAIT_MS;
+    let current = description;
+    while (current.status.name === 'RUNNING' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      current = await handle.describe();
+    }
+    return { workflowId, runId: current.runId, requested: true, status: runViewStatus(current) };
+  }
+
+  /** The view a viewer's token earns here: it must verify for this tenant; without one the view is masked. */
+  private async viewOf(viewer: RunViewer): Promise<Extract<PiiView, 'restore' | 'mask'>> {
+    if (viewer.viewerToken === undefined) return piiViewOf(undefined);
+    if (!this.config.identity) throw new StewardError('CONFIG_INVALID', 'a viewer token needs an identity provider (STEWARD_OIDC_ISSUER)');
+    return piiViewOf(await verifyUserToken(viewer.viewerToken, { ...this.config.identity, tenant: this.tenant }));
+  }
+
+  /** Approvals waiting for a decision across this tenant's runs (or one run's), as an inbox shows them. */
+  listPendingApprovals(filter: { workflowId?: string } = {}): Promise<PendingApproval[]> {
+    return listPendingApprovals(this.pool, this.tenant, filter);
   }
 
   getDefinition(workflow: string, version?: number): Promise<StoredDefinition> {

@@ -5,21 +5,21 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type { RuntimeConfig } from '../config/runtime';
 import type { TenantKeyring } from './keys/keyring';
-import { createPiiCodec } from './pii-codec';
+import { createPiiCodec, type PiiView } from './pii-codec';
 import { createTenantCodecPolicy } from './pii-codec-policy';
 import { loadPiiMasterKey } from './keys/pii-master-key';
 import { createTenantPiiVault } from './pii-vault/create-tenant-pii-vault';
 
 export interface PiiCodecFactory {
-  /** The restoring codec (workflows and activities see real values) of the keyring's tenant, for its namespace. */
-  codecFor(keyring: TenantKeyring, namespace: string): PayloadCodec;
+  /** The keyring's tenant's codec for its namespace: restoring (workflows and activities see real values) unless a view is given. */
+  codecFor(keyring: TenantKeyring, namespace: string, view?: PiiView): PayloadCodec;
 }
 
 /** Checks at once that the vault can be keyed, so a process without a PII master key fails at start-up. */
 export function createPiiCodecFactory(config: Pick<RuntimeConfig, 'env' | 'secretsEnv'>, pool: Pool): PiiCodecFactory {
   loadPiiMasterKey(config);
   return {
-    codecFor: (keyring, namespace) =>
-      createPiiCodec({ vault: createTenantPiiVault(config, pool, keyring), namespace, policy: createTenantCodecPolicy(pool, keyring.tenant) }),
+    codecFor: (keyring, namespace, view) =>
+      createPiiCodec({ vault: createTenantPiiVault(config, pool, keyring), namespace, policy: createTenantCodecPolicy(pool, keyring.tenant), ...(view ? { view } : {}) }),
   };
 }

@@ -27,7 +27,8 @@ export const RUN_FAILURES = catalogue({
   APPROVAL_REJECTED: { routable: false, meaning: 'an approval node was rejected and has no `on_reject`' },
   DELEGATION_REJECTED: { routable: false, meaning: "the user's token could not be delegated and the person asked to resolve it ended the run" },
   // Tools and egress
-  TOOL_HTTP_ERROR: { routable: true, meaning: "a tool's API answered with an error status the step does not retry; details hold `{status}`" },
+  TOOL_HTTP_ERROR: { routable: true, meaning: "a tool's API answered with an error status: at once for a 4xx, after the step's retries for a 5xx or 429; details hold `{status}`" },
+  TOOL_UNREACHABLE: { routable: true, meaning: "a tool's API could not be reached (connection refused or reset, timeout) through the step's retries" },
   TOOL_NOT_REGISTERED: { routable: true, meaning: 'the tool the node names is not registered on the worker' },
   EGRESS_DENIED: { routable: true, meaning: "the call's target is not allowed by the tenant's egress policy (or is one of the stack's own services)" },
   OAUTH_ERROR: { routable: true, meaning: 'the token exchange for a delegated call was refused by the identity provider' },
@@ -53,4 +54,9 @@ export type RunFailureType = keyof typeof RUN_FAILURES;
 /** The `type` of a failure, if it is one of the catalogue's. */
 export function runFailureType(type: string | undefined | null): RunFailureType | undefined {
   return type !== undefined && type !== null && Object.hasOwn(RUN_FAILURES, type) ? (type as RunFailureType) : undefined;
+}
+
+/** The details of a run's failure that a node ended: which node (the failure's type and message are the root cause's). */
+export interface FailedNodeDetails {
+  node: string;
 }

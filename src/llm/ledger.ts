@@ -242,13 +242,15 @@ export interface LedgerEntry {
   /** The exact cost once completed; the worst-case estimate while reserved or when unanswered; 0 when failed. */
   costMicroUsd: MicroUsd;
   promptHash: string | null;
+  /** When the call was reserved (made). */
+  createdAt: Date;
 }
 
 /** The ledger rows of one run, in the order the calls were reserved. */
 export async function listRunLedger(pool: Pool, tenant: TenantId, workflowId: string): Promise<LedgerEntry[]> {
   return withTenant(pool, tenant, async (db) => {
     const result = await db.query(
-      `SELECT id, node_id, provider, model, status, prompt_tokens, completion_tokens, cost_micro_usd, prompt_hash
+      `SELECT id, node_id, provider, model, status, prompt_tokens, completion_tokens, cost_micro_usd, prompt_hash, created_at
        FROM llm_ledger WHERE tenant_id = $1 AND workflow_id = $2 ORDER BY id`,
       [tenant, workflowId],
     );
@@ -262,6 +264,7 @@ export async function listRunLedger(pool: Pool, tenant: TenantId, workflowId: st
       completionTokens: toCount(row.completion_tokens),
       costMicroUsd: toCount(row.cost_micro_usd),
       promptHash: row.prompt_hash,
+      createdAt: row.created_at,
     }));
   });
 }

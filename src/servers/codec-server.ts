@@ -20,6 +20,7 @@ import { createTenantDataConverter } from '../codec/data-converter';
 import { createKeyringFactory } from '../codec/keys/keyring-factory';
 import { createPiiCodec, type PiiView } from '../codec/pii-codec';
 import { createTenantCodecPolicy } from '../codec/pii-codec-policy';
+import { PII_READ_SCOPE, piiViewOf } from '../codec/pii-view';
 import { loadPiiMasterKey } from '../codec/keys/pii-master-key';
 import { createTenantPiiVault } from '../codec/pii-vault/create-tenant-pii-vault';
 import type { RuntimeConfig } from '../config/runtime';
@@ -45,8 +46,7 @@ export interface CodecServerOptions {
   decodeLimits?: DecodeLimits;
 }
 
-/** The scope that lets a caller see PII in decoded payloads. */
-export const PII_READ_SCOPE = 'pii:read';
+export { PII_READ_SCOPE };
 /** The scope that lets a caller encode payloads, and so write their PII values into the tenant's vault. */
 export const PII_WRITE_SCOPE = 'pii:write';
 /** The most distinct PII values one /encode request may hold: far more than a signal or input typed in the UI. */
@@ -210,15 +210,14 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
       if (!LOOPBACK_ADDRESSES.has(request.socket.remoteAddress ?? '') || !LOOPBACK_HOST.test(request.headers.host ?? '')) {
         throw new Refusal(401, 'a bearer token is required (development mode serves loopback requests only)');
       }
-      return { user: DEV_ANONYMOUS_USER, view: 'mask', mayEncode: false, auth: 'none (development mode)' };
+      return { user: DEV_ANONYMOUS_USER, view: piiViewOf(undefined), mayEncode: false, auth: 'none (development mode)' };
     }
     const token = /^Bearer (\S+)$/i.exec(header)?.[1];
     if (!token) throw new Refusal(401, 'Authorization: must be "Bearer <token>"');
     if (!config.identity) throw new Refusal(503, 'no identity provider is configured');
     try {
       const principal = await verifyUserToken(token, config.identity);
-      const view = principal.scopes.includes(PII_READ_SCOPE) ? 'restore' : 'mask';
-      return { user: principal.subject, tenant: principal.tenant, view, mayEncode: principal.scopes.includes(PII_WRITE_SCOPE), auth: 'token' };
+      return { user: principal.subject, tenant: principal.tenant, view: piiViewOf(principal), mayEncode: principal.scopes.includes(PII_WRITE_SCOPE), auth: 'token' };
     } catch (error) {
       // The reason is one of a fixed list (expired, signature_invalid, …), never the token or its claims.
       if (error instanceof TokenInvalidError) {

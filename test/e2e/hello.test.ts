@@ -38,8 +38,8 @@ test('`steward run --wait --json` prints exactly one JSON object with the run an
   expect(cli.stderr).toBe('');
   expect(cli.code).toBe(0);
   const summary = JSON.parse(cli.stdout);
-  expect(Object.keys(summary).sort()).toEqual(['namespace', 'result', 'run_id', 'status', 'workflow_id']);
-  expect(summary).toMatchObject({ namespace: tenant, status: 'COMPLETED', result: { greeting: 'Hello, Grace!' } });
+  expect(Object.keys(summary).sort()).toEqual(['error', 'namespace', 'result', 'run_id', 'status', 'workflow_id']);
+  expect(summary).toMatchObject({ namespace: tenant, status: 'COMPLETED', result: { greeting: 'Hello, Grace!' }, error: null });
   const again = await client.getRun(summary.workflow_id);
   expect(again.runId).toBe(summary.run_id);
 });
@@ -116,8 +116,8 @@ test('bad CLI input exits 2 with the reason: malformed --input JSON, a bad tenan
 test('`steward run --wait` of a run that fails prints the reason on stderr and exits 1', async () => {
   const cli = await runCli(['run', 'examples/hello.yaml', '--tenant', tenant, '--input', '{"name":""}', '--wait', '--json']);
   expect(cli.code).toBe(1);
-  expect(JSON.parse(cli.stdout)).toMatchObject({ status: 'FAILED', result: null });
-  expect(cli.stderr).toMatch(/run .* failed: run input does not match the definition's input schema: input\.name: must NOT have fewer than 1 characters/);
+  expect(JSON.parse(cli.stdout)).toMatchObject({ status: 'FAILED', result: null, error: { type: 'INPUT_INVALID', node: null } });
+  expect(cli.stderr).toMatch(/run .* failed: INPUT_INVALID: run input does not match the definition's input schema: input\.name: must NOT have fewer than 1 characters/);
 });
 
 test('`steward run --wait --progress` shows each node as it runs', async () => {

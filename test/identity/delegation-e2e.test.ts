@@ -177,6 +177,14 @@ test('bob, 2500: the submit step is refused with an OAuthError and the run escal
 
   await waitingAt(run, 'submit', 'delegation');
   expect((await client.listPendingApprovals()).map((pending) => [pending.workflowId, pending.node])).toContainEqual([run.workflowId, 'submit']);
+  // The inbox says why the run waits, so the person asked can act on it.
+  expect((await client.listPendingApprovals({ workflowId: run.workflowId }))[0]).toMatchObject({
+    kind: 'delegation',
+    reason: expect.stringMatching(/^scope_denied: .*expenses:write/),
+    decisions: 0,
+    required: 1,
+    deadline: expect.any(Date),
+  });
   const refusal = (await client.listAuditEvents({ workflowId: run.workflowId })).find((event) => event.type === 'oauth.refusal');
   expect(refusal).toMatchObject({ userId: 'bob', step: 'submit', payload: { outcome: 'denied', error_code: 'scope_denied' } });
   expect(api.accepted.some((entry) => entry.subject === 'bob')).toBe(false);

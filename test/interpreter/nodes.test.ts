@@ -128,7 +128,7 @@ nodes:
   const progress = await handle.query<{ status: string; current: string[]; pending: Array<{ kind: string; node: string }> }>('state');
   expect(progress).toMatchObject({ status: 'awaiting_approval', current: ['ask'], pending: [{ kind: 'approval', node: 'ask' }] });
   await expectEventually(async () =>
-    (await client.listRuns({ query: `StewardStatus = 'awaiting_approval'` })).map((r) => r.workflowId).includes(handle.workflowId),
+    (await client.listRuns({ status: 'awaiting_approval' })).map((r) => r.workflowId).includes(handle.workflowId),
   );
 
   const { accessToken } = await mintDevToken(stsUrl(), { user: 'carol', tenant, groups: ['finance-managers'] });

@@ -67,7 +67,7 @@ test.each([
 ])("tenant B's definition naming %s is denied, fails the step and is audited; the value goes nowhere", async (_what, name, version) => {
   await client.register(definition(version, name()));
   const run = await client.start({ workflow: 'call-with-env-secret', version, input: { target: target.url } });
-  await expect(run.result()).rejects.toMatchObject({ cause: { cause: { type: 'SECRET_DENIED' } } });
+  await expect(run.result()).rejects.toMatchObject({ cause: { type: 'SECRET_DENIED', details: [{ node: 'call' }] } });
   const denied = (await client.listAuditEvents()).filter((event) => event.type === 'security.secret_denied');
   expect(denied.at(-1)).toMatchObject({ payload: { reference_name: 'api', reason: expect.stringContaining(envPrefix(globex)) } });
   expect(JSON.stringify(await client.listAuditEvents())).not.toContain(CANARY);

@@ -91,7 +91,7 @@ test("a reference to another tenant's Vault path is denied, fails the step, and 
   const other = definition('vault:secret/data/tenants/someone-else/tools#api_token').replace('version: 1', 'version: 2');
   await client.register(other);
   const run = await client.start({ workflow: 'call-with-secret', version: 2, input: { target: target.url } });
-  await expect(run.result()).rejects.toMatchObject({ cause: { cause: { type: 'SECRET_DENIED' } } });
+  await expect(run.result()).rejects.toMatchObject({ cause: { type: 'SECRET_DENIED', details: [{ node: 'call' }] } });
   const events = await client.listAuditEvents();
   expect(events.find((e) => e.type === 'security.secret_denied')).toMatchObject({ payload: { reference_name: 'api' } });
   expect(JSON.stringify(events)).not.toContain(CANARY);

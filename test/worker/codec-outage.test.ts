@@ -97,7 +97,7 @@ test('when the PII vault is unreachable while a failure holding an IP address is
     const run = await client.start<{ handled: string; message: string }>({ workflow: 'codec-outage', input: {} });
     const output = await run.result();
     // The failure reached the run, redacted: the address could not be tokenized, so it is gone for good.
-    expect(output.handled).toBe('Error');
+    expect(output.handled).toBe('TOOL_HTTP_ERROR');
     expect(output.message).toContain('[ip_address redacted]');
     expect(output.message).not.toContain('127.0.0.1');
     expect(worker.getState()).toBe('RUNNING');
@@ -106,7 +106,7 @@ test('when the PII vault is unreachable while a failure holding an IP address is
     // The same Worker serves the next run once the vault is back.
     await vaultDatabase.restore();
     const again = await client.start<{ handled: string }>({ workflow: 'codec-outage', input: {} });
-    expect((await again.result()).handled).toBe('Error');
+    expect((await again.result()).handled).toBe('TOOL_HTTP_ERROR');
     expect(worker.getState()).toBe('RUNNING');
 
     // Each attempt is in the audit trail: node, method, host and status, never the path or a body.

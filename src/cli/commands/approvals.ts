@@ -1,7 +1,7 @@
 // `steward approve|reject RUN` and `steward approvals list`: human decisions from the command line. The token is
 // the approver's own; the run verifies it and answers whether the decision counted.
 import type { Command } from 'commander';
-import { StewardClient } from '../../client';
+import { StewardClient, type PendingApproval } from '../../client';
 import { EXIT_FAILURE } from '../errors';
 
 interface DecisionOptions {
@@ -51,9 +51,24 @@ export function registerApprovalCommands(program: Command): void {
       try {
         const pending = await client.listPendingApprovals();
         if (options.json) process.stdout.write(JSON.stringify(pending) + '\n');
-        else for (const p of pending) process.stdout.write(`${p.workflowId}\t${p.node}\trequired ${p.required}\tsince ${p.since.toISOString()}\n`);
+        else for (const p of pending) process.stdout.write(inboxLine(p) + '\n');
       } finally {
         await client.close();
       }
     });
+}
+
+/** One waiting decision: the run and node, what is asked (or why a delegation waits), who decides, the count, the deadline. */
+function inboxLine(pending: PendingApproval): string {
+  const approvers = [...pending.approvers.users, ...pending.approvers.groups.map((group) => `group:${group}`)].join(',');
+  const what = pending.kind === 'delegation' ? `delegation refused: ${pending.reason ?? 'unknown'}` : (pending.message ?? '(no message)');
+  return [
+    pending.workflowId,
+    pending.node,
+    what,
+    `approvers ${approvers}${pending.escalated ? ' (escalated)' : ''}`,
+    `${pending.decisions}/${pending.required} decisions`,
+    pending.deadline ? `until ${pending.deadline.toISOString()}` : 'no deadline',
+    `since ${pending.since.toISOString()}`,
+  ].join('\t');
 }

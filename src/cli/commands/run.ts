@@ -1,8 +1,7 @@
 // `steward run`: register a definition file for a tenant and start a run of it, optionally waiting for its result.
 import { readFileSync } from 'node:fs';
-import { WorkflowFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { StewardClient } from '../../client';
+import { StewardClient, type RunFailureReport } from '../../client';
 import { EXIT_FAILURE, UsageError } from '../errors';
 import { readFileArgument, readJsonArgument } from '../input';
 import { followProgress } from '../progress';
@@ -24,7 +23,7 @@ export function registerRunCommands(program: Command): void {
     .requiredOption('--tenant <id>', 'the tenant the run belongs to')
     .option('--input <json|@file>', 'run input as JSON, or @path to a JSON file', '{}')
     .option('--wait', 'wait for the run to finish and print its result')
-    .option('--json', 'print one JSON object {run_id, workflow_id, namespace, status, result} on stdout')
+    .option('--json', 'print one JSON object {run_id, workflow_id, namespace, status, result, error} on stdout')
     .option('--progress', 'with --wait, show each node as it runs (the default on a terminal)')
     .option('--user-token <jwt|->', "the user the run acts for: their access token, or '-' to read it from stdin (else STEWARD_USER_TOKEN)")
     .action(async (file: string, options: RunOptions) => {
@@ -40,27 +39,24 @@ export function registerRunCommands(program: Command): void {
           process.stdout.write(`web ui: ${run.uiUrl}\n`);
         }
         let result: unknown;
-        let failure: string | undefined;
+        let failure: RunFailureReport | undefined;
         if (options.wait) {
-          const finished = run.result();
+          const finished = run.outcome();
           const showProgress = !options.json && (options.progress ?? process.stdout.isTTY === true);
           if (showProgress) await followProgress(run, finished, (line) => process.stdout.write(line + '\n'));
-          try {
-            result = await finished;
-          } catch (error) {
-            if (!(error instanceof WorkflowFailedError)) throw error;
-            failure = error.cause?.message ?? error.message;
-          }
+          const outcome = await finished;
+          if (outcome.status === 'completed') result = outcome.result;
+          else failure = outcome.error;
         }
         const status = await run.status();
         if (options.json) {
-          const summary = { run_id: run.runId, workflow_id: run.workflowId, namespace: run.namespace, status, result: result ?? null };
+          const summary = { run_id: run.runId, workflow_id: run.workflowId, namespace: run.namespace, status, result: result ?? null, error: failure ?? null };
           process.stdout.write(JSON.stringify(summary) + '\n');
         } else if (options.wait) {
           process.stdout.write(`status: ${status}\n${failure ? '' : `result: ${JSON.stringify(result, null, 2)}\n`}`);
         }
         if (failure) {
-          process.stderr.write(`steward: run ${run.runId} failed: ${failure}\n`);
+          process.stderr.write(`steward: run ${run.runId} failed: ${describeFailure(failure)}\n`);
           process.exitCode = EXIT_FAILURE;
         }
       } finally {
@@ -85,6 +81,11 @@ export function registerRunCommands(program: Command): void {
         await client.close();
       }
     });
+}
+
+/** `SECRET_DENIED at node fetch: …`: the type to look up, the node to look at, then what happened. */
+export function describeFailure(failure: RunFailureReport): string {
+  return `${failure.type}${failure.node ? ` at node ${failure.node}` : ''}: ${failure.message}`;
 }
 
 /** A token from the flag, '-' for stdin (keeps it out of the process list), or STEWARD_USER_TOKEN. */

@@ -177,7 +177,7 @@ nodes:
   done: { type: end, output: "'unexpected'" }
 `,
         { target: c.target.url },
-        { recovered: true, type: 'Error' },
+        { recovered: true, type: 'TOOL_HTTP_ERROR' },
       ),
   },
   {
