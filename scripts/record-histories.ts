@@ -15,6 +15,7 @@ import { createPool } from '../src/db/pool';
 import { loadConnectionOptions } from '../src/temporal/connection';
 import { namespaceForTenant, type TenantId } from '../src/tenancy/tenant-id';
 import { deleteTenant } from '../src/tenancy/tenant-service';
+import { StewardRuntime } from '../src/runtime/steward-runtime';
 import { createSharedActivityDeps } from '../src/worker/shared-deps';
 import { createTenantWorker } from '../src/worker/tenant-worker';
 import { decodeHistoryPayloads } from '../test/replay/decode-history';
@@ -90,7 +91,7 @@ async function startWorker(
   const connection = await NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress));
   const pool = createPool(config.appDatabaseUrl, { max: 4 });
   const namespace = namespaceForTenant(tenant, config.env.STEWARD_NAMESPACE_PREFIX);
-  const shared = createSharedActivityDeps(config, pool, console);
+  const shared = createSharedActivityDeps(StewardRuntime.create(config), console);
   const worker = await createTenantWorker({ connection, bundle, pool, tenant, namespace, shared });
   const running = worker.run();
   return {

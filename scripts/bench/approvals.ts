@@ -11,6 +11,7 @@ import { StewardClient } from '../../src/client';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import { assertTenantId, namespaceForTenant } from '../../src/tenancy/tenant-id';
 import { createWorkflowBundle } from '../../src/worker/bundle';
+import { StewardRuntime } from '../../src/runtime/steward-runtime';
 import { createSharedActivityDeps } from '../../src/worker/shared-deps';
 import { createTenantWorker } from '../../src/worker/tenant-worker';
 import { integerArgument } from './support/arguments';
@@ -54,7 +55,7 @@ async function bench(config: RuntimeConfig, tenant: ReturnType<typeof assertTena
     bundleWorkflowCode({ workflowsPath: require.resolve('./support/bare-signal-workflows'), logger: SILENT }),
   ]);
   const pool = createPool(config.appDatabaseUrl);
-  const shared = createSharedActivityDeps(config, pool, console);
+  const shared = createSharedActivityDeps(StewardRuntime.create(config), console);
   // Steward's own worker, codec included, as production runs it; the baseline is Temporal alone.
   const workers = await Promise.all([
     createTenantWorker({ connection, bundle: productionBundle, pool, tenant, namespace, shared }),
@@ -83,7 +84,7 @@ async function bench(config: RuntimeConfig, tenant: ReturnType<typeof assertTena
   } finally {
     for (const worker of workers) worker.shutdown();
     await Promise.all(running);
-    shared.keyrings.close();
+    await shared.runtime.close();
     await pool.end();
     await steward.close();
     await clientConnection.close();

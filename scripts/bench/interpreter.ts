@@ -8,7 +8,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createTenantDataConverter } from '../../src/codec';
 import { StewardClient } from '../../src/client';
 import { loadRuntimeConfig, type RuntimeConfig } from '../../src/config/runtime';
 import { readStackFile } from '../../src/config/stack-file';
@@ -16,6 +15,7 @@ import { createPool } from '../../src/db/pool';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import { namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
 import { createWorkflowBundle } from '../../src/worker/bundle';
+import { StewardRuntime } from '../../src/runtime/steward-runtime';
 import { createSharedActivityDeps } from '../../src/worker/shared-deps';
 import { cpuBetween, sampleCpu, type CpuSample } from './support/cpu-meter';
 import { formatProfile, profileRuns } from './support/history-profile';
@@ -75,11 +75,11 @@ async function bench(config: RuntimeConfig, tenant: TenantId, settings: Settings
   ]);
   const pool = createPool(config.appDatabaseUrl);
   // One activity set and one options shape for both workers: only the workflow code differs.
-  const shared = createSharedActivityDeps(config, pool, console);
+  const shared = createSharedActivityDeps(StewardRuntime.create(config), console);
   const activities = createActivities({ ...shared, piiSubjectKeys: shared.piiSubjectKeyVaults.forTenant(tenant), pool, tenant });
   // The data converter `steward worker` and the typed client use for this tenant.
-  const keyring = shared.keyrings.keyringFor(tenant);
-  const dataConverter = createTenantDataConverter({ keyring, namespace, compressAboveBytes: shared.keyrings.compressAboveBytes, piiCodec: shared.piiCodecs.codecFor(keyring, namespace) });
+  const share = shared.runtime.tenantOf({ id: tenant, namespace });
+  const dataConverter = share.dataConverter();
   const workerFor = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap, converter?: typeof dataConverter) =>
     Worker.create({ connection, namespace, taskQueue, workflowBundle, activities, ...(converter ? { dataConverter: converter } : {}) });
   const workers = await Promise.all([workerFor(TASK_QUEUES.interpreter, productionBundle, dataConverter), workerFor(TASK_QUEUES.handwritten, benchBundle)]);
@@ -113,7 +113,7 @@ async function bench(config: RuntimeConfig, tenant: TenantId, settings: Settings
   } finally {
     for (const worker of workers) worker.shutdown();
     await Promise.all(running);
-    shared.keyrings.close();
+    await shared.runtime.close();
     await Promise.all([clientConnection.close(), pool.end(), target.close()]);
     await connection.close();
   }

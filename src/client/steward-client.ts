@@ -1,18 +1,14 @@
 // The typed TypeScript client: register definitions, start runs in the caller's tenant, and follow them.
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import type { Pool } from 'pg';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime';
-import { openAppPool } from '../db/app-role';
 import { listAuditEvents, recordAuditEvent, type StoredAuditEvent } from '../audit/audit-log';
 import { listPendingApprovals, type PendingApproval } from '../approvals/approval-records';
 import { findDefinition, registerDefinition, type StoredDefinition } from '../definitions/registry';
 import type { TenantKeyring } from '../codec/keys/keyring';
-import { createKeyringFactory, type KeyringFactory } from '../codec/keys/keyring-factory';
-import { createTenantDataConverter } from '../codec/data-converter';
 import type { PiiView } from '../codec/pii-codec';
-import { createPiiCodecFactory } from '../codec/pii-codec-factory';
 import { piiViewOf } from '../codec/pii-view';
 import { AGENT_WORKFLOW_TYPE } from '../contract/messages';
 import { assertWorkflowIdIsSafe } from '../codec/workflow-id-guard';
@@ -24,9 +20,10 @@ import type { UserTokenHandle } from '../identity/user-token-handle';
 import { storeUserToken } from '../identity/user-token-store';
 import { formatIssue, parseDefinition } from '../ir/parse';
 import type { Definition } from '../ir/schema';
-import { loadConnectionOptions, TASK_QUEUE } from '../temporal/connection';
-import { assertTenantId, type TenantId } from '../tenancy/tenant-id';
-import { assertTenantCanStartRuns, findTenant, tenantNotFound } from '../tenancy/tenant-registry';
+import { TASK_QUEUE } from '../temporal/connection';
+import type { TenantId } from '../tenancy/tenant-id';
+import { assertTenantCanStartRuns } from '../tenancy/tenant-registry';
+import { StewardRuntime, type TenantRuntime } from '../runtime/steward-runtime';
 import { RunHandle } from './run-handle';
 import { findRun, type RunContext } from './run-context';
 import { listRuns, runViewStatus, type RunFilter, type RunSummary, type RunViewStatus } from './run-list';
@@ -77,49 +74,55 @@ export interface RegisteredDefinition {
  */
 export class StewardClient {
   private constructor(
-    readonly tenant: TenantId,
-    readonly namespace: string,
+    private readonly runtime: TenantRuntime,
     private readonly temporal: Client,
-    private readonly pool: Pool,
-    private readonly config: RuntimeConfig,
-    private readonly keys: KeyringFactory,
     /** The tenant's data converter with PII restored or masked: run views decode with the caller's. */
     private readonly converters: Readonly<Record<Extract<PiiView, 'restore' | 'mask'>, ReturnType<typeof loadDataConverter>>>,
     /** Knows the secret values this process has resolved, when it has: a workflow id holding one is refused. */
     private readonly scrubber?: Scrubber,
+    /** The runtime this client opened for itself, closed with it; a shared one is its owner's to close. */
+    private readonly owned?: StewardRuntime,
   ) {}
+
+  get tenant(): TenantId {
+    return this.runtime.tenant;
+  }
+
+  get namespace(): string {
+    return this.runtime.namespace;
+  }
+
+  private get pool(): Pool {
+    return this.runtime.pool;
+  }
+
+  private get config(): RuntimeConfig {
+    return this.runtime.config;
+  }
 
   /** This tenant's keys: they seal user tokens (and encrypt payloads); no other tenant's are ever reachable here. */
   private get keyring(): TenantKeyring {
-    return this.keys.keyringFor(this.tenant);
+    return this.runtime.keyring;
   }
 
+  /** A client with a runtime of its own (database pool, Vault session, Temporal connection), closed with it. */
   static async connect(options: { tenant: string; config?: RuntimeConfig; scrubber?: Scrubber }): Promise<StewardClient> {
-    const tenant = assertTenantId(options.tenant);
-    const config = options.config ?? loadRuntimeConfig();
-    const pool = await openAppPool(config.appDatabaseUrl, { max: 2 });
-    let connection: Connection | undefined;
+    const runtime = await StewardRuntime.open(options.config ?? loadRuntimeConfig(), { poolSize: 2 });
     try {
-      const registered = await findTenant(pool, tenant);
-      if (!registered) throw tenantNotFound(tenant);
-      connection = await Connection.connect(loadConnectionOptions(config.localTemporalAddress));
-      // Payloads are encrypted with this tenant's key before they leave, and decrypted the same way on arrival.
-      const keys = createKeyringFactory(config, pool);
-      // PII becomes vault tokens first, so history holds neither the values nor their ciphertext.
-      const keyring = keys.keyringFor(tenant);
-      const piiCodecs = createPiiCodecFactory(config, pool);
-      const converterWith = (view: Extract<PiiView, 'restore' | 'mask'>) =>
-        createTenantDataConverter({ keyring, namespace: registered.namespace, compressAboveBytes: keys.compressAboveBytes, piiCodec: piiCodecs.codecFor(keyring, registered.namespace, view) });
-      const dataConverter = converterWith('restore');
-      const temporal = new Client({ connection, namespace: registered.namespace, dataConverter });
-      const converters = { restore: loadDataConverter(dataConverter), mask: loadDataConverter(converterWith('mask')) };
-      return new StewardClient(tenant, registered.namespace, temporal, pool, config, keys, converters, options.scrubber);
+      return await StewardClient.forTenant(runtime, options.tenant, { scrubber: options.scrubber, owned: true });
     } catch (error) {
       // Nothing half-built may keep the process alive.
-      await connection?.close();
-      await pool.end();
+      await runtime.close();
       throw error;
     }
+  }
+
+  /** A client on a runtime the process shares among tenants (a server's); closing it leaves the runtime open. */
+  static async forTenant(runtime: StewardRuntime, tenant: string, options: { scrubber?: Scrubber; owned?: boolean } = {}): Promise<StewardClient> {
+    const share = await runtime.forTenant(tenant);
+    // PII becomes vault tokens before payloads leave, and everything is encrypted with the tenant's key.
+    const converters = { restore: loadDataConverter(share.dataConverter()), mask: loadDataConverter(share.dataConverter({ view: 'mask' })) };
+    return new StewardClient(share, await share.temporalClient(), converters, options.scrubber, options.owned ? runtime : undefined);
   }
 
   /** Validates an IR document (YAML or JSON) and registers it for this tenant. */
@@ -230,8 +233,6 @@ export class StewardClient {
   }
 
   async close(): Promise<void> {
-    this.keys.close();
-    await this.pool.end();
-    await this.temporal.connection.close();
+    await this.owned?.close();
   }
 }

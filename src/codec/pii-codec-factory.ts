@@ -10,16 +10,31 @@ import { createTenantCodecPolicy } from './pii-codec-policy';
 import { loadPiiMasterKey } from './keys/pii-master-key';
 import { createTenantPiiVault } from './pii-vault/create-tenant-pii-vault';
 
+export interface PiiCodecOptions {
+  /** `restore` (the default): workflows and activities see real values; `mask` and `token` are for viewers. */
+  view?: PiiView;
+  /** How long restored values may be cached (the vault's default when omitted); 0 when an erasure must show at once. */
+  cacheTtlMs?: number;
+  /** The most distinct values one encode call may tokenize. */
+  maxDistinctValues?: number;
+}
+
 export interface PiiCodecFactory {
-  /** The keyring's tenant's codec for its namespace: restoring (workflows and activities see real values) unless a view is given. */
-  codecFor(keyring: TenantKeyring, namespace: string, view?: PiiView): PayloadCodec;
+  /** The keyring's tenant's codec for its namespace. */
+  codecFor(keyring: TenantKeyring, namespace: string, options?: PiiCodecOptions): PayloadCodec;
 }
 
 /** Checks at once that the vault can be keyed, so a process without a PII master key fails at start-up. */
 export function createPiiCodecFactory(config: Pick<RuntimeConfig, 'env' | 'secretsEnv'>, pool: Pool): PiiCodecFactory {
   loadPiiMasterKey(config);
   return {
-    codecFor: (keyring, namespace, view) =>
-      createPiiCodec({ vault: createTenantPiiVault(config, pool, keyring), namespace, policy: createTenantCodecPolicy(pool, keyring.tenant), ...(view ? { view } : {}) }),
+    codecFor: (keyring, namespace, options = {}) =>
+      createPiiCodec({
+        vault: createTenantPiiVault(config, pool, keyring, options.cacheTtlMs === undefined ? {} : { cacheTtlMs: options.cacheTtlMs }),
+        namespace,
+        policy: createTenantCodecPolicy(pool, keyring.tenant),
+        ...(options.view ? { view: options.view } : {}),
+        ...(options.maxDistinctValues === undefined ? {} : { maxDistinctValues: options.maxDistinctValues }),
+      }),
   };
 }

@@ -11,10 +11,10 @@ import { z } from 'zod';
 import { StewardClient, type PendingApproval } from '../client';
 import type { RuntimeConfig } from '../config/runtime';
 import type { DecisionRefusal } from '../contract/messages';
-import { openAppPool } from '../db/app-role';
 import { isStewardError } from '../errors';
 import { TokenInvalidError, verifyUserToken } from '../identity';
 import { TenantId } from '../tenancy/tenant-id';
+import { StewardRuntime } from '../runtime/steward-runtime';
 import { formatZodIssues } from '../common/zod-issues';
 
 const Decision = z.strictObject({
@@ -36,18 +36,22 @@ const REFUSAL_STATUS: Readonly<Record<DecisionRefusal, number>> = {
 
 export function createApprovalsGateway(config: RuntimeConfig): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
+  // One runtime for every tenant (one pool, one Vault session, one Temporal connection); a tenant's client is made
+  // on first use. The database role is checked before the gateway listens.
+  const runtime = StewardRuntime.create(config, { poolSize: 4 });
   const clients = new Map<string, Promise<StewardClient>>();
   const clientFor = (tenant: TenantId) => {
-    if (!clients.has(tenant)) clients.set(tenant, StewardClient.connect({ tenant, config }));
-    return clients.get(tenant)!;
+    let client = clients.get(tenant);
+    if (!client) {
+      client = StewardClient.forTenant(runtime, tenant);
+      // A tenant not found now may be created later: only a client that was made is kept.
+      client.catch(() => clients.delete(tenant));
+      clients.set(tenant, client);
+    }
+    return client;
   };
-  // Clients connect per tenant on first use; the role they would connect as is checked before the gateway listens.
-  app.addHook('onReady', async () => {
-    await (await openAppPool(config.appDatabaseUrl, { max: 1 })).end();
-  });
-  app.addHook('onClose', async () => {
-    for (const client of clients.values()) await (await client.catch(() => undefined))?.close();
-  });
+  app.addHook('onReady', () => runtime.ready());
+  app.addHook('onClose', () => runtime.close());
 
   app.get('/health', async () => ({ ok: true }));
 

@@ -16,18 +16,13 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { z } from 'zod';
 import { recordAuditEvent } from '../audit/audit-log';
 import { loadCodecConfig, MAX_REQUEST_PAYLOAD_BYTES } from '../codec/config';
-import { createTenantDataConverter } from '../codec/data-converter';
-import { createKeyringFactory } from '../codec/keys/keyring-factory';
-import { createPiiCodec, type PiiView } from '../codec/pii-codec';
-import { createTenantCodecPolicy } from '../codec/pii-codec-policy';
+import type { PiiView } from '../codec/pii-codec';
 import { PII_READ_SCOPE, piiViewOf } from '../codec/pii-view';
 import { loadPiiMasterKey } from '../codec/keys/pii-master-key';
-import { createTenantPiiVault } from '../codec/pii-vault/create-tenant-pii-vault';
 import type { RuntimeConfig } from '../config/runtime';
-import { assertAppRoleCannotBypassRls } from '../db/app-role';
-import { createPool } from '../db/pool';
 import { TokenInvalidError, verifyUserToken } from '../identity';
 import { createLogger, type Logger } from '../log/logger';
+import { StewardRuntime } from '../runtime/steward-runtime';
 import { TenantId } from '../tenancy/tenant-id';
 import { findTenant } from '../tenancy/tenant-registry';
 import { createDecodeLimiter, DecodeSlotRefused, type DecodeLimits } from './decode-limiter';
@@ -129,31 +124,21 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
   loadPiiMasterKey(config); // fail at start-up, not at the first request, when the vault cannot be keyed
   const { serverPathPrefix } = loadCodecConfig(config.secretsEnv);
   const logger = options.logger ?? createLogger('steward-codec-server', config.env.STEWARD_LOG_LEVEL);
-  const pool = createPool(config.appDatabaseUrl, { max: 4 });
-  const keys = createKeyringFactory(config, pool);
+  const runtime = StewardRuntime.create(config, { poolSize: 4 });
+  const pool = runtime.pool;
   const codecs = new Map<string, PayloadCodec[]>();
   const decodeSlots = createDecodeLimiter(options.decodeLimits);
-  // No vault cache: an erasure must show in the very next decode.
   const codecsFor = (tenant: TenantId, namespace: string, view: PiiView): PayloadCodec[] => {
     const key = `${tenant} ${view}`;
     let chain = codecs.get(key);
     if (!chain) {
-      const keyring = keys.keyringFor(tenant);
-      const piiCodec = createPiiCodec({
-        vault: createTenantPiiVault(config, pool, keyring, { cacheTtlMs: 0 }),
+      chain = runtime.tenantOf({ id: tenant, namespace }).payloadCodecs({
         view,
-        namespace,
-        policy: createTenantCodecPolicy(pool, tenant),
-        maxDistinctValues: MAX_ENCODE_DISTINCT_VALUES,
-      });
-      const converter = createTenantDataConverter({
-        keyring,
-        namespace,
-        compressAboveBytes: keys.compressAboveBytes,
+        // No cache of restored values: an erasure must show in the very next decode.
+        piiCacheTtlMs: 0,
+        maxDistinctPiiValues: MAX_ENCODE_DISTINCT_VALUES,
         maxDecodedBytesPerCall: MAX_REQUEST_PAYLOAD_BYTES,
-        piiCodec,
       });
-      chain = converter.payloadCodecs ?? [];
       codecs.set(key, chain);
     }
     return chain;
@@ -187,11 +172,8 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
     }
   });
   // Before it listens: a role that bypasses row-level security must not serve a single request.
-  app.addHook('onReady', () => assertAppRoleCannotBypassRls(pool));
-  app.addHook('onClose', async () => {
-    keys.close();
-    await pool.end();
-  });
+  app.addHook('onReady', () => runtime.ready());
+  app.addHook('onClose', () => runtime.close());
 
   app.get('/health', async () => ({ ok: true, mode: options.devNoAuth ? 'development' : 'token' }));
 

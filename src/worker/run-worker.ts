@@ -2,12 +2,11 @@
 // every tenant in the registry and follows creations and deletions. Temporal's runtime turns SIGINT and
 // SIGTERM into a graceful shutdown (running tasks finish, polling stops); whatever is still running when
 // STEWARD_WORKER_STOP_TIMEOUT_MS has passed is abandoned and the process exits, so a stop is always bounded.
-import { Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
-import type { Pool } from 'pg';
 import type { RuntimeConfig } from '../config/runtime';
-import { openAppPool } from '../db/app-role';
 import type { Logger } from '../log/logger';
+import { StewardRuntime } from '../runtime/steward-runtime';
 import { loadConnectionOptions } from '../temporal/connection';
 import { findTenant, listTenants, tenantNotFound, type Tenant } from '../tenancy/tenant-registry';
 import type { TenantId } from '../tenancy/tenant-id';
@@ -39,14 +38,15 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
   });
   log.info('worker starting');
   installSdkLogger(log);
-  const pool = await openAppPool(config.appDatabaseUrl);
-  const connectionOptions = loadConnectionOptions(config.localTemporalAddress);
-  const connect = () => NativeConnection.connect(connectionOptions);
-  const startup = Promise.all([connect(), Connection.connect(connectionOptions), createWorkflowBundle()]);
+  // The process's pool, Vault session and client connection; the Workers' own connection is a native one.
+  const runtime = await StewardRuntime.open(config, { poolSize: 10 });
+  const pool = runtime.pool;
+  const connect = () => NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress));
+  const startup = Promise.all([connect(), runtime.connection(), createWorkflowBundle()]);
   const ready = await Promise.race([startup, stopped.then(() => undefined)]);
-  if (!ready) return stopBeforeStart(startup, pool, log);
+  if (!ready) return stopBeforeStart(startup, runtime, log);
   const [connection, clientConnection, bundle] = ready;
-  const shared = createSharedActivityDeps(config, pool, log);
+  const shared = createSharedActivityDeps(runtime, log);
   const retention = { connection: clientConnection, intervalMs: config.env.STEWARD_RETENTION_INTERVAL_MS };
   const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared, retention, server: clientConnection, connect, shutdownGraceMs: stopTimeoutMs });
   let health: HealthServer | undefined;
@@ -83,11 +83,9 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
     clearInterval(timer);
     await supervisor.shutdown();
     await health?.close();
-    shared.keyrings.close();
     shared.auditSigner?.close();
-    await pool.end();
     await connection.close();
-    await clientConnection.close();
+    await runtime.close();
     log.info('worker stopped');
   }
 }
@@ -97,9 +95,9 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
  * wait for the workflow bundle, whose build (tens of seconds on a loaded machine) cannot be interrupted. Connections
  * still opening are closed as they arrive.
  */
-async function stopBeforeStart(startup: Promise<[NativeConnection, Connection, unknown]>, pool: Pool, log: Logger): Promise<never> {
-  void startup.then(([native, client]) => Promise.all([native.close(), client.close()])).catch(() => undefined);
-  await pool.end();
+async function stopBeforeStart(startup: Promise<[NativeConnection, Connection, unknown]>, runtime: StewardRuntime, log: Logger): Promise<never> {
+  void startup.then(([native]) => native.close()).catch(() => undefined);
+  await runtime.close();
   log.info('worker stopped before it started');
   log.flush?.();
   process.exit(0);

@@ -2,25 +2,23 @@
 // identity settings, model server defaults, the secret chain with its scrubber, whose security events
 // (a denied reference, a scrubbed value) go to the tenant's audit trail, the tenants' codec keyrings and PII codecs,
 // and the audit signer, which also signs a checkpoint every STEWARD_AUDIT_CHECKPOINT_EVERY entries appended here.
-import type { Pool } from 'pg';
 import { recordAuditEvent } from '../audit/audit-log';
 import { createCheckpointSigner } from '../audit/checkpoint-signer';
 import { signCheckpointsPeriodically } from '../audit/periodic-checkpoints';
 import { loadCodecConfig } from '../codec/config';
-import { createKeyringFactory } from '../codec/keys/keyring-factory';
-import { createPiiCodecFactory } from '../codec/pii-codec-factory';
 import { loadTenantPiiHmacKey } from '../codec/keys/pii-master-key';
 import { subjectKeyVaultsFor } from '../codec/pii-vault/subject-key-vault';
-import type { RuntimeConfig } from '../config/runtime';
 import { parseDuration } from '../ir/duration';
 import { deploymentServiceAddresses, resolveProtectedEndpoints } from '../egress/protected-endpoints';
 import { loadConnectionOptions } from '../temporal/connection';
 import type { Logger } from '../log/logger';
+import type { StewardRuntime } from '../runtime/steward-runtime';
 import { createScrubber, createSecretChain, loadSecretsConfig, type SecurityEvent } from '../secrets';
 import { TenantId } from '../tenancy/tenant-id';
 import type { SharedActivityDeps } from './tenant-worker';
 
-export function createSharedActivityDeps(config: RuntimeConfig, pool: Pool, log: Pick<Logger, 'error'>): SharedActivityDeps {
+export function createSharedActivityDeps(runtime: StewardRuntime, log: Pick<Logger, 'error'>): SharedActivityDeps {
+  const { config, pool } = runtime;
   const onSecurityEvent = (event: SecurityEvent) => {
     const tenant = TenantId.safeParse(event.tenant);
     if (!tenant.success) return;
@@ -52,8 +50,7 @@ export function createSharedActivityDeps(config: RuntimeConfig, pool: Pool, log:
     llmBaseUrls: config.llmBaseUrls,
     secrets: createSecretChain(loadSecretsConfig(config.secretsEnv), { onSecurityEvent, scrubber }),
     scrubber,
-    keyrings: createKeyringFactory(config, pool),
-    piiCodecs: createPiiCodecFactory(config, pool),
+    runtime,
     piiSubjectKeyVaults: subjectKeyVaultsFor(config),
     piiHmacKeys: (tenant) => loadTenantPiiHmacKey(config, tenant),
     auditSigner,

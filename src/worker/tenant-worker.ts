@@ -2,19 +2,20 @@
 import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities, type ActivityDeps } from '../../activities';
-import { createTenantDataConverter, type KeyringFactory } from '../codec';
-import type { PiiCodecFactory } from '../codec/pii-codec-factory';
 import type { SubjectKeyVaults } from '../codec/pii-vault/subject-key-vault';
 import { TASK_QUEUE } from '../temporal/connection';
+import type { StewardRuntime } from '../runtime/steward-runtime';
 import type { TenantId } from '../tenancy/tenant-id';
 import type { Logger } from '../log/logger';
 import { SandboxReleasingWorker } from './sandbox-releasing-worker';
 
-/** What every tenant's activities share in one worker process; the tenant (and its keyring) is bound per Worker. */
+/**
+ * What every tenant's activities share in one worker process; the tenant (and its keyring) is bound per Worker. The
+ * runtime gives each Worker its tenant's keyring and data converter.
+ */
 export type SharedActivityDeps = Omit<ActivityDeps, 'pool' | 'tenant' | 'keyring' | 'piiHmacKey' | 'piiSubjectKeys'> & {
-  keyrings: KeyringFactory;
+  runtime: StewardRuntime;
   piiSubjectKeyVaults: SubjectKeyVaults;
-  piiCodecs: PiiCodecFactory;
   piiHmacKeys: (tenant: TenantId) => Uint8Array;
 };
 
@@ -33,19 +34,16 @@ export interface TenantWorkerOptions {
 export function createTenantWorker(options: TenantWorkerOptions): Promise<Worker> {
   // One Worker polls one namespace, so its data converter and activities get that tenant's keyring and no other;
   // the factory itself never reaches activities.
-  const { keyrings, piiCodecs, piiHmacKeys, piiSubjectKeyVaults, ...shared } = options.shared;
-  const keyring = keyrings.keyringFor(options.tenant);
+  const { runtime, piiHmacKeys, piiSubjectKeyVaults, ...shared } = options.shared;
+  const tenant = runtime.tenantOf({ id: options.tenant, namespace: options.namespace });
+  const keyring = tenant.keyring;
   return SandboxReleasingWorker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: TASK_QUEUE,
     workflowBundle: options.bundle,
     ...(options.shutdownGraceMs ? { shutdownGraceTime: Math.round(options.shutdownGraceMs / 2), shutdownForceTime: Math.round((options.shutdownGraceMs * 3) / 4) } : {}),
-    dataConverter: createTenantDataConverter({
-      keyring,
-      namespace: options.namespace,
-      compressAboveBytes: keyrings.compressAboveBytes,
-      piiCodec: piiCodecs.codecFor(keyring, options.namespace),
+    dataConverter: tenant.dataConverter({
       onFailureFallback: (event) => options.log?.warn({ tenant: options.tenant, ...event }, 'a failure was encoded without tokenized PII: the codec could not reach what it needs'),
     }),
     activities: createActivities({ ...shared, keyring, piiHmacKey: piiHmacKeys(options.tenant), piiSubjectKeys: piiSubjectKeyVaults.forTenant(options.tenant), pool: options.pool, tenant: options.tenant }),

@@ -12,6 +12,7 @@ import { loadConnectionOptions } from '../../src/temporal/connection';
 import { namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
 import { findTenant } from '../../src/tenancy/tenant-registry';
 import { createWorkflowBundle } from '../../src/worker/bundle';
+import { StewardRuntime } from '../../src/runtime/steward-runtime';
 import { createSharedActivityDeps } from '../../src/worker/shared-deps';
 import { TenantSupervisor } from '../../src/worker/tenant-supervisor';
 import { runCli } from '../support/cli';
@@ -49,13 +50,13 @@ async function superviseTenant(): Promise<{ stop(): Promise<void> }> {
   const connect = () => NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress));
   const [native, bundle] = await Promise.all([connect(), createWorkflowBundle()]);
   const log = createLogger('audit-retention-test', 'warn');
-  const shared = createSharedActivityDeps(config, app, log);
+  const shared = createSharedActivityDeps(StewardRuntime.create(config), log);
   const supervisor = new TenantSupervisor({ connection: native, bundle, pool: app, log, shared, retention: { connection, intervalMs: INTERVAL_MS }, connect });
   await supervisor.sync([(await findTenant(app, tenant))!]);
   return {
     async stop() {
       await supervisor.shutdown();
-      shared.keyrings.close();
+      await shared.runtime.close();
       shared.auditSigner?.close();
       await native.close();
     },

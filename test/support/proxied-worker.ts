@@ -8,6 +8,7 @@ import { createSecretChain, loadSecretsConfig } from '../../src/secrets';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import { namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
 import { createWorkflowBundle } from '../../src/worker/bundle';
+import { StewardRuntime } from '../../src/runtime/steward-runtime';
 import { createSharedActivityDeps } from '../../src/worker/shared-deps';
 import { createTenantWorker } from '../../src/worker/tenant-worker';
 import { testConfig } from './stack';
@@ -48,7 +49,7 @@ export async function startProxiedWorker(tenant: TenantId): Promise<ProxiedWorke
   ]);
   const pool = createPool(config.appDatabaseUrl, { max: 4 });
   const activitiesPool = createPool(through(database, config.appDatabaseUrl), { max: 4 });
-  const shared = createSharedActivityDeps(config, pool, console);
+  const shared = createSharedActivityDeps(StewardRuntime.create(config), console);
   const connection = await NativeConnection.connect({ ...loadConnectionOptions(config.localTemporalAddress), address: `127.0.0.1:${temporal.port}` });
   const worker = await createTenantWorker({
     connection,
@@ -77,7 +78,7 @@ export async function startProxiedWorker(tenant: TenantId): Promise<ProxiedWorke
       await Promise.all(Object.values(proxies).map((proxy) => proxy.restore()));
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
-      shared.keyrings.close();
+      await shared.runtime.close();
       await Promise.all(Object.values(proxies).map((proxy) => proxy.close()));
       await Promise.all([pool.end(), activitiesPool.end()]);
       await connection.close();

@@ -10,6 +10,7 @@ import { assertTenantId, namespaceForTenant, type TenantId } from '../../src/ten
 import { createTenant } from '../../src/tenancy/tenant-service';
 import { setTenantEgressAllow } from '../../src/egress/tenant-egress';
 import { createWorkflowBundle } from '../../src/worker/bundle';
+import { StewardRuntime } from '../../src/runtime/steward-runtime';
 import { createSharedActivityDeps } from '../../src/worker/shared-deps';
 import { createTenantWorker } from '../../src/worker/tenant-worker';
 
@@ -52,7 +53,7 @@ export async function startTenantWorker(tenant: TenantId, config = testConfig())
   const [connection, bundle] = await Promise.all([NativeConnection.connect(options), createWorkflowBundle()]);
   const pool = createPool(config.appDatabaseUrl, { max: 4 });
   // The production factory, so tests run through the real payload codec with the tenant's keys from Vault.
-  const shared = createSharedActivityDeps(config, pool, console);
+  const shared = createSharedActivityDeps(StewardRuntime.create(config), console);
   const worker = await createTenantWorker({ connection, bundle, pool, tenant, namespace, shared });
   const running = worker.run();
   return {
@@ -60,7 +61,7 @@ export async function startTenantWorker(tenant: TenantId, config = testConfig())
     async stop() {
       worker.shutdown();
       await running;
-      shared.keyrings.close();
+      await shared.runtime.close();
       await pool.end();
       await connection.close();
     },

@@ -7,8 +7,8 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { listAuditEvents } from '../../src/audit/audit-log';
 import { StewardClient } from '../../src/client';
-import { createPiiCodecFactory } from '../../src/codec/pii-codec-factory';
 import { createPool } from '../../src/db/pool';
+import { StewardRuntime } from '../../src/runtime/steward-runtime';
 import { loadConnectionOptions } from '../../src/temporal/connection';
 import { namespaceForTenant, type TenantId } from '../../src/tenancy/tenant-id';
 import { createWorkflowBundle } from '../../src/worker/bundle';
@@ -20,7 +20,7 @@ import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 const config = testConfig();
 let tenant: TenantId;
 let pool: Pool;
-let vaultPool: Pool;
+let runtime: StewardRuntime;
 let vaultDatabase: TcpProxy;
 let connection: NativeConnection;
 let worker: Worker;
@@ -37,7 +37,6 @@ beforeAll(async () => {
   const proxied = new URL(appUrl);
   proxied.port = String(vaultDatabase.port);
   pool = createPool(config.appDatabaseUrl, { max: 4 });
-  vaultPool = createPool(proxied.toString(), { max: 2 });
   // The target takes the vault's database down, then answers 500: the step fails while the vault is unreachable.
   target = createServer((request, response) => {
     request.resume();
@@ -47,7 +46,9 @@ beforeAll(async () => {
   targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
 
   connection = await NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress));
-  const shared = { ...createSharedActivityDeps(config, pool, console), piiCodecs: createPiiCodecFactory(config, vaultPool) };
+  // The worker's runtime (its keys, PII vault and audit writes) reaches the database through the proxy.
+  runtime = StewardRuntime.create({ ...config, appDatabaseUrl: proxied.toString() }, { poolSize: 2 });
+  const shared = createSharedActivityDeps(runtime, console);
   worker = await createTenantWorker({
     connection,
     bundle: await createWorkflowBundle(),
@@ -66,7 +67,7 @@ afterAll(async () => {
   await running;
   await new Promise((resolve) => target.close(resolve));
   await vaultDatabase.close();
-  await Promise.all([pool.end(), vaultPool.end()]);
+  await Promise.all([pool.end(), runtime.close()]);
   await connection.close();
 });
 

@@ -10,6 +10,7 @@ import { findTenant, type Tenant } from '../../src/tenancy/tenant-registry';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 import { createWorkflowBundle } from '../../src/worker/bundle';
 import { startHealthServer } from '../../src/worker/health-server';
+import { StewardRuntime } from '../../src/runtime/steward-runtime';
 import { createSharedActivityDeps } from '../../src/worker/shared-deps';
 import { TenantSupervisor } from '../../src/worker/tenant-supervisor';
 import { createTestTenant, testConfig } from '../support/stack';
@@ -33,7 +34,7 @@ test('a Worker that dies is replaced, and /healthz answers 503 naming the tenant
   const connect = () => NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress));
   const connection = await connect();
   const log = createLogger('supervisor-test', 'warn');
-  const shared = createSharedActivityDeps(config, pool, log);
+  const shared = createSharedActivityDeps(StewardRuntime.create(config), log);
   const supervisor = new TenantSupervisor({ connection, bundle: await createWorkflowBundle(), pool, log, shared, connect });
   const health = await startHealthServer({ port: 0, host: '127.0.0.1', health: () => supervisor.health() });
   const probe = async () => {
@@ -64,7 +65,7 @@ test('a Worker that dies is replaced, and /healthz answers 503 naming the tenant
     await client.close();
     await supervisor.shutdown();
     await health.close();
-    shared.keyrings.close();
+    await shared.runtime.close();
     await pool.end();
     await connection.close();
   }

@@ -8,6 +8,7 @@ import { loadConnectionOptions } from '../../src/temporal/connection';
 import { findTenant, type Tenant } from '../../src/tenancy/tenant-registry';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 import { createWorkflowBundle } from '../../src/worker/bundle';
+import { StewardRuntime } from '../../src/runtime/steward-runtime';
 import { createSharedActivityDeps } from '../../src/worker/shared-deps';
 import { TenantSupervisor } from '../../src/worker/tenant-supervisor';
 import { createTestTenant, testConfig } from '../support/stack';
@@ -21,7 +22,7 @@ test('syncs asked for while one runs collapse into the latest list, which is app
   const connection = await connect();
   const lines: string[] = [];
   const log = createLogger('supervisor-sync-test', 'info', { write: (line: string) => void lines.push(line) });
-  const shared = createSharedActivityDeps(config, pool, log);
+  const shared = createSharedActivityDeps(StewardRuntime.create(config), log);
   const supervisor = new TenantSupervisor({ connection, bundle: await createWorkflowBundle(), pool, log, shared, connect });
   // Registered nowhere: every attempt to serve it fails, as for a tenant whose namespace is gone.
   const ghost: Tenant = { id: 'sync-ghost' as TenantId, displayName: 'ghost', status: 'active', namespace: `no-such-namespace-${Date.now()}`, createdAt: new Date() };
@@ -37,7 +38,7 @@ test('syncs asked for while one runs collapse into the latest list, which is app
     expect(attempts).toHaveLength(2);
   } finally {
     await supervisor.shutdown();
-    shared.keyrings.close();
+    await shared.runtime.close();
     await pool.end();
     await connection.close();
   }

@@ -1,28 +1,17 @@
 // `steward keys rotate|list --tenant T`: a tenant's payload encryption keys. Prints key ids, dates and which one
 // is active; key material stays wrapped by Vault Transit and never reaches the terminal.
 import type { Command } from 'commander';
-import { createKeyringFactory } from '../../codec/keys/keyring-factory';
 import type { KeyInfo, ManagedTenantKeyring } from '../../codec/keys/keyring';
 import { loadRuntimeConfig } from '../../config/runtime';
-import { openAppPool } from '../../db/app-role';
-import { assertTenantId } from '../../tenancy/tenant-id';
-import { findTenant, tenantNotFound } from '../../tenancy/tenant-registry';
+import { StewardRuntime } from '../../runtime/steward-runtime';
 
 /** Opens the tenant's keyring through the application role, so row-level security applies as it does to runs. */
-async function withKeyring<T>(tenantArgument: string, work: (keyring: ManagedTenantKeyring) => Promise<T>): Promise<T> {
-  const tenant = assertTenantId(tenantArgument);
-  const config = loadRuntimeConfig();
-  const pool = await openAppPool(config.appDatabaseUrl, { max: 2 });
+async function withKeyring<T>(tenant: string, work: (keyring: ManagedTenantKeyring) => Promise<T>): Promise<T> {
+  const runtime = await StewardRuntime.open(loadRuntimeConfig(), { poolSize: 2 });
   try {
-    if (!(await findTenant(pool, tenant))) throw tenantNotFound(tenant);
-    const keyrings = createKeyringFactory(config, pool);
-    try {
-      return await work(keyrings.keyringFor(tenant));
-    } finally {
-      keyrings.close();
-    }
+    return await work((await runtime.forTenant(tenant)).keyring);
   } finally {
-    await pool.end();
+    await runtime.close();
   }
 }
 
