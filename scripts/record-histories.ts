@@ -63,7 +63,8 @@ async function recordAll(config: RuntimeConfig, tenant: TenantId, stsUrl: string
     startHttpTarget(),
     Connection.connect(loadConnectionOptions(config.localTemporalAddress)),
   ]);
-  const temporal = new Client({ connection, namespace: namespaceForTenant(tenant, config.env.STEWARD_NAMESPACE_PREFIX) });
+  // the tenant's codecs let scenarios read results (payloads are encrypted); histories are still fetched raw
+  const temporal = new Client({ connection, namespace: namespaceForTenant(tenant, config.env.STEWARD_NAMESPACE_PREFIX), dataConverter: { payloadCodecs: [...worker.codecs] } });
   const context: RecordingContext & { codecs: readonly PayloadCodec[] } = { client, temporal, target, tenant, stsUrl, codecs: worker.codecs };
   try {
     const histories: RecordedHistory[] = [];

@@ -3,7 +3,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { LoadedDataConverter, ProtoFailure } from '@temporalio/common';
 import { decodeFromPayloadsAtIndex, decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
-import { tsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
 
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -12,7 +11,13 @@ export async function readHistory(handle: WorkflowHandle): Promise<HistoryEvent[
   return (await handle.fetchHistory()).events ?? [];
 }
 
-export const eventTime = (event: HistoryEvent): Date => new Date(tsToMs(event.eventTime));
+/** A protobuf timestamp in epoch milliseconds (0 when absent). */
+export function timestampMs(timestamp: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
+  if (!timestamp) return 0;
+  return Number(timestamp.seconds ?? 0) * 1000 + Math.floor((timestamp.nanos ?? 0) / 1e6);
+}
+
+export const eventTime = (event: HistoryEvent): Date => new Date(timestampMs(event.eventTime));
 export const eventId = (event: HistoryEvent): number => Number(event.eventId ?? 0);
 
 /** The first argument of a payload list (a run's or activity's input, a result), decoded; undefined when there is none. */

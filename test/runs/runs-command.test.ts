@@ -190,6 +190,26 @@ test('a run waiting for approval: list and show say so; the inbox (CLI, client, 
   expect(await runs.client().listPendingApprovals({ workflowId: run.workflowId })).toEqual([]);
 });
 
+test('an escalation rewrites the inbox entry: the new approvers, the new deadline and escalated, in the client and the gateway; the new approver decides', async () => {
+  const definition = approval('runs-approval-escalates', '2s');
+  Object.assign(definition.nodes.ask, { on_timeout: 'escalate', escalate_to: { users: ['bob'], timeout: '1h' } });
+  const run = await runs.start(definition, { amount: 900, email: EMAIL });
+  const escalated = async () => (await runs.client().listPendingApprovals({ workflowId: run.workflowId })).find((entry) => entry.escalated);
+  const deadlineBefore = Date.now() + 50 * 60_000;
+  let entry = await escalated();
+  for (const started = Date.now(); entry === undefined && Date.now() - started < 60_000; entry = await escalated()) await new Promise((r) => setTimeout(r, 250));
+  expect(entry).toMatchObject({ kind: 'approval', approvers: { users: ['bob'], groups: [] }, decisions: 0, required: 1, escalated: true });
+  expect(entry?.deadline!.getTime()).toBeGreaterThan(deadlineBefore);
+  expect(await runs.client().listPendingApprovals({ workflowId: run.workflowId })).toHaveLength(1);
+
+  const page = await fetch(`${gatewayUrl}/v1/tenants/${runs.tenant()}/approvals?run=${encodeURIComponent(run.workflowId)}`, { headers: { authorization: `Bearer ${await token('alice')}` } });
+  expect(((await page.json()) as { approvals: unknown[] }).approvals).toEqual([
+    expect.objectContaining({ approvers: { users: ['bob'], groups: [] }, escalated: true, deadline: entry?.deadline?.toISOString() }),
+  ]);
+  expect(await run.approve({ token: await token('bob'), comment: 'escalated and fine' })).toMatchObject({ accepted: true });
+  await expect(run.result()).resolves.toMatchObject({ decision: 'approved', approvers: ['bob'] });
+});
+
 test('an approval that times out fails the run as WAIT_TIMEOUT, saying it timed out rather than that it was rejected', async () => {
   const run = await runs.start(approval('runs-approval-timeout', '2s'), { amount: 10, email: EMAIL });
   const outcome = await run.outcome();

@@ -1,7 +1,7 @@
 // Where a run's time goes, read from the histories of finished runs: workflow tasks (the workflow code itself),
 // each activity type's queue wait and execution, and the events the run wrote.
 import type { Client } from '@temporalio/client';
-import { tsToMs } from '@temporalio/common/lib/time';
+import { timestampMs } from '../../../src/client/run-history';
 
 export interface RunProfile {
   runs: number;
@@ -21,12 +21,12 @@ export async function profileRuns(client: Client, workflowIds: string[]): Promis
   const sum: RunProfile = { runs: workflowIds.length, events: 0, workflowTasks: 0, totalMs: 0, workflowTaskMs: 0, workflowTaskWaitMs: 0, activities: {} };
   for (const workflowId of workflowIds) {
     const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-    const at = new Map(events.map((e) => [Number(e.eventId), tsToMs(e.eventTime)]));
+    const at = new Map(events.map((e) => [Number(e.eventId), timestampMs(e.eventTime)]));
     sum.events += events.length;
-    sum.totalMs += tsToMs(events.at(-1)?.eventTime) - tsToMs(events[0]?.eventTime);
+    sum.totalMs += timestampMs(events.at(-1)?.eventTime) - timestampMs(events[0]?.eventTime);
     const scheduledType = new Map<number, string>();
     for (const event of events) {
-      const time = tsToMs(event.eventTime);
+      const time = timestampMs(event.eventTime);
       if (event.workflowTaskStartedEventAttributes) {
         sum.workflowTasks += 1;
         sum.workflowTaskWaitMs += time - at.get(Number(event.workflowTaskStartedEventAttributes.scheduledEventId))!;

@@ -36,7 +36,8 @@ function sanitize(value: unknown): unknown {
   return Object.fromEntries(
     Object.entries(object).map(([key, inner]) => {
       if (key === 'identity' && typeof inner === 'string') return [key, RECORDER_IDENTITY];
-      if (key === 'stackTrace' && typeof inner === 'string') return [key, ''];
+      // a failure's own stack trace, and the one inside its encoded attributes
+      if ((key === 'stackTrace' || key === 'stack_trace') && typeof inner === 'string') return [key, ''];
       return [key, sanitize(inner)];
     }),
   );

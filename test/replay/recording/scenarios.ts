@@ -53,9 +53,9 @@ async function runToEnd(context: RecordingContext, name: string, yaml: string, i
 }
 
 /** Registers `yaml`, runs it and checks that it fails with the given failure type. */
-async function runToFailure(context: RecordingContext, name: string, yaml: string, type: string): Promise<RecordedRun[]> {
+async function runToFailure(context: RecordingContext, name: string, yaml: string, type: string, input: unknown = {}): Promise<RecordedRun[]> {
   const { definition } = await context.client.register(yaml);
-  const run = await context.client.start({ workflow: definition.id, version: definition.version, input: {}, workflowId: workflowIdOf(name) });
+  const run = await context.client.start({ workflow: definition.id, version: definition.version, input, workflowId: workflowIdOf(name) });
   const error = await run.result().then(() => undefined, (e: unknown) => e);
   ok(error instanceof WorkflowFailedError, `${name}: the run should have failed`);
   deepStrictEqual((error.cause as { type?: string } | undefined)?.type, type, `${name}: unexpected failure type`);
@@ -205,7 +205,7 @@ nodes:
   done: { type: end, output: "'unexpected'" }
 `,
         {},
-        { llm_failed: 'LlmError' },
+        { llm_failed: 'CONFIG_INVALID' },
       ),
   },
   {
@@ -246,6 +246,66 @@ nodes:
       ),
   },
   { name: 'continue-as-new', record: recordContinueAsNew },
+  {
+    name: 'expression-error',
+    record: (c) =>
+      runToFailure(
+        c,
+        'expression-error',
+        `
+id: replay-expression-error
+version: 1
+start: pick
+nodes:
+  pick: { type: set, values: { status: "input.reply.status" }, next: done }
+  done: { type: end, output: vars.status }
+`,
+        'EXPRESSION_ERROR',
+      ),
+  },
+  {
+    name: 'approval-timeout',
+    record: (c) =>
+      runToFailure(
+        c,
+        'approval-timeout',
+        `
+id: replay-approval-timeout
+version: 1
+start: ask
+nodes:
+  ask: { type: approval, approvers: { groups: [finance-managers] }, timeout: 1s, message: "Approve?", next: done }
+  done: { type: end, output: nodes.ask.output }
+`,
+        'WAIT_TIMEOUT',
+      ),
+  },
+  { name: 'approval-escalation', record: recordApprovalEscalation },
+  {
+    // no on_error: the tool's failure ends the run, named after its node
+    name: 'tool-fails-run',
+    record: (c) =>
+      runToFailure(
+        c,
+        'tool-fails-run',
+        `
+id: replay-tool-fails-run
+version: 1
+input: { type: object, properties: { target: { type: string } } }
+start: call
+nodes:
+  call:
+    type: tool
+    tool: http
+    request: { method: GET, url: "{{ input.target }}/fail" }
+    retry: { max_attempts: 1 }
+    next: done
+  done: { type: end, output: "'unexpected'" }
+`,
+        'TOOL_HTTP_ERROR',
+        { target: c.target.url },
+      ),
+  },
 ];
 
 async function recordWaitSignal(context: RecordingContext): Promise<RecordedRun[]> {
@@ -282,6 +342,29 @@ nodes:
   await run.signal('approval', { decision: 'approve', token: accessToken, comment: 'ok' });
   deepStrictEqual(await run.result(), { decision: 'approved', approvers: ['carol'] });
   return [{ name: 'approval', workflowId: run.workflowId, runId: run.runId }];
+}
+
+async function recordApprovalEscalation(context: RecordingContext): Promise<RecordedRun[]> {
+  const { definition } = await context.client.register(`
+id: replay-approval-escalation
+version: 1
+start: ask
+nodes:
+  ask: { type: approval, approvers: { groups: [finance-managers] }, timeout: 1s, on_timeout: escalate, escalate_to: { users: [bob], timeout: 1h }, message: "Approve?", next: done }
+  done: { type: end, output: nodes.ask.output }
+`);
+  const starter = await mintDevToken(context.stsUrl, { user: 'alice', tenant: context.tenant });
+  const run = await context.client.start({ workflow: definition.id, input: {}, workflowId: workflowIdOf('approval-escalation'), userToken: starter.accessToken });
+  // the second timer is the escalated approval's deadline: only then is bob an approver
+  const timersStarted = async () => ((await run.fetchHistory()).events ?? []).filter((e) => e.timerStartedEventAttributes).length;
+  for (const deadline = Date.now() + 60_000; (await timersStarted()) < 2; ) {
+    ok(Date.now() < deadline, 'approval-escalation: the approval never escalated');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const { accessToken } = await mintDevToken(context.stsUrl, { user: 'bob', tenant: context.tenant });
+  await run.signal('approval', { decision: 'approve', token: accessToken, comment: 'escalated' });
+  deepStrictEqual(await run.result(), { decision: 'approved', approvers: ['bob'] });
+  return [{ name: 'approval-escalation', workflowId: run.workflowId, runId: run.runId }];
 }
 
 async function recordSubworkflow(context: RecordingContext): Promise<RecordedRun[]> {
