@@ -469,7 +469,8 @@ async function expectAllCharged(runs: RunHandle[]): Promise<void> {
 
 /**
  * Each run's irreversible charge went out under one key (repeats, if any, with that key: an attempt whose result was
- * lost with the server is made again), no request went out unaudited, and at least one was audited as answered.
+ * lost with the server is made again), each request under it was audited as sent exactly once, and at least one was
+ * audited as answered.
  */
 async function expectChargedOnceAndAudited(stage: Stage, runs: RunHandle[]): Promise<void> {
   for (const run of runs) {
@@ -478,7 +479,8 @@ async function expectChargedOnceAndAudited(stage: Stage, runs: RunHandle[]): Pro
     expect(sent.length).toBeGreaterThanOrEqual(1);
     expect(new Set(sent.map((request) => request.headers['idempotency-key']))).toEqual(new Set([key]));
     const audited = (await listAuditEvents(pool, stage.tenant, { workflowId: run.workflowId })).filter((event) => event.step === 'charge');
-    expect(audited.filter((event) => event.type === 'tool.call.sent').length).toBeGreaterThanOrEqual(sent.length);
+    // Each request that went out was audited once, before it went out: no more entries, and none missing.
+    expect(audited.filter((event) => event.type === 'tool.call.sent')).toHaveLength(sent.length);
     const answered = audited.filter((event) => event.type === 'tool.call' && (event.payload as { outcome?: string }).outcome === 'ok');
     expect(answered.length).toBeGreaterThanOrEqual(1);
     expect(answered.length).toBeLessThanOrEqual(sent.length);
