@@ -161,15 +161,27 @@ async function takeTurn(deps: LlmDeps, call: LlmCallRequest, context: Context): 
   // Under any cost cap the call's output is bounded, so the worst case the ledger reserves is one the provider keeps to.
   const costCapped = dailyBudget !== null || [call.limits, ...(call.enclosing ?? []).map((run) => run.limits)].some((limits) => limits?.max_cost_usd !== undefined);
   const request = costCapped ? boundOutput(asked) : asked;
+  // Nothing outlives the activity's own deadline: once Temporal has timed it out, its retry takes over.
+  const attempt = AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(Math.max(1, info.startToCloseTimeoutMs - (Date.now() - startedAt)))]);
   const metered = createMeteredCall(
-    { pool: deps.pool, tenant: deps.tenant, call: where, limits: call.limits ?? {}, enclosing: call.enclosing, user: call.user, policy, prices, promptHashKey },
+    {
+      pool: deps.pool,
+      tenant: deps.tenant,
+      call: where,
+      limits: call.limits ?? {},
+      enclosing: call.enclosing,
+      user: call.user,
+      policy,
+      prices,
+      promptHashKey,
+      ...(call.waitsOutOutages ? { settleThroughOutageUntil: attempt } : {}),
+    },
     {
       provider: node.provider,
       baseUrl: node.base_url ?? deps.defaultBaseUrls?.[node.provider],
       apiKey,
       timeoutMs: Math.min(DEFAULT_TIMEOUT_MS, info.startToCloseTimeoutMs),
-      // Nothing outlives the activity's own deadline: once Temporal has timed it out, its retry takes over.
-      signal: AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(Math.max(1, info.startToCloseTimeoutMs - (Date.now() - startedAt)))]),
+      signal: attempt,
       onRetry: () => context.heartbeat(),
     },
   );

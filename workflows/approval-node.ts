@@ -6,7 +6,7 @@ import type { ApprovalRecord, ApprovalVerdict } from '../activities/approval';
 import { parseDuration } from '../src/ir/duration';
 import { renderTemplate } from '../src/ir/expressions';
 import type { ApprovalNode, Approvers } from '../src/ir/schema';
-import { bookkeepingOutlastingOutages, isDependencyOutage } from './dependency-wait';
+import { bookkeepingOutlastingOutages, isDependencyOutage, waitingOutOutages } from './dependency-wait';
 import type { NodeContext } from './node-context';
 import { scopeOf } from './run-state';
 
@@ -20,6 +20,9 @@ const OUTAGE = Symbol('outage');
 /** The pending record carries what an inbox shows (the rendered message, the deadline, an escalation); runs from
  *  before recorded approvers and the count only, and replay that way. */
 const APPROVAL_INBOX_PATCH = 'approval-inbox';
+/** A raw signal's decision that meets an outage is checked again once it is over, as no one would hear "send it
+ *  again"; runs recorded before answered it so, dropping it, and replay that way. */
+const SIGNAL_OUTAGE_PATCH = 'approval-signal-outlasts-outage';
 const OUTAGE_REFUSAL = 'the decision could not be verified just now (a dependency of Steward is unavailable); send it again shortly';
 
 export interface ApprovalOutcome {
@@ -124,7 +127,10 @@ async function collect(
       agent: interpreter.prepared.definition.id,
       allowSelfApproval: node.allow_self_approval,
     };
-    const verdict = await verifyDuringOutages(() => verifyApproval({ ...request, ...(patched(APPROVAL_OUTAGE_PATCH) ? { waitsOutOutages: true } : {}) }));
+    let verdict = await verifyDuringOutages(() => verifyApproval({ ...request, ...(patched(APPROVAL_OUTAGE_PATCH) ? { waitsOutOutages: true } : {}) }));
+    if (verdict === OUTAGE && !interpreter.inbox.isAwaited(signal) && patched(SIGNAL_OUTAGE_PATCH)) {
+      verdict = await verifyDuringOutages(() => waitingOutOutages(interpreter.prepared.dependencyWaitMs, (outages) => verifyApproval({ ...request, ...outages })));
+    }
     if (verdict === OUTAGE) {
       interpreter.inbox.answer(signal, { accepted: false, code: 'APPROVER_UNVERIFIED', reason: OUTAGE_REFUSAL });
       continue;

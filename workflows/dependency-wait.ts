@@ -34,7 +34,8 @@ export async function bookkeepingOutlastingOutages<T>(waitMs: number | undefined
   return waitingOutOutages(waitMs, call);
 }
 
-async function waitingOutOutages<T>(waitMs: number | undefined, call: (options: DependencyWaitOptions) => Promise<T>): Promise<T> {
+/** Calls `call` until it does not fail for a dependency's outage, or `waitMs` (the default when undefined) is spent. */
+export async function waitingOutOutages<T>(waitMs: number | undefined, call: (options: DependencyWaitOptions) => Promise<T>): Promise<T> {
   const budgetMs = waitMs ?? DEFAULT_DEPENDENCY_WAIT_MS;
   let waitedMs = 0;
   for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(pause * 2, LONGEST_PAUSE_MS)) {

@@ -26,6 +26,8 @@ export class Inbox {
   private readonly approvals: ApprovalSignal[];
   /** Answers owed to `decide` callers, keyed by the decision object they sent. */
   private readonly answers = new Map<ApprovalSignal, DecisionAnswer>();
+  /** Decisions a `decide` caller waits on; a raw signal's decision has no one to hear its answer. */
+  private readonly awaited = new Set<ApprovalSignal>();
   /** Which approval nodes are waiting now; a decision for none of them is refused (and audited) on arrival. */
   readonly waitingApprovals = new Set<string>();
   private readonly signals: Map<string, unknown[]>;
@@ -72,9 +74,11 @@ export class Inbox {
           entry.node ??= [...this.waitingApprovals][0];
         }
         this.approvals.push(entry);
+        this.awaited.add(entry);
         await condition(() => this.answers.has(entry));
         const answer = this.answers.get(entry)!;
         this.answers.delete(entry);
+        this.awaited.delete(entry);
         return answer;
       },
       {
@@ -127,6 +131,11 @@ export class Inbox {
   refuseWaitingDecisions(node: string, onlyWaiting: boolean): void {
     let decision: ApprovalSignal | undefined;
     while ((decision = this.takeApproval(node, onlyWaiting))) this.answers.set(decision, { accepted: false, code: 'NOT_PENDING', reason: 'the approval is no longer pending' });
+  }
+
+  /** True when a `decide` caller waits for this decision's answer; false for a raw signal's. */
+  isAwaited(decision: ApprovalSignal): boolean {
+    return this.awaited.has(decision);
   }
 
   /** Records the answer to a decision; a `decide` caller waiting for it gets it. */

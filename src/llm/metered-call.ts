@@ -6,10 +6,12 @@
 // callModel retries some failures itself (429, 5xx, timeouts). A failed attempt the provider may have billed (a
 // timeout, a 5xx) is a call of its own: its row is closed as unanswered, keeping its estimate, and the retry is
 // reserved anew under the caps, so it may be refused. Attempts the provider never took (a 429, a refused connection)
-// share the row of the attempt that follows them.
+// share the row of the attempt that follows them. An answered call is settled through a short database outage when
+// the run waits outages out: its answer is kept, not asked for (and billed) again.
 import type { Pool } from 'pg';
 import { recordAuditEvent } from '../audit/audit-log';
 import { isStewardError, StewardError } from '../errors';
+import { retryThroughOutage } from '../faults/retry-through-outage';
 import type { DataPolicy } from '../pii/policy';
 import type { TenantId } from '../tenancy/tenant-id';
 import type { BudgetLimits, EnclosingRun } from './budget';
@@ -36,6 +38,11 @@ export interface MeteredCallContext {
   prices?: PriceTable;
   /** The tenant's PII HMAC key: prompt hashes are keyed with it, so a hash cannot be reversed by trying values. */
   promptHashKey: Uint8Array;
+  /**
+   * Set when the run waits out outages: a call the provider answered is settled and audited through a database
+   * outage until this aborts (the attempt's deadline), so the answer is kept rather than paid for again.
+   */
+  settleThroughOutageUntil?: AbortSignal;
 }
 
 function promptText(request: ModelRequest): string {
@@ -60,6 +67,9 @@ export function createMeteredCall(context: MeteredCallContext, options: CallMode
       agentId: context.call.agent,
       payload,
     });
+
+  const settling = context.settleThroughOutageUntil;
+  const settle = <T>(write: () => Promise<T>): Promise<T> => (settling ? retryThroughOutage(write, settling) : write());
 
   return async (request) => {
     const provider = options.provider;
@@ -122,8 +132,9 @@ export function createMeteredCall(context: MeteredCallContext, options: CallMode
     // Priced as the model that answered (a dated snapshot prices as its base), else as the model asked for.
     const pricedAs = findPrice(response.model, prices) ? response.model : request.model;
     const costMicroUsd = costOf(response.usage, pricedAs, prices);
-    await settleLlmCall(context.pool, context.tenant, id, { provider, model: response.model, usage: response.usage, costMicroUsd, promptHash });
-    await audit('llm.call', {
+    const answered = id;
+    await settle(() => settleLlmCall(context.pool, context.tenant, answered, { provider, model: response.model, usage: response.usage, costMicroUsd, promptHash }));
+    await settle(() => audit('llm.call', {
       ...described,
       ...retained,
       model: response.model,
@@ -133,7 +144,7 @@ export function createMeteredCall(context: MeteredCallContext, options: CallMode
       completion_tokens: response.usage.outputTokens,
       ...costFields(costMicroUsd),
       tool_calls: response.toolCalls.map((call) => call.name),
-    });
+    }));
     return response;
   };
 }

@@ -1,25 +1,32 @@
 // Fault injection on the real stack: with several runs in flight, the activities' database, Vault and the STS each
 // become unreachable for 20 s, and a Temporal server is killed and started again 20 s later. Every run completes, no
 // Worker stays dead, each irreversible call is made under one idempotency key (repeats only with that key), every
-// call that got through is in the audit trail, and the worker process's health endpoint said unhealthy while it
-// could serve nothing and healthy again after. Through the Temporal restart, runs are also mid model call or waiting
-// for an approval: each is approved once the server is back, and each call the model answered is in the ledger once.
+// call that got through is in the audit trail, and the worker process's health endpoint and `steward dev status`
+// said unhealthy while it could serve nothing and healthy again after. Through the Temporal restart, runs are also
+// mid model call or waiting for an approval: each is approved once the server is back, and each call the model
+// answered is in the ledger once. Through the database outage, runs are mid model call (the model answers while the
+// database is down: its ledger row is settled once it is back, and the model is not asked again) or decided while it
+// is down (through the decide update, told to send it again; by raw signal, kept and counted once it is back).
 // Each outage has a tenant and a Worker of its own, so the four run at the same time: the database, Vault and STS are
 // cut at proxies in front of the shared stack, and the Temporal server killed is this file's own, so the other test
 // files using the shared stack see nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { startExpensesApi, type ExpensesApi } from '../../dev-server/expenses-api/server';
 import { DEV_MODEL_SERVER_KEY } from '../../dev-server/model-server';
 import type { RecordedRequest } from '../../dev-server/model-server/recorder';
+import { processStartTicks } from '../../dev-server/processes';
 import { mintDevToken } from '../../dev-server/sts';
 import { listAuditEvents } from '../../src/audit/audit-log';
 import { StewardClient, type ApprovalAnswer, type RunHandle } from '../../src/client';
+import { readStackFile, writeStackFile } from '../../src/config/stack-file';
 import { createPool } from '../../src/db/pool';
+import { withTenant } from '../../src/db/tenant-scope';
 import { listRunLedger } from '../../src/llm/ledger';
 import type { TenantId } from '../../src/tenancy/tenant-id';
 import { dropTenantData } from '../../src/tenancy/tenant-registry';
-import { STEWARD_BIN } from '../support/cli';
+import { runCli, STEWARD_BIN } from '../support/cli';
 import { startDedicatedTemporal, type DedicatedTemporal } from '../support/dedicated-temporal';
 import { startHttpTarget, type HttpTarget } from '../support/http-target';
 import { createTestTenant, processExit, stsUrl, testConfig, writeVaultSecret } from '../support/stack';
@@ -36,10 +43,14 @@ const HEALTH_PORT = testConfig().env.STEWARD_TEMPORAL_PORT + 110;
 /** The stack's model server, which the worker process calls for the review runs' llm step. */
 const MODEL_SERVER_URL = `http://127.0.0.1:${testConfig().env.STEWARD_LLM_PORT}`;
 /**
- * How long the model takes over a review's first call: long enough that a call under way when the server is killed is
- * answered during the outage, and only the first, so a repeat of it after the restart does not wait again.
+ * How long the model takes over a review's first call: long enough that a call under way when the server is killed (or
+ * the database cut) is answered during the outage, and only the first, so a repeat of it after does not wait again.
  */
 const SLOW_MODEL_MS = 8_000;
+/** The dedicated Temporal server's name, and the folder of the stack file `steward dev status` reads for it. */
+const KILLED_TEMPORAL = 'fault-injection-temporal';
+/** How long after the database is back a run decided during the outage may take to complete before it counts as stranded. */
+const DECIDED_WITHIN_MS = 60_000;
 
 type Workflow = 'charge' | 'delegated-charge';
 type Outage = 'database' | 'vault' | 'sts' | 'temporal';
@@ -65,6 +76,13 @@ interface Review {
   decision: ApprovalAnswer;
 }
 
+/** What `steward dev status --json` said of a stack whose Temporal server and worker are this file's. */
+interface DevStatus {
+  code: number | null;
+  temporal: { healthy: boolean };
+  worker: { healthy: boolean; serving?: number; expected?: number };
+}
+
 interface TemporalOutcome {
   charges: RunHandle[];
   reviews: Review[];
@@ -72,9 +90,24 @@ interface TemporalOutcome {
   modelCalls: RecordedRequest[];
   killedAt: number;
   restartedAt: number;
+  statusDuring: DevStatus;
+  statusAfter: DevStatus;
 }
 
-let outcomes: Record<Exclude<Outage, 'temporal'>, Promise<RunHandle[]>> & { temporal: Promise<TemporalOutcome> };
+interface DatabaseOutcome {
+  charges: RunHandle[];
+  /** Reviews whose model call was under way when the database was cut, and the calls as the model server saw them. */
+  answeredDuringOutage: Array<{ run: RunHandle; note: string }>;
+  modelCalls: RecordedRequest[];
+  /** A review decided through the decide update while the database was down, and sent again once it was back. */
+  byUpdate: { run: RunHandle; duringOutage: ApprovalAnswer; resent: ApprovalAnswer };
+  /** A review decided by a raw `approval` signal while the database was down, never sent again, and whether it completed. */
+  bySignal: { run: RunHandle; completed: boolean };
+  cutAt: number;
+  restoredAt: number;
+}
+
+let outcomes: Record<'vault' | 'sts', Promise<RunHandle[]>> & { database: Promise<DatabaseOutcome>; temporal: Promise<TemporalOutcome> };
 let healthDuringTemporalOutage: Promise<HealthLog>;
 
 beforeAll(async () => {
@@ -88,7 +121,7 @@ beforeAll(async () => {
     untilHealth((status) => status === 200, 90_000),
   ]);
   outcomes = {
-    database: throughCut(database.stage, database.proxies.database, 'charge', 'after-first-call'),
+    database: throughDatabaseCut(database.stage, database.proxies.database),
     vault: throughCut(vault.stage, vault.proxies.vault, 'charge'),
     sts: throughCut(sts.stage, sts.proxies.sts, 'delegated-charge'),
     temporal: throughTemporalRestart(killed),
@@ -127,6 +160,9 @@ async function startProxiedStage(outage: Exclude<Outage, 'temporal'>): Promise<{
   const stage = { tenant: served.tenant, client: served.client, target };
   stages[outage] = stage;
   await registerDefinitions(stage.client, `${served.proxied.through(served.proxied.proxies.sts, stsUrl())}/token`);
+  if (outage === 'database') {
+    await Promise.all([writeVaultSecret(`tenants/${served.tenant}/llm`, { openai: DEV_MODEL_SERVER_KEY }), registerReview(stage.client)]);
+  }
   return { stage, proxies: served.proxied.proxies };
 }
 
@@ -135,7 +171,7 @@ async function startProxiedStage(outage: Exclude<Outage, 'temporal'>): Promise<{
  * health endpoint is polled through the restart.
  */
 async function startKilledTemporalStage(): Promise<Stage> {
-  temporal = await startDedicatedTemporal('fault-injection-temporal');
+  temporal = await startDedicatedTemporal(KILLED_TEMPORAL);
   // Connections made while this is set reach the dedicated server: the tenant's namespace and the stage's client.
   const shared = process.env.TEMPORAL_ADDRESS;
   process.env.TEMPORAL_ADDRESS = temporal.address;
@@ -149,6 +185,7 @@ async function startKilledTemporalStage(): Promise<Stage> {
       env: { ...process.env, STEWARD_TENANT_REFRESH_MS: '1000', STEWARD_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
+    writeKilledTemporalStackFile(workerProcess.pid!);
     const [client, target] = await Promise.all([StewardClient.connect({ tenant }), startHttpTarget()]);
     const stage = { tenant, client, target };
     stages.temporal = stage;
@@ -156,6 +193,38 @@ async function startKilledTemporalStage(): Promise<Stage> {
     return stage;
   } finally {
     process.env.TEMPORAL_ADDRESS = shared;
+  }
+}
+
+/** The folder whose stack file names the dedicated Temporal server and the worker process, for `steward dev status`. */
+function killedTemporalStateDir(): string {
+  return join(testConfig().env.STEWARD_STATE_DIR, KILLED_TEMPORAL);
+}
+
+/** The test stack's parts, with this file's Temporal server and worker process in place of its own. */
+function writeKilledTemporalStackFile(workerPid: number): void {
+  const shared = readStackFile(testConfig().env.STEWARD_STATE_DIR);
+  if (!shared) throw new Error('the test stack has no stack file');
+  writeStackFile(killedTemporalStateDir(), {
+    ...shared,
+    temporal: { ...shared.temporal, address: temporal.address, pid: undefined },
+    worker: { pid: workerPid, start_ticks: processStartTicks(workerPid), health_url: `http://127.0.0.1:${HEALTH_PORT}/healthz` },
+  });
+}
+
+async function devStatus(): Promise<DevStatus> {
+  const result = await runCli(['dev', 'status', '--json'], { env: { ...process.env, STEWARD_STATE_DIR: killedTemporalStateDir() } });
+  const { temporal: server, worker } = JSON.parse(result.stdout) as Omit<DevStatus, 'code'>;
+  return { code: result.code, temporal: { healthy: server.healthy }, worker: { healthy: worker.healthy, serving: worker.serving, expected: worker.expected } };
+}
+
+/** The first status `accept`s, or the last one read once `timeoutMs` has passed (a loaded machine may time a probe out). */
+async function untilDevStatus(accept: (status: DevStatus) => boolean, timeoutMs: number): Promise<DevStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await devStatus();
+    if (accept(status) || Date.now() > deadline) return status;
+    await sleep(1_000);
   }
 }
 
@@ -278,17 +347,80 @@ async function throughTemporalRestart(stage: Stage): Promise<TemporalOutcome> {
   const killedAt = Date.now();
   const health = watchHealth();
   healthDuringTemporalOutage = health.answers;
-  await sleep(OUTAGE_MS);
+  // Asked halfway through, once the worker's probes have found the server gone.
+  await sleep(OUTAGE_MS / 2);
+  const statusDuring = await devStatus();
+  await sleep(killedAt + OUTAGE_MS - Date.now());
   health.stop();
   await temporal.start();
   const restartedAt = Date.now();
   // Health comes back on its own once the worker's next probe reaches the server again.
   await untilHealth((status) => status === 200, 60_000);
+  const statusAfter = await untilDevStatus((status) => status.code === 0, 30_000);
   const [, reviews] = await Promise.all([
     expectAllCharged(charges),
     Promise.all([...atLlm.map((run) => approve(stage, run, 'llm')), ...atApproval.map((run) => approve(stage, run, 'approval'))]),
   ]);
-  return { charges, reviews, modelCalls: (await recordedModelCalls()).filter((call) => modelCalls.some((seen) => seen.seq === call.seq)), killedAt, restartedAt };
+  return {
+    charges,
+    reviews,
+    modelCalls: (await recordedModelCalls()).filter((call) => modelCalls.some((seen) => seen.seq === call.seq)),
+    killedAt,
+    restartedAt,
+    statusDuring,
+    statusAfter,
+  };
+}
+
+/**
+ * Cuts the database once the charges have made their first call, the reviews caught at their llm step wait for the
+ * (slow) model and the others wait for their approval. While it is down, carol decides one of the latter through the
+ * decide update and the other by raw signal. Once it is back, she sends the refused decision again and approves the
+ * rest; every run is awaited, a run left waiting counting as stranded.
+ */
+async function throughDatabaseCut(stage: Stage, proxy: TcpProxy): Promise<DatabaseOutcome> {
+  const [atLlm, atApproval] = await Promise.all([startReviews(stage, 'llm'), startReviews(stage, 'approval')]);
+  const [modelCalls] = await Promise.all([untilModelCalled(atLlm), Promise.all(atApproval.map(untilAwaitingApproval))]);
+  const charges = await startRuns(stage, 'charge');
+  await untilFirstCalls(stage, charges);
+  await proxy.cut();
+  const cutAt = Date.now();
+  const [updated, signalled] = atApproval;
+  const token = async () => (await mintDevToken(stsUrl(), { user: 'carol', tenant: stage.tenant })).accessToken;
+  const duringOutage = await updated!.run.approve({ token: await token() });
+  await signalled!.run.signal('approval', { decision: 'approve', token: await token(), node: 'sign_off' });
+  await sleep(cutAt + OUTAGE_MS - Date.now());
+  await proxy.restore();
+  const restoredAt = Date.now();
+  const resent = await updated!.run.approve({ token: await token() });
+  const [, , completed] = await Promise.all([
+    expectAllCharged(charges),
+    Promise.all(atLlm.map((review) => approve(stage, review, 'llm'))),
+    completesWithin(signalled!.run, DECIDED_WITHIN_MS),
+    updated!.run.result(),
+  ]);
+  return {
+    charges,
+    answeredDuringOutage: atLlm,
+    modelCalls: (await recordedModelCalls()).filter((call) => modelCalls.some((seen) => seen.seq === call.seq)),
+    byUpdate: { run: updated!.run, duringOutage, resent },
+    bySignal: { run: signalled!.run, completed },
+    cutAt,
+    restoredAt,
+  };
+}
+
+/** Whether `run` completes within `ms`: one that does not is stranded, as no one will decide it again. */
+async function completesWithin(run: RunHandle, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([run.result().then(() => true, () => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Review runs started by alice; those meant to be caught at their llm step ask for a slow first answer. */
@@ -337,7 +469,8 @@ async function expectAllCharged(runs: RunHandle[]): Promise<void> {
 
 /**
  * Each run's irreversible charge went out under one key (repeats, if any, with that key: an attempt whose result was
- * lost with the server is made again), no request went out unaudited, and at least one was audited as answered.
+ * lost with the server is made again), each request under it was audited as sent exactly once, and at least one was
+ * audited as answered.
  */
 async function expectChargedOnceAndAudited(stage: Stage, runs: RunHandle[]): Promise<void> {
   for (const run of runs) {
@@ -346,7 +479,8 @@ async function expectChargedOnceAndAudited(stage: Stage, runs: RunHandle[]): Pro
     expect(sent.length).toBeGreaterThanOrEqual(1);
     expect(new Set(sent.map((request) => request.headers['idempotency-key']))).toEqual(new Set([key]));
     const audited = (await listAuditEvents(pool, stage.tenant, { workflowId: run.workflowId })).filter((event) => event.step === 'charge');
-    expect(audited.filter((event) => event.type === 'tool.call.sent').length).toBeGreaterThanOrEqual(sent.length);
+    // Each request that went out was audited once, before it went out: no more entries, and none missing.
+    expect(audited.filter((event) => event.type === 'tool.call.sent')).toHaveLength(sent.length);
     const answered = audited.filter((event) => event.type === 'tool.call' && (event.payload as { outcome?: string }).outcome === 'ok');
     expect(answered.length).toBeGreaterThanOrEqual(1);
     expect(answered.length).toBeLessThanOrEqual(sent.length);
@@ -405,8 +539,47 @@ function sleep(ms: number): Promise<void> {
 }
 
 test('runs in flight through a 20 s outage of the database complete, each charge made under one key and audited', async () => {
-  await expectChargedOnceAndAudited(stages.database!, await outcomes.database);
+  await expectChargedOnceAndAudited(stages.database!, (await outcomes.database).charges);
   expectWorkersRunning();
+});
+
+test('a model call answered while the database is down is settled in the ledger once it is back, and not made again', async () => {
+  const { answeredDuringOutage, modelCalls, cutAt, restoredAt } = await outcomes.database;
+  const { tenant } = stages.database!;
+  expect(modelCalls).toHaveLength(REVIEWS_PER_STEP);
+  for (const call of modelCalls) {
+    expect(call.received_at).toBeLessThan(cutAt);
+    expect(call.finished_at).toBeGreaterThan(cutAt);
+    expect(call.finished_at).toBeLessThan(restoredAt);
+  }
+  for (const { run, note } of answeredDuringOutage) {
+    expect(await run.result()).toMatchObject({ summary: `echo: ${note} !slow-once=${SLOW_MODEL_MS}`, approval: { decision: 'approved', approvers: ['carol'] } });
+    // One ledger row (settled, not left reserved), one call answered, one audited call.
+    const ledger = await listRunLedger(pool, tenant, run.workflowId);
+    expect(ledger.map((entry) => [entry.node, entry.status])).toEqual([['summarize', 'completed']]);
+    const answered = (await recordedModelCalls()).filter((call) => call.status === 200 && JSON.stringify(call.body).includes(note));
+    expect(answered).toHaveLength(1);
+    const audited = (await listAuditEvents(pool, tenant, { workflowId: run.workflowId })).filter((event) => event.type === 'llm.call');
+    expect(audited.map((event) => [event.step, (event.payload as { outcome?: string; ledger_id?: string }).outcome, (event.payload as { ledger_id?: string }).ledger_id])).toEqual([
+      ['summarize', 'completed', ledger[0]!.id],
+    ]);
+  }
+});
+
+test('approvals decided while the database is down: the decide update is told to send it again, a raw signal is kept, each counted and audited once', async () => {
+  const { byUpdate, bySignal } = await outcomes.database;
+  const { tenant } = stages.database!;
+  expect(byUpdate.duringOutage).toMatchObject({ accepted: false, code: 'APPROVER_UNVERIFIED' });
+  expect(byUpdate.resent).toMatchObject({ accepted: true, approver: 'carol' });
+  expect(bySignal.completed).toBe(true);
+  for (const run of [byUpdate.run, bySignal.run]) {
+    expect(await run.result()).toMatchObject({ approval: { decision: 'approved', approvers: ['carol'] } });
+    const audited = (await listAuditEvents(pool, tenant, { workflowId: run.workflowId })).filter((event) => event.type.startsWith('approval.'));
+    expect(audited.map((event) => [event.type, event.userId])).toEqual([['approval.accepted', 'carol']]);
+    const recorded = await withTenant(pool, tenant, (db) => db.query<{ status: string; decisions: string[] }>('SELECT status, decisions FROM approvals WHERE workflow_id = $1', [run.workflowId]));
+    expect(recorded.rows).toEqual([{ status: 'approved', decisions: ['carol'] }]);
+    expect(await listRunLedger(pool, tenant, run.workflowId)).toHaveLength(1);
+  }
 });
 
 test('runs in flight through a 20 s outage of Vault complete, each charge made under one key and audited', async () => {
@@ -463,4 +636,10 @@ test('the worker process is unhealthy while the Temporal server is down and heal
   await untilHealth((status) => status === 200, 30_000);
   expect(await probeHealth()).toEqual({ status: 200, temporal: 'reachable' });
   expect(workerProcess?.exitCode).toBeNull();
+});
+
+test('`steward dev status` reports the server and the worker unhealthy, exiting non-zero, while the Temporal server is down, and healthy after', async () => {
+  const { statusDuring, statusAfter } = await outcomes.temporal;
+  expect(statusDuring).toEqual({ code: 1, temporal: { healthy: false }, worker: { healthy: false, serving: 0, expected: 1 } });
+  expect(statusAfter).toEqual({ code: 0, temporal: { healthy: true }, worker: { healthy: true, serving: 1, expected: 1 } });
 });
