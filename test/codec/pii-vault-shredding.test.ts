@@ -1,6 +1,7 @@
-// Crypto-shredding, proved against a backup: a pg_dump taken before an erasure (or an expiry purge) holds the
-// sealed entry; afterwards no key that still exists (the tenant's keyring keys, its subject keys left in Vault, the
-// database) opens it, and Vault lists the erased key under no tenant, while the subject's key opened it before.
+// Crypto-shredding, proved against a backup: a pg_dump taken before an erasure (or an expiry purge, also of one
+// spelling of a subject that lives on) holds the sealed entry; afterwards no key that still exists (the tenant's
+// keyring keys, its subject keys left in Vault, the database) opens it, and Vault lists the erased key under no
+// tenant, while the subject's key opened it before.
 // Also: a tenant's Vault identity cannot reach another tenant's subject keys, entries sealed before subject keys
 // still restore, and a value tokenized while its subject is erased never leaves an entry that no key opens.
 import { execFileSync } from 'node:child_process';
@@ -179,6 +180,33 @@ test('after the expiry purge, the same holds for an entry whose subject has no l
   await assertShredded(entry, value, keyBefore);
   // A subject with a live entry keeps its key.
   expect(await freshVault(tenant).detokenize(kept)).toBe('still.live@example.org');
+});
+
+test('after the expiry purge, an expired spelling whose subject lives on is shredded too: the live spelling moves to a new key', async () => {
+  const [expiring, living] = ['Two.Spellings@example.org', 'two.spellings@example.org'];
+  const expiringToken = await freshVault(tenant).tokenize('email', expiring);
+  const livingToken = await freshVault(tenant).tokenize('email', living);
+  const dump = dumpDatabase(tenant);
+  const entry = dumpedEntry(dump, tenant, expiringToken);
+  // One subject, one key: before the purge, the live spelling's key opens the expired one.
+  expect(dumpedEntry(dump, tenant, livingToken).subject_key_id).toBe(entry.subject_key_id);
+  const keyBefore = (await subjectKeysOf(tenant).read(entry.subject_key_id))!;
+  await owner.query(`UPDATE pii_vault SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND token = $2`, [tenant, idOf(expiringToken)]);
+  await owner.query(`UPDATE pii_subject_keys SET created_at = now() - interval '2 minutes' WHERE tenant_id = $1`, [tenant]);
+
+  expect(await purgeExpiredPii(app, subjectKeysOf(tenant))).toBe(1);
+  await assertShredded(entry, expiring, keyBefore);
+  const keyOf = async (token: string) =>
+    (await owner.query('SELECT subject_key_id FROM pii_vault WHERE tenant_id = $1 AND token = $2', [tenant, idOf(token)])).rows[0]?.subject_key_id as string | undefined;
+  const newKeyId = await keyOf(livingToken);
+  expect(newKeyId).toEqual(expect.any(String));
+  expect(newKeyId).not.toBe(entry.subject_key_id);
+  // The live spelling keeps its token and restores; the subject's next spelling is sealed under its new key.
+  expect(await freshVault(tenant).detokenize(livingToken)).toBe(living);
+  expect(await keyOf(await freshVault(tenant).tokenize('email', 'TWO.SPELLINGS@example.org'))).toBe(newKeyId);
+  // Erasing the subject still destroys the key it has now.
+  expect(await freshVault(tenant).erase(living)).toMatchObject({ count: 2, keys: 1 });
+  expect(await subjectKeysOf(tenant).read(newKeyId!)).toBeUndefined();
 });
 
 test("deleting a tenant destroys its subject keys in Vault, so a backup of its entries stays sealed", async () => {

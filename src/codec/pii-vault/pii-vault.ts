@@ -15,6 +15,7 @@ import type { PiiType } from '../../pii/types';
 import type { TenantId } from '../../tenancy/tenant-id';
 import type { TenantKeyring } from '../keys/keyring';
 import { createPiiSubjectKeys, type PiiSubjectKeys } from './pii-subject-keys';
+import { rotateKeysOfExpiredSpellings } from './subject-key-rotation';
 import type { SubjectKeyVault } from './subject-key-vault';
 
 export interface RestoredValue {
@@ -174,16 +175,17 @@ export function createPiiVault(options: PiiVaultOptions): PiiVault {
     const rememberedIds = remembered.flatMap((marker) => parseTokenMarker(marker)?.id ?? []);
     // A live entry keeps its token and lives on; an expired one that was not purged yet is replaced whole, so a
     // value seen again never brings an old token (and the histories holding it) back to life. An entry is written
-    // only while its subject key is still named, and that name stays share-locked until the write commits: an
-    // erasure or purge (which lock the name for update before destroying the key) either sees the entry and deletes
-    // it, or the entry is not written and its value is sealed again under a new key.
+    // only while its subject key is still named for its subject, and that name stays share-locked until the write
+    // commits: an erasure, purge or key rotation (which lock the name for update before destroying or retiring the
+    // key) either sees the entry and deletes or re-seals it, or the entry is not written and its value is sealed
+    // again under the subject's current key.
     const result = await scope((db) =>
       db.query<{ type: string; value_hmac: Buffer; token: string }>(
         `WITH given AS (
            SELECT g.token, g.type, g.value_hmac, g.subject_hash, g.key_id, g.sealed
            FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::bytea[])
              AS g(token, type, value_hmac, subject_hash, key_id, sealed)
-           JOIN pii_subject_keys named ON named.key_id = g.key_id
+           JOIN pii_subject_keys named ON named.key_id = g.key_id AND named.subject_hash = g.subject_hash
            FOR SHARE OF named
          ), written AS (
            INSERT INTO pii_vault (tenant_id, token, type, value_hmac, subject_hash, key_id, subject_key_id, sealed, expires_at)
@@ -302,11 +304,19 @@ export function createPiiVault(options: PiiVaultOptions): PiiVault {
 
 /**
  * Deletes the tenant's expired vault entries (reads ignore them until then), then destroys the keys of subjects left
- * with no entry at all; run by the tenant's retention schedule and `steward pii purge-expired`. Needs no keyring.
+ * with no entry at all; a subject with live entries beside expired ones gets a new key first (subject-key-rotation.ts).
+ * Run by the tenant's retention schedule and `steward pii purge-expired`. Needs no keyring.
  */
 export async function purgeExpiredPii(pool: Pool, vault: SubjectKeyVault): Promise<number> {
   const tenant = vault.tenant;
-  const purged = await withTenant(pool, tenant, async (db) => (await db.query('DELETE FROM pii_vault WHERE expires_at <= now()')).rowCount ?? 0);
+  // An expired spelling of a subject that lives on must not stay openable with the key its live entries keep.
+  let purged = 0;
+  for (;;) {
+    const rotated = await rotateKeysOfExpiredSpellings(pool, vault, (type, token) => aadOf(tenant, type, token));
+    purged += rotated.entries;
+    if (rotated.keys === 0) break;
+  }
+  purged += await withTenant(pool, tenant, async (db) => (await db.query('DELETE FROM pii_vault WHERE expires_at <= now()')).rowCount ?? 0);
   while ((await shredUnusedKeys(pool, vault)) === SHRED_BATCH);
   return purged;
 }
