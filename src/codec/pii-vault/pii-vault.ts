@@ -15,7 +15,7 @@ import type { PiiType } from '../../pii/types';
 import type { TenantId } from '../../tenancy/tenant-id';
 import type { TenantKeyring } from '../keys/keyring';
 import { createPiiSubjectKeys, type PiiSubjectKeys } from './pii-subject-keys';
-import { rotateKeysOfExpiredSpellings } from './subject-key-rotation';
+import { RETIRED_PREFIX, rotateKeysOfExpiredSpellings } from './subject-key-rotation';
 import type { SubjectKeyVault } from './subject-key-vault';
 
 export interface RestoredValue {
@@ -323,7 +323,7 @@ export async function purgeExpiredPii(pool: Pool, vault: SubjectKeyVault): Promi
 
 const SHRED_BATCH = 100;
 // A key made moments ago may not have sealed its first entry yet; destroying it would be safe (that write would
-// seal again) but wasted.
+// seal again) but wasted. A retired key never seals again and goes at once.
 const UNUSED_KEY_GRACE = '1 minute';
 
 /** Destroys up to a batch of subject keys that seal no entry; returns how many it looked at. */
@@ -331,9 +331,10 @@ async function shredUnusedKeys(pool: Pool, vault: SubjectKeyVault): Promise<numb
   return withTenant(pool, vault.tenant, async (db) => {
     const { rows } = await db.query<{ key_id: string }>(
       `SELECT key_id FROM pii_subject_keys named
-       WHERE created_at < now() - $1::interval AND NOT EXISTS (SELECT 1 FROM pii_vault WHERE subject_key_id = named.key_id)
+       WHERE (created_at < now() - $1::interval OR starts_with(subject_hash, $3))
+         AND NOT EXISTS (SELECT 1 FROM pii_vault WHERE subject_key_id = named.key_id)
        ORDER BY key_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-      [UNUSED_KEY_GRACE, SHRED_BATCH],
+      [UNUSED_KEY_GRACE, SHRED_BATCH, RETIRED_PREFIX],
     );
     const locked = rows.map((row) => row.key_id);
     if (locked.length === 0) return 0;

@@ -9,8 +9,9 @@ import { withTenant } from '../../db/tenant-scope';
 import { createPiiSubjectKeys, type PiiSubjectKeys } from './pii-subject-keys';
 import type { SubjectKeyVault } from './subject-key-vault';
 
-/** The subject hash a retired key is named under: no subject has it, so no write seals under the key again. */
-export const retiredSubjectHash = (keyId: string) => `retired:${keyId}`;
+/** A retired key is named under `retired:<key id>`: no subject has that hash, so no write seals under it again. */
+export const RETIRED_PREFIX = 'retired:';
+const retiredSubjectHash = (keyId: string) => `${RETIRED_PREFIX}${keyId}`;
 
 const ROTATION_BATCH = 100;
 
