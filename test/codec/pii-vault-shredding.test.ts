@@ -292,3 +292,25 @@ test('a value tokenized again while its subject is erased leaves no entry that n
   const named = await owner.query<{ key_id: string }>('SELECT key_id FROM pii_subject_keys WHERE tenant_id = $1', [tenant]);
   for (const { key_id } of named.rows) expect(await subjectKeysOf(tenant).read(key_id)).toHaveLength(32);
 });
+
+test('a spelling tokenized while the purge rotates its subject key is sealed under the new key, never the retired one', async () => {
+  const cached = createTenantPiiVault(config, app, keys.keyringFor(tenant)); // a worker's vault: it remembers the subject key
+  for (let round = 0; round < 12; round++) {
+    const expiring = await freshVault(tenant).tokenize('email', `Rot.${round}@example.org`);
+    await cached.tokenize('email', `rot.${round}@example.org`);
+    await owner.query(`UPDATE pii_vault SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND token = $2`, [tenant, idOf(expiring)]);
+    const spelled = `ROT.${round}@example.org`;
+    const [, token] = await Promise.all([purgeExpiredPii(app, subjectKeysOf(tenant)), cached.tokenize('email', spelled)]);
+    expect(await freshVault(tenant).detokenize(token)).toBe(spelled);
+  }
+  // Whatever the interleaving: every entry is sealed under the key its subject is named with now, and no retired
+  // key is left in Vault.
+  const misplaced = await owner.query(
+    `SELECT token FROM pii_vault v WHERE tenant_id = $1 AND subject_key_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM pii_subject_keys k WHERE k.tenant_id = v.tenant_id AND k.key_id = v.subject_key_id AND k.subject_hash = v.subject_hash)`,
+    [tenant],
+  );
+  expect(misplaced.rows).toEqual([]);
+  const retired = await owner.query(`SELECT key_id FROM pii_subject_keys WHERE tenant_id = $1 AND starts_with(subject_hash, 'retired:')`, [tenant]);
+  expect(retired.rows).toEqual([]);
+});
