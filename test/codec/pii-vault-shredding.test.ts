@@ -14,7 +14,7 @@ import { loadCodecConfig } from '../../src/codec/config';
 import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keys/keyring-factory';
 import { loadTenantPiiHmacKey } from '../../src/codec/keys/pii-master-key';
 import { createTenantPiiVault } from '../../src/codec/pii-vault/create-tenant-pii-vault';
-import { purgeExpiredPii, type PiiVault } from '../../src/codec/pii-vault/pii-vault';
+import { createPiiVault, purgeExpiredPii, type PiiVault } from '../../src/codec/pii-vault/pii-vault';
 import { createSubjectKeyVaults, subjectKeyVaultsFor, type SubjectKeyVault } from '../../src/codec/pii-vault/subject-key-vault';
 import { createTransitKeys } from '../../src/codec/keys/transit';
 import { readStackFile } from '../../src/config/stack-file';
@@ -313,4 +313,32 @@ test('a spelling tokenized while the purge rotates its subject key is sealed und
   expect(misplaced.rows).toEqual([]);
   const retired = await owner.query(`SELECT key_id FROM pii_subject_keys WHERE tenant_id = $1 AND starts_with(subject_hash, 'retired:')`, [tenant]);
   expect(retired.rows).toEqual([]);
+});
+
+test('a live spelling read just before the purge rotates its subject key still restores after the old key is gone', async () => {
+  const expiring = await freshVault(tenant).tokenize('email', 'Read.Before@example.org');
+  const living = 'read.before@example.org';
+  const token = await freshVault(tenant).tokenize('email', living);
+  await owner.query(`UPDATE pii_vault SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND token = $2`, [tenant, idOf(expiring)]);
+  // A reader whose Vault reads (real ones) wait until the purge is done: it has read the entry's row, old key and
+  // all, before the rotation, and asks Vault for that key only after the purge destroyed it.
+  const vault = subjectKeysOf(tenant);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let asked!: () => void;
+  const askedForKey = new Promise<void>((resolve) => (asked = resolve));
+  const slowVault: SubjectKeyVault = { ...vault, tenant, read: async (keyId) => (asked(), await released, vault.read(keyId)) };
+  const reader = createPiiVault({
+    pool: app,
+    keyring: keys.keyringFor(tenant),
+    subjectKeyVault: slowVault,
+    hmacKey: loadTenantPiiHmacKey(config, tenant),
+    retentionDays: async () => 1,
+    cacheTtlMs: 0,
+  });
+  const restoring = reader.detokenize(token);
+  await askedForKey;
+  expect(await purgeExpiredPii(app, vault)).toBe(1);
+  release();
+  expect(await restoring).toBe(living);
 });

@@ -219,6 +219,15 @@ export function createPiiVault(options: PiiVaultOptions): PiiVault {
     return key && subjectKeys.open(row.subject_key_id, key, row.sealed, aad);
   }
 
+  /** Like openEntry, but a row read just before a key rotation committed, whose old key the purge has destroyed
+   *  since, is read again and opened under its new key: a live value never fails to restore for a rotation. */
+  async function openLiveEntry(row: LiveEntry): Promise<Uint8Array | undefined> {
+    const plain = await openEntry(row);
+    if (plain !== undefined || row.subject_key_id === null) return plain;
+    const again = (await scope((db) => db.query<LiveEntry>(SELECT_LIVE_ENTRIES, [[row.token]]))).rows[0];
+    return again && again.subject_key_id !== row.subject_key_id ? openEntry(again) : undefined;
+  }
+
   async function restoreBatch(markers: readonly string[], extendRetention: boolean): Promise<Array<RestoredValue | Error | undefined>> {
     const parsed = markers.map(parseTokenMarker);
     const ids = [...new Set(parsed.flatMap((p) => (p ? [p.id] : [])))];
@@ -238,7 +247,7 @@ export function createPiiVault(options: PiiVaultOptions): PiiVault {
         const row = marker && found.get(marker.id);
         if (!marker || !row || row.type !== marker.type) return undefined;
         try {
-          const plain = await openEntry(row);
+          const plain = await openLiveEntry(row);
           // The subject key is gone: the entry was shredded, and its deletion has yet to commit.
           if (plain === undefined) return undefined;
           return { type: row.type, value: new TextDecoder().decode(plain) };
