@@ -342,3 +342,13 @@ test('a live spelling read just before the purge rotates its subject key still r
   release();
   expect(await restoring).toBe(living);
 });
+
+test('a live spelling that no longer opens (tampered) does not stop the purge: its subject keeps its key', async () => {
+  const expiring = await freshVault(tenant).tokenize('email', 'Tampered.Sibling@example.org');
+  const living = await freshVault(tenant).tokenize('email', 'tampered.sibling@example.org');
+  await owner.query(`UPDATE pii_vault SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND token = $2`, [tenant, idOf(expiring)]);
+  await owner.query(`UPDATE pii_vault SET sealed = sealed || '\\x00'::bytea WHERE tenant_id = $1 AND token = $2`, [tenant, idOf(living)]);
+  expect(await purgeExpiredPii(app, subjectKeysOf(tenant))).toBe(1);
+  const left = await owner.query('SELECT token FROM pii_vault WHERE tenant_id = $1 AND token = ANY($2::text[])', [tenant, [idOf(expiring), idOf(living)]]);
+  expect(left.rows).toEqual([{ token: idOf(living) }]);
+});

@@ -6,6 +6,7 @@
 import { createSecretKey, randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { withTenant } from '../../db/tenant-scope';
+import { isStewardError } from '../../errors';
 import { createPiiSubjectKeys, type PiiSubjectKeys } from './pii-subject-keys';
 import type { SubjectKeyVault } from './subject-key-vault';
 
@@ -35,7 +36,11 @@ export async function rotateKeysOfExpiredSpellings(pool: Pool, vault: SubjectKey
   );
   const rotated = { keys: 0, entries: 0 };
   for (const { subject_key_id: keyId } of rows) {
-    const deleted = await withTenant(pool, vault.tenant, (db) => rotateKey(db, vault, keys, aadOf, keyId));
+    // A live entry that does not open (tampered) keeps its subject's key as before: it must not stop every purge.
+    const deleted = await withTenant(pool, vault.tenant, (db) => rotateKey(db, vault, keys, aadOf, keyId)).catch((error: unknown) => {
+      if (isStewardError(error, 'INPUT_INVALID')) return undefined;
+      throw error;
+    });
     if (deleted === undefined) continue;
     rotated.keys++;
     rotated.entries += deleted;
