@@ -100,6 +100,18 @@ describe('a purge under a signed marker', () => {
     const caught = await runCli(['audit', 'verify', '--file', join(dir, 'unmarked.jsonl'), '--public-key', join(dir, 'key.pem'), '--json']);
     expect(caught.code).toBe(1);
     expect(JSON.parse(caught.stdout).fault).toMatchObject({ kind: 'deleted', seq: 1 });
+    // A marker whose signature was made up, or moved to another entry, is caught offline too.
+    const markerLine = exported.stdout.split('\n').find((line) => line.includes('"purge_marker"'))!;
+    const marker = JSON.parse(markerLine);
+    for (const [name, forged] of [
+      ['forged', { ...marker, signature: 'vault:v1:AAAA' }],
+      ['moved', { ...marker, seq: 11, hash: JSON.parse(exported.stdout.split('\n').find((line) => line.includes('"kind":"entry","seq":11,'))!).hash }],
+    ] as const) {
+      writeFileSync(join(dir, `${name}.jsonl`), exported.stdout.replace(markerLine, JSON.stringify(forged)));
+      const refused = await runCli(['audit', 'verify', '--file', join(dir, `${name}.jsonl`), '--public-key', join(dir, 'key.pem'), '--json']);
+      expect(refused.code).toBe(1);
+      expect(JSON.parse(refused.stdout).fault).toMatchObject({ kind: 'signature', seq: forged.seq });
+    }
   });
 });
 

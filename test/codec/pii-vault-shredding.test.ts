@@ -1,6 +1,7 @@
-// Crypto-shredding, proved against a backup: a pg_dump taken before an erasure (or an expiry purge) holds the
-// sealed entry; afterwards no key that still exists (the tenant's keyring keys, its subject keys left in Vault, the
-// database) opens it, and Vault lists the erased key under no tenant, while the subject's key opened it before.
+// Crypto-shredding, proved against a backup: a pg_dump taken before an erasure (or an expiry purge, also of one
+// spelling of a subject that lives on) holds the sealed entry; afterwards no key that still exists (the tenant's
+// keyring keys, its subject keys left in Vault, the database) opens it, and Vault lists the erased key under no
+// tenant, while the subject's key opened it before.
 // Also: a tenant's Vault identity cannot reach another tenant's subject keys, entries sealed before subject keys
 // still restore, and a value tokenized while its subject is erased never leaves an entry that no key opens.
 import { execFileSync } from 'node:child_process';
@@ -13,7 +14,7 @@ import { loadCodecConfig } from '../../src/codec/config';
 import { createKeyringFactory, type KeyringFactory } from '../../src/codec/keys/keyring-factory';
 import { loadTenantPiiHmacKey } from '../../src/codec/keys/pii-master-key';
 import { createTenantPiiVault } from '../../src/codec/pii-vault/create-tenant-pii-vault';
-import { purgeExpiredPii, type PiiVault } from '../../src/codec/pii-vault/pii-vault';
+import { createPiiVault, purgeExpiredPii, type PiiVault } from '../../src/codec/pii-vault/pii-vault';
 import { createSubjectKeyVaults, subjectKeyVaultsFor, type SubjectKeyVault } from '../../src/codec/pii-vault/subject-key-vault';
 import { createTransitKeys } from '../../src/codec/keys/transit';
 import { readStackFile } from '../../src/config/stack-file';
@@ -181,6 +182,33 @@ test('after the expiry purge, the same holds for an entry whose subject has no l
   expect(await freshVault(tenant).detokenize(kept)).toBe('still.live@example.org');
 });
 
+test('after the expiry purge, an expired spelling whose subject lives on is shredded too: the live spelling moves to a new key', async () => {
+  const [expiring, living] = ['Two.Spellings@example.org', 'two.spellings@example.org'];
+  const expiringToken = await freshVault(tenant).tokenize('email', expiring);
+  const livingToken = await freshVault(tenant).tokenize('email', living);
+  const dump = dumpDatabase(tenant);
+  const entry = dumpedEntry(dump, tenant, expiringToken);
+  // One subject, one key: before the purge, the live spelling's key opens the expired one.
+  expect(dumpedEntry(dump, tenant, livingToken).subject_key_id).toBe(entry.subject_key_id);
+  const keyBefore = (await subjectKeysOf(tenant).read(entry.subject_key_id))!;
+  // The key is fresh (made this minute): a retired key is destroyed at once, whatever its age.
+  await owner.query(`UPDATE pii_vault SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND token = $2`, [tenant, idOf(expiringToken)]);
+
+  expect(await purgeExpiredPii(app, subjectKeysOf(tenant))).toBe(1);
+  await assertShredded(entry, expiring, keyBefore);
+  const keyOf = async (token: string) =>
+    (await owner.query('SELECT subject_key_id FROM pii_vault WHERE tenant_id = $1 AND token = $2', [tenant, idOf(token)])).rows[0]?.subject_key_id as string | undefined;
+  const newKeyId = await keyOf(livingToken);
+  expect(newKeyId).toEqual(expect.any(String));
+  expect(newKeyId).not.toBe(entry.subject_key_id);
+  // The live spelling keeps its token and restores; the subject's next spelling is sealed under its new key.
+  expect(await freshVault(tenant).detokenize(livingToken)).toBe(living);
+  expect(await keyOf(await freshVault(tenant).tokenize('email', 'TWO.SPELLINGS@example.org'))).toBe(newKeyId);
+  // Erasing the subject still destroys the key it has now.
+  expect(await freshVault(tenant).erase(living)).toMatchObject({ count: 2, keys: 1 });
+  expect(await subjectKeysOf(tenant).read(newKeyId!)).toBeUndefined();
+});
+
 test("deleting a tenant destroys its subject keys in Vault, so a backup of its entries stays sealed", async () => {
   const leaving = await createTestTenant('shred-leaving');
   const token = await freshVault(leaving).tokenize('email', 'leaving@example.org');
@@ -263,4 +291,64 @@ test('a value tokenized again while its subject is erased leaves no entry that n
   expect(orphans.rows).toEqual([]);
   const named = await owner.query<{ key_id: string }>('SELECT key_id FROM pii_subject_keys WHERE tenant_id = $1', [tenant]);
   for (const { key_id } of named.rows) expect(await subjectKeysOf(tenant).read(key_id)).toHaveLength(32);
+});
+
+test('a spelling tokenized while the purge rotates its subject key is sealed under the new key, never the retired one', async () => {
+  const cached = createTenantPiiVault(config, app, keys.keyringFor(tenant)); // a worker's vault: it remembers the subject key
+  for (let round = 0; round < 12; round++) {
+    const expiring = await freshVault(tenant).tokenize('email', `Rot.${round}@example.org`);
+    await cached.tokenize('email', `rot.${round}@example.org`);
+    await owner.query(`UPDATE pii_vault SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND token = $2`, [tenant, idOf(expiring)]);
+    const spelled = `ROT.${round}@example.org`;
+    const [, token] = await Promise.all([purgeExpiredPii(app, subjectKeysOf(tenant)), cached.tokenize('email', spelled)]);
+    expect(await freshVault(tenant).detokenize(token)).toBe(spelled);
+  }
+  // Whatever the interleaving: every entry is sealed under the key its subject is named with now, and no retired
+  // key is left in Vault.
+  const misplaced = await owner.query(
+    `SELECT token FROM pii_vault v WHERE tenant_id = $1 AND subject_key_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM pii_subject_keys k WHERE k.tenant_id = v.tenant_id AND k.key_id = v.subject_key_id AND k.subject_hash = v.subject_hash)`,
+    [tenant],
+  );
+  expect(misplaced.rows).toEqual([]);
+  const retired = await owner.query(`SELECT key_id FROM pii_subject_keys WHERE tenant_id = $1 AND starts_with(subject_hash, 'retired:')`, [tenant]);
+  expect(retired.rows).toEqual([]);
+});
+
+test('a live spelling read just before the purge rotates its subject key still restores after the old key is gone', async () => {
+  const expiring = await freshVault(tenant).tokenize('email', 'Read.Before@example.org');
+  const living = 'read.before@example.org';
+  const token = await freshVault(tenant).tokenize('email', living);
+  await owner.query(`UPDATE pii_vault SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND token = $2`, [tenant, idOf(expiring)]);
+  // A reader whose Vault reads (real ones) wait until the purge is done: it has read the entry's row, old key and
+  // all, before the rotation, and asks Vault for that key only after the purge destroyed it.
+  const vault = subjectKeysOf(tenant);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let asked!: () => void;
+  const askedForKey = new Promise<void>((resolve) => (asked = resolve));
+  const slowVault: SubjectKeyVault = { ...vault, tenant, read: async (keyId) => (asked(), await released, vault.read(keyId)) };
+  const reader = createPiiVault({
+    pool: app,
+    keyring: keys.keyringFor(tenant),
+    subjectKeyVault: slowVault,
+    hmacKey: loadTenantPiiHmacKey(config, tenant),
+    retentionDays: async () => 1,
+    cacheTtlMs: 0,
+  });
+  const restoring = reader.detokenize(token);
+  await askedForKey;
+  expect(await purgeExpiredPii(app, vault)).toBe(1);
+  release();
+  expect(await restoring).toBe(living);
+});
+
+test('a live spelling that no longer opens (tampered) does not stop the purge: its subject keeps its key', async () => {
+  const expiring = await freshVault(tenant).tokenize('email', 'Tampered.Sibling@example.org');
+  const living = await freshVault(tenant).tokenize('email', 'tampered.sibling@example.org');
+  await owner.query(`UPDATE pii_vault SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND token = $2`, [tenant, idOf(expiring)]);
+  await owner.query(`UPDATE pii_vault SET sealed = sealed || '\\x00'::bytea WHERE tenant_id = $1 AND token = $2`, [tenant, idOf(living)]);
+  expect(await purgeExpiredPii(app, subjectKeysOf(tenant))).toBe(1);
+  const left = await owner.query('SELECT token FROM pii_vault WHERE tenant_id = $1 AND token = ANY($2::text[])', [tenant, [idOf(expiring), idOf(living)]]);
+  expect(left.rows).toEqual([{ token: idOf(living) }]);
 });

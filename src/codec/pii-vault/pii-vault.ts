@@ -15,6 +15,7 @@ import type { PiiType } from '../../pii/types';
 import type { TenantId } from '../../tenancy/tenant-id';
 import type { TenantKeyring } from '../keys/keyring';
 import { createPiiSubjectKeys, type PiiSubjectKeys } from './pii-subject-keys';
+import { RETIRED_PREFIX, rotateKeysOfExpiredSpellings } from './subject-key-rotation';
 import type { SubjectKeyVault } from './subject-key-vault';
 
 export interface RestoredValue {
@@ -174,16 +175,17 @@ export function createPiiVault(options: PiiVaultOptions): PiiVault {
     const rememberedIds = remembered.flatMap((marker) => parseTokenMarker(marker)?.id ?? []);
     // A live entry keeps its token and lives on; an expired one that was not purged yet is replaced whole, so a
     // value seen again never brings an old token (and the histories holding it) back to life. An entry is written
-    // only while its subject key is still named, and that name stays share-locked until the write commits: an
-    // erasure or purge (which lock the name for update before destroying the key) either sees the entry and deletes
-    // it, or the entry is not written and its value is sealed again under a new key.
+    // only while its subject key is still named for its subject, and that name stays share-locked until the write
+    // commits: an erasure, purge or key rotation (which lock the name for update before destroying or retiring the
+    // key) either sees the entry and deletes or re-seals it, or the entry is not written and its value is sealed
+    // again under the subject's current key.
     const result = await scope((db) =>
       db.query<{ type: string; value_hmac: Buffer; token: string }>(
         `WITH given AS (
            SELECT g.token, g.type, g.value_hmac, g.subject_hash, g.key_id, g.sealed
            FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::bytea[])
              AS g(token, type, value_hmac, subject_hash, key_id, sealed)
-           JOIN pii_subject_keys named ON named.key_id = g.key_id
+           JOIN pii_subject_keys named ON named.key_id = g.key_id AND named.subject_hash = g.subject_hash
            FOR SHARE OF named
          ), written AS (
            INSERT INTO pii_vault (tenant_id, token, type, value_hmac, subject_hash, key_id, subject_key_id, sealed, expires_at)
@@ -217,6 +219,15 @@ export function createPiiVault(options: PiiVaultOptions): PiiVault {
     return key && subjectKeys.open(row.subject_key_id, key, row.sealed, aad);
   }
 
+  /** Like openEntry, but a row read just before a key rotation committed, whose old key the purge has destroyed
+   *  since, is read again and opened under its new key: a live value never fails to restore for a rotation. */
+  async function openLiveEntry(row: LiveEntry): Promise<Uint8Array | undefined> {
+    const plain = await openEntry(row);
+    if (plain !== undefined || row.subject_key_id === null) return plain;
+    const again = (await scope((db) => db.query<LiveEntry>(SELECT_LIVE_ENTRIES, [[row.token]]))).rows[0];
+    return again && again.subject_key_id !== row.subject_key_id ? openEntry(again) : undefined;
+  }
+
   async function restoreBatch(markers: readonly string[], extendRetention: boolean): Promise<Array<RestoredValue | Error | undefined>> {
     const parsed = markers.map(parseTokenMarker);
     const ids = [...new Set(parsed.flatMap((p) => (p ? [p.id] : [])))];
@@ -236,7 +247,7 @@ export function createPiiVault(options: PiiVaultOptions): PiiVault {
         const row = marker && found.get(marker.id);
         if (!marker || !row || row.type !== marker.type) return undefined;
         try {
-          const plain = await openEntry(row);
+          const plain = await openLiveEntry(row);
           // The subject key is gone: the entry was shredded, and its deletion has yet to commit.
           if (plain === undefined) return undefined;
           return { type: row.type, value: new TextDecoder().decode(plain) };
@@ -302,18 +313,26 @@ export function createPiiVault(options: PiiVaultOptions): PiiVault {
 
 /**
  * Deletes the tenant's expired vault entries (reads ignore them until then), then destroys the keys of subjects left
- * with no entry at all; run by the tenant's retention schedule and `steward pii purge-expired`. Needs no keyring.
+ * with no entry at all; a subject with live entries beside expired ones gets a new key first (subject-key-rotation.ts).
+ * Run by the tenant's retention schedule and `steward pii purge-expired`. Needs no keyring.
  */
 export async function purgeExpiredPii(pool: Pool, vault: SubjectKeyVault): Promise<number> {
   const tenant = vault.tenant;
-  const purged = await withTenant(pool, tenant, async (db) => (await db.query('DELETE FROM pii_vault WHERE expires_at <= now()')).rowCount ?? 0);
+  // An expired spelling of a subject that lives on must not stay openable with the key its live entries keep.
+  let purged = 0;
+  for (;;) {
+    const rotated = await rotateKeysOfExpiredSpellings(pool, vault, (type, token) => aadOf(tenant, type, token));
+    purged += rotated.entries;
+    if (rotated.keys === 0) break;
+  }
+  purged += await withTenant(pool, tenant, async (db) => (await db.query('DELETE FROM pii_vault WHERE expires_at <= now()')).rowCount ?? 0);
   while ((await shredUnusedKeys(pool, vault)) === SHRED_BATCH);
   return purged;
 }
 
 const SHRED_BATCH = 100;
 // A key made moments ago may not have sealed its first entry yet; destroying it would be safe (that write would
-// seal again) but wasted.
+// seal again) but wasted. A retired key never seals again and goes at once.
 const UNUSED_KEY_GRACE = '1 minute';
 
 /** Destroys up to a batch of subject keys that seal no entry; returns how many it looked at. */
@@ -321,9 +340,10 @@ async function shredUnusedKeys(pool: Pool, vault: SubjectKeyVault): Promise<numb
   return withTenant(pool, vault.tenant, async (db) => {
     const { rows } = await db.query<{ key_id: string }>(
       `SELECT key_id FROM pii_subject_keys named
-       WHERE created_at < now() - $1::interval AND NOT EXISTS (SELECT 1 FROM pii_vault WHERE subject_key_id = named.key_id)
+       WHERE (created_at < now() - $1::interval OR starts_with(subject_hash, $3))
+         AND NOT EXISTS (SELECT 1 FROM pii_vault WHERE subject_key_id = named.key_id)
        ORDER BY key_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-      [UNUSED_KEY_GRACE, SHRED_BATCH],
+      [UNUSED_KEY_GRACE, SHRED_BATCH, RETIRED_PREFIX],
     );
     const locked = rows.map((row) => row.key_id);
     if (locked.length === 0) return 0;
