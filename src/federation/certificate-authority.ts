@@ -56,6 +56,14 @@ export async function createCertificateAuthority(name: string, validity: Validit
   return { name, certPem: certificate.toString('pem'), keyPem: await pkcs8Pem(keys.privateKey), signingKey: keys.privateKey };
 }
 
+/** A CA kept in files (its certificate and PKCS#8 key, PEM), to issue more certificates with. */
+export async function loadCertificateAuthority(certPem: string, keyPem: string): Promise<CertificateAuthority> {
+  const der = Buffer.from(keyPem.replace(/-----(BEGIN|END) PRIVATE KEY-----|\s/g, ''), 'base64');
+  const signingKey = await webcrypto.subtle.importKey('pkcs8', der, ALGORITHM, false, ['sign']);
+  const name = /CN=([^,\n]+)/.exec(new x509.X509Certificate(certPem).subject)?.[1] ?? 'ca';
+  return { name, certPem, keyPem, signingKey };
+}
+
 async function issue(ca: CertificateAuthority, subject: string, names: x509.JsonGeneralName[], usage: string, validity: Validity): Promise<IssuedCertificate> {
   const keys = await keyPair();
   const certificate = await x509.X509CertificateGenerator.create({

@@ -41,9 +41,7 @@ export function createRunTaskHandler(scope: TaskScope): A2ARequestHandler {
   const runOf = async (id: string): Promise<RunHandle> => {
     if (!ownsTask(scope, id)) throw new TaskNotFoundError(`task ${id} not found`);
     try {
-      const run = await scope.client.getRun(id);
-      await run.describe();
-      return run;
+      return await scope.client.getRun(id);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError(`task ${id} not found`);
       throw error;
