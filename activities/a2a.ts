@@ -56,7 +56,7 @@ export function createA2aActivities(deps: A2aDeps) {
           } catch (error) {
             if (!(error instanceof RemoteAgentRefusedError)) throw error;
             await audit({ outcome: 'refused', status: error.status, ...(error.rpcCode !== undefined ? { rpc_code: error.rpcCode } : {}) });
-            throw ApplicationFailure.create({ type: 'A2A_REFUSED', message: `nodes.${call.nodeId}: ${error.message}`, nonRetryable: true, details: [{ status: error.status }] });
+            throw ApplicationFailure.create({ type: 'REMOTE_AGENT_REFUSED', message: `nodes.${call.nodeId}: ${error.message}`, nonRetryable: true, details: [{ status: error.status }] });
           }
         }),
       ),

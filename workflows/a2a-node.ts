@@ -29,7 +29,7 @@ export async function runA2aNode(interpreter: NodeContext, id: string, node: A2a
     }
   });
   if (task.state !== 'completed') {
-    throw ApplicationFailure.create({ type: 'A2A_TASK_FAILED', message: `nodes.${id}: the remote task ended ${task.state}`, nonRetryable: true });
+    throw ApplicationFailure.create({ type: 'REMOTE_TASK_FAILED', message: `nodes.${id}: the remote task ended ${task.state}`, nonRetryable: true });
   }
   return { task_id: task.taskId, state: task.state, output: task.output ?? null };
 }

@@ -42,7 +42,7 @@ export const DEFAULT_CONTINUE_AFTER_EVENTS = 2_000;
 const DEFAULT_ACTIVITY_TIMEOUT = '60 seconds';
 const DEFAULT_RETRY: Retry = { max_attempts: 5, initial_interval: '1s', backoff_coefficient: 2, max_interval: '30s' };
 
-const ROUTABLE_NODE_FAILURES: ReadonlySet<string> = new Set(['WAIT_TIMEOUT', 'LIMIT_EXCEEDED', 'EXPRESSION_ERROR', 'A2A_TASK_FAILED']);
+const ROUTABLE_NODE_FAILURES: ReadonlySet<string> = new Set(['WAIT_TIMEOUT', 'LIMIT_EXCEEDED', 'EXPRESSION_ERROR', 'REMOTE_TASK_FAILED']);
 
 type StepOutcome = { kind: 'next'; next: string | undefined; output: unknown } | { kind: 'end'; output: unknown };
 type ChainOutcome = { kind: 'end'; output: unknown } | { kind: 'stop'; output: unknown };
