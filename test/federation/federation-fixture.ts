@@ -92,6 +92,9 @@ export function callAgent(
   });
 }
 
+/** A token's random part (after `stfed_<id>_`), which may itself hold `_`. */
+export const tokenSecret = (token: string) => token.slice('stfed_'.length + 17);
+
 export const sendParams = (messageId: string, data: unknown) => ({
   message: { kind: 'message', messageId, role: 'user', parts: [{ kind: 'data', data }] },
 });
