@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Role, TaskState, type Artifact, type Message, type Part, type Task } from '@a2a-js/sdk';
-import { TaskNotFoundError, UnsupportedOperationError } from '@a2a-js/sdk/errors';
+import { RequestMalformedError, TaskNotFoundError, UnsupportedOperationError } from '@a2a-js/sdk/errors';
 import type { A2ARequestHandler } from '@a2a-js/sdk/server';
 import type { StewardClient } from '../../client';
 import type { RunHandle } from '../../client/run-handle';
@@ -18,7 +18,7 @@ export interface TaskScope {
   /** The caller agent, as its token and certificate name it. */
   caller: string;
   /** Told of every run started, for the trail. */
-  onStarted: (workflowId: string, created: boolean) => Promise<void>;
+  onStarted: (workflowId: string) => Promise<void>;
 }
 
 const PREFIX = 'a2a';
@@ -52,12 +52,12 @@ export function createRunTaskHandler(scope: TaskScope): A2ARequestHandler {
     getAuthenticatedExtendedAgentCard: unsupported,
     async sendMessage(request) {
       const message = request.message;
-      if (!message) throw new TaskNotFoundError('a message is required');
+      if (!message) throw new RequestMalformedError('a message is required');
       const id = taskIdFor(scope, message.messageId);
       const existing = await runOf(id).catch(() => undefined);
       if (existing) return taskOf(existing);
       const run = await scope.client.start({ workflow: scope.definition, version: scope.version, input: inputOf(message), workflowId: id });
-      await scope.onStarted(run.workflowId, true);
+      await scope.onStarted(run.workflowId);
       return taskOf(run);
     },
     sendMessageStream: () => {
