@@ -60,6 +60,23 @@ export function clientCertificate(org: Organisation, agent = CALLER_AGENT, valid
   return issueClientCertificate(org.ca, org.name, agent, validity);
 }
 
+/** GET over TLS with a client certificate and a token: the agent card. */
+export function fetchAgentCard(url: string, options: { serverCa: string; certificate: IssuedCertificate; token: string }): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      `${url}/.well-known/agent-card.json`,
+      { method: 'GET', ca: options.serverCa, cert: options.certificate.certPem, key: options.certificate.keyPem, headers: { authorization: `Bearer ${options.token}` }, agent: false },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
 export interface RpcAnswer {
   status: number;
   body: { result?: Record<string, unknown>; error?: { code: number; message: string } };

@@ -1,5 +1,6 @@
 // Attacker-side calls to a tenant's federated agent: each is refused before anything runs, and recorded in the
 // serving tenant's audit trail with the reason, the token's id (never the token) and the certificate's fingerprint.
+import { isLegacyAgentCard, parseLegacyAgentCard } from '@a2a-js/sdk/compat/v0_3/client';
 import type { Pool } from 'pg';
 import { StewardClient } from '../../src/client';
 import { createCertificateAuthority } from '../../src/federation/certificate-authority';
@@ -13,6 +14,7 @@ import {
   createOrganisation,
   federate,
   federationAudit,
+  fetchAgentCard,
   operatorPool,
   sendParams,
   tokenSecret,
@@ -87,6 +89,14 @@ test('the allowed agent, with its certificate and token, starts a run and reads 
   const other = await send({ certificate, token: tokenB, method: 'tasks/get', params: { id: task.id.replace('buyer-bot', 'other-bot') } });
   expect(other.body.error?.code).toBe(-32001);
 }, 60_000);
+
+test('the agent card, for an authenticated caller, is a valid A2A 0.3 card requiring mTLS and a bearer token', async () => {
+  const card = await fetchAgentCard(agentUrl(tenantB), { serverCa: endpoint.serverCa, certificate: await clientCertificate(orgA), token: tokenB });
+  expect(card.status).toBe(200);
+  expect(isLegacyAgentCard(card.body)).toBe(true);
+  expect(parseLegacyAgentCard(card.body)).toMatchObject({ name: 'quote', description: 'quotes a price' });
+  expect(card.body).toMatchObject({ url: expect.stringMatching(new RegExp(`/a2a/${tenantB}/quote$`)), security: [{ mtls: [], bearer: [] }] });
+});
 
 test('no client certificate → 401, audited', async () => {
   const answer = await send({ token: tokenB });
