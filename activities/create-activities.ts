@@ -7,6 +7,7 @@ import type { SubjectKeyVault } from '../src/codec/pii-vault/subject-key-vault';
 import type { DeploymentEgress } from '../src/egress/tenant-egress';
 import type { Scrubber, SecretResolver } from '../src/secrets';
 import type { TenantId } from '../src/tenancy/tenant-id';
+import { createA2aActivities } from './a2a';
 import { createRecordApproval, createRecordRefusedSignal, createVerifyApproval } from './approval';
 import { createAdoptUserToken } from './delegation';
 import { createCallLlm, createRecordLlmEvent } from './llm';
@@ -41,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     prepareRun: createPrepareRun(deps),
     runTool: createRunTool(deps),
+    ...createA2aActivities(deps),
     callLlm: createCallLlm({ ...deps, defaultBaseUrls: deps.llmBaseUrls }),
     recordLlmEvent: createRecordLlmEvent(deps),
     verifyApproval: createVerifyApproval(deps),

@@ -31,6 +31,7 @@ import { demoModelKeys } from './vault-seed';
 import { DEMO_TENANTS, findOrBuildVault, isVaultHealthy, seedVault, startVaultServer, unsealVault, vaultAddress, waitForVault } from './vault';
 import { isStsHealthy } from './sts/is-sts-healthy';
 import { findOrBuildTemporal, isTemporalHealthy, startTemporalServer, waitForTemporal } from './temporal';
+import { ensureFederationPki, federationPkiFiles, isFederationServerHealthy } from './federation-pki';
 
 export interface StackOptions {
   env: StewardEnv;
@@ -62,11 +63,12 @@ export interface StackStatus {
   expenses_api: { url: string; healthy: boolean };
   approvals_gateway: { url: string; healthy: boolean };
   codec_server: { url: string; healthy: boolean };
+  federation_server: { url: string; healthy: boolean };
   logs_dir: string;
 }
 
 /** What each Node service calls its address in `dev status --json`. */
-const ADDRESS_KEYS = { sts: 'issuer', llm: 'base_url', expenses_api: 'url', approvals_gateway: 'url', codec_server: 'url' } as const;
+const ADDRESS_KEYS = { sts: 'issuer', llm: 'base_url', expenses_api: 'url', approvals_gateway: 'url', codec_server: 'url', federation_server: 'url' } as const;
 
 /** A loopback service of the stack that runs as a Node process from the built tree. */
 interface NodeService {
@@ -124,6 +126,14 @@ function nodeServices(env: StewardEnv): NodeService[] {
       args: ['codec-server', '--port', String(env.STEWARD_CODEC_PORT), '--dev-no-auth'],
       url: codecServerUrl(env),
       isHealthy: (url) => fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false),
+    },
+    // Serves the tenants' exposed definitions over A2A with mutual TLS; its certificate is from the stack's own CA.
+    {
+      name: 'federation_server',
+      script: 'bin/steward.js',
+      args: ['federation', 'serve', '--port', String(env.STEWARD_FEDERATION_PORT), '--cert', federationPkiFiles(env.STEWARD_STATE_DIR).certFile, '--key', federationPkiFiles(env.STEWARD_STATE_DIR).keyFile],
+      url: `https://127.0.0.1:${env.STEWARD_FEDERATION_PORT}`,
+      isHealthy: (url) => isFederationServerHealthy(url, env.STEWARD_STATE_DIR),
     },
   ];
 }
@@ -201,6 +211,7 @@ async function startParts(options: StackOptions, started: StartedStack['started'
   });
 
   const services: StackFile['services'] = {};
+  await ensureFederationPki(stateDir);
   for (const service of nodeServices(env)) {
     services[service.name] = { url: service.url, pid: previous?.services[service.name]?.pid };
     if (await service.isHealthy(service.url)) continue;
@@ -333,7 +344,7 @@ async function startWorkerProcess(stack: StackFile, stateDir: string, logsDir: s
 /** Stops the parts the stack started (all of them by default), in the reverse order of starting. */
 export async function stopStack(
   env: StewardEnv,
-  parts: readonly StackPart[] = ['worker', 'codec_server', 'approvals_gateway', 'expenses_api', 'llm', 'sts', 'vault', 'temporal', 'postgres'],
+  parts: readonly StackPart[] = ['worker', 'federation_server', 'codec_server', 'approvals_gateway', 'expenses_api', 'llm', 'sts', 'vault', 'temporal', 'postgres'],
 ): Promise<string[]> {
   const stack = readStackFile(env.STEWARD_STATE_DIR);
   if (!stack) return [];
@@ -425,7 +436,7 @@ export function unmanagedWorkers(env: StewardEnv): number[] {
 }
 
 export function isStackHealthy(status: StackStatus): boolean {
-  return [status.temporal, status.postgres, status.vault, status.worker, status.sts, status.llm, status.expenses_api, status.approvals_gateway, status.codec_server].every((part) => part.healthy);
+  return [status.temporal, status.postgres, status.vault, status.worker, status.sts, status.llm, status.expenses_api, status.approvals_gateway, status.codec_server, status.federation_server].every((part) => part.healthy);
 }
 
 function adminUrl(url: string): string {

@@ -3,6 +3,7 @@
 // Run: npx tsc -p . ; node bin/steward.js dev --detach ; node dist/scripts/record-histories.js [--set NAME] [--workflows-rev REV]
 // A set (default: today's date) is a folder of its own; earlier sets are kept, since they stand for runs in flight.
 // --workflows-rev records with workflows/ as of a git revision (e.g. HEAD) instead of the working tree.
+// --only NAME,… records those scenarios alone (a set for a new node type, beside the sets recorded before it).
 import { homedir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
@@ -68,7 +69,8 @@ async function recordAll(config: RuntimeConfig, tenant: TenantId, stsUrl: string
   const context: RecordingContext & { codecs: readonly PayloadCodec[] } = { client, temporal, target, tenant, stsUrl, codecs: worker.codecs };
   try {
     const histories: RecordedHistory[] = [];
-    for (const scenario of SCENARIOS) {
+    const only = option('--only')?.split(',');
+    for (const scenario of SCENARIOS.filter((candidate) => only === undefined || only.includes(candidate.name))) {
       const started = Date.now();
       const runs = await scenario.record(context);
       for (const run of runs) histories.push(await fetchSanitized(temporal, run, context.codecs));

@@ -21,6 +21,7 @@ import type { EnclosingRun } from '../src/llm/budget';
 import { parseDuration } from '../src/ir/duration';
 import { evaluateExpression, renderTemplate, type ExpressionScope } from '../src/ir/expressions';
 import type { Node, ParallelNode, Retry, WaitNode } from '../src/ir/schema';
+import { runA2aNode } from './a2a-node';
 import { runApproval } from './approval-node';
 import { evaluateField } from './expression-failure';
 import { FailedNodes } from './failure-attribution';
@@ -41,7 +42,7 @@ export const DEFAULT_CONTINUE_AFTER_EVENTS = 2_000;
 const DEFAULT_ACTIVITY_TIMEOUT = '60 seconds';
 const DEFAULT_RETRY: Retry = { max_attempts: 5, initial_interval: '1s', backoff_coefficient: 2, max_interval: '30s' };
 
-const ROUTABLE_NODE_FAILURES: ReadonlySet<string> = new Set(['WAIT_TIMEOUT', 'LIMIT_EXCEEDED', 'EXPRESSION_ERROR']);
+const ROUTABLE_NODE_FAILURES: ReadonlySet<string> = new Set(['WAIT_TIMEOUT', 'LIMIT_EXCEEDED', 'EXPRESSION_ERROR', 'REMOTE_TASK_FAILED']);
 
 type StepOutcome = { kind: 'next'; next: string | undefined; output: unknown } | { kind: 'end'; output: unknown };
 type ChainOutcome = { kind: 'end'; output: unknown } | { kind: 'stop'; output: unknown };
@@ -143,6 +144,8 @@ export class Interpreter implements NodeContext {
       }
       case 'llm':
         return done(await runLlmNode(this, id, node, scope), node.next);
+      case 'a2a':
+        return done(await runA2aNode(this, id, node, scope), node.next);
       case 'subworkflow': {
         const output = await executeChild(AGENT_WORKFLOW_TYPE, {
           workflowId: `${workflowInfo().workflowId}/${id}/${this.state.visits[id] ?? 1}`,

@@ -75,6 +75,7 @@ function printStatus(status: StackStatus): void {
     `expenses   ${mark(status.expenses_api.healthy)} ${status.expenses_api.url} (demo API)`,
     `approvals  ${mark(status.approvals_gateway.healthy)} ${status.approvals_gateway.url}`,
     `codec      ${mark(status.codec_server.healthy)} ${status.codec_server.url} (development mode: masked views)`,
+    `federation ${mark(status.federation_server.healthy)} ${status.federation_server.url} (A2A over mutual TLS)`,
     `logs       ${status.logs_dir}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

@@ -6,6 +6,7 @@ import { registerApprovalCommands } from './commands/approvals';
 import { registerApprovalsGatewayCommand } from './commands/approvals-gateway';
 import { registerCodecServerCommand } from './commands/codec-server';
 import { registerDefinitionCommands } from './commands/definitions';
+import { registerFederationCommands } from './commands/federation';
 import { registerKeyCommands } from './commands/keys';
 import { registerPiiCommands } from './commands/pii';
 import { registerRunCommands } from './commands/run';
@@ -35,6 +36,7 @@ export function createProgram(extensions: CliExtensions = {}): Command {
   registerApprovalCommands(program);
   registerApprovalsGatewayCommand(program);
   registerCodecServerCommand(program);
+  registerFederationCommands(program);
   registerPiiCommands(program);
   registerSecretsCommands(program);
   registerKeyCommands(program);

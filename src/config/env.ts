@@ -50,6 +50,8 @@ export const StewardEnv = z.object({
   STEWARD_GATEWAY_PORT: port(4020),
   STEWARD_EXPENSES_PORT: port(4030),
   STEWARD_CODEC_PORT: port(4040),
+  /** The local stack's federation endpoint (A2A over mutual TLS). */
+  STEWARD_FEDERATION_PORT: port(4050),
   /** The identity provider that signs user and approver tokens (an OpenID issuer with a JWKS).
    *  Defaults to the local stack's STS. */
   STEWARD_OIDC_ISSUER: z.url().optional(),

@@ -31,6 +31,9 @@ export const RUN_FAILURES = catalogue({
   TOOL_UNREACHABLE: { routable: true, meaning: "a tool's API could not be reached (connection refused or reset, timeout) through the step's retries" },
   TOOL_NOT_REGISTERED: { routable: true, meaning: 'the tool the node names is not registered on the worker' },
   EGRESS_DENIED: { routable: true, meaning: "the call's target is not allowed by the tenant's egress policy (or is one of the stack's own services)" },
+  // Federation
+  REMOTE_AGENT_REFUSED: { routable: true, meaning: "another organisation's agent refused the `a2a` node's call (certificate, token, allowlist or scope; 401/403/404); details hold `{status}`" },
+  REMOTE_TASK_FAILED: { routable: true, meaning: "the remote task of an `a2a` node ended failed, canceled or rejected" },
   OAUTH_ERROR: { routable: true, meaning: 'the token exchange for a delegated call was refused by the identity provider' },
   // Secrets
   SECRET_NOT_FOUND: { routable: true, meaning: 'a secret the step names does not exist' },

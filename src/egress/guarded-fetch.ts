@@ -17,6 +17,8 @@ export interface GuardedRequest {
   headers: Record<string, string>;
   body?: string | undefined;
   signal?: AbortSignal | undefined;
+  /** For https: a client certificate and key to present, and the CAs the server's certificate must chain to. */
+  tls?: { cert: string; key: string; ca: string } | undefined;
 }
 
 /** A refused connection: where (host and port only, never a path) and why. */
@@ -57,9 +59,9 @@ export async function fetchUnderEgressPolicy(url: string, init: GuardedRequest, 
     response.resume();
     if (hop >= MAX_REDIRECTS) throw new StewardError('LIMIT_EXCEEDED', `${target.host}: more than ${MAX_REDIRECTS} redirects`);
     const next = new URL(location, target);
-    // As fetch does: credentials stay with the origin they were meant for, and 303 (or a POST's 301/302) becomes a GET.
+    // As fetch does: credentials (a client certificate too) stay with the origin they were meant for, and 303 (or a POST's 301/302) becomes a GET.
     if (next.origin !== target.origin) {
-      request = { ...request, headers: Object.fromEntries(Object.entries(request.headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase()))) };
+      request = { ...request, tls: undefined, headers: Object.fromEntries(Object.entries(request.headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase()))) };
     }
     if (response.statusCode === 303 || ((response.statusCode === 301 || response.statusCode === 302) && request.method === 'POST')) {
       const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name.toLowerCase() !== 'content-type'));
@@ -106,7 +108,8 @@ async function sendOnce(url: URL, init: GuardedRequest, policy: EgressPolicy, ho
   const send = scheme === 'https' ? httpsRequest : httpRequest;
   try {
     return await new Promise<IncomingMessage>((resolve, reject) => {
-      const outgoing = send(url, { method: init.method, headers: init.headers, lookup, agent: false, signal: init.signal }, resolve);
+      const tls = scheme === 'https' && init.tls ? { cert: init.tls.cert, key: init.tls.key, ca: init.tls.ca } : {};
+      const outgoing = send(url, { method: init.method, headers: init.headers, lookup, agent: false, signal: init.signal, ...tls }, resolve);
       outgoing.on('error', reject);
       outgoing.end(init.body);
     });

@@ -7,7 +7,7 @@ import type { PathIssue, PathSegment } from './issues';
 import type { Definition, Node } from './schema';
 import { templateExpressions } from './template-syntax';
 
-const SECRET_FIELDS_HINT = 'tool request.url, request.headers and request.body, llm api_key, oauth.client_secret';
+const SECRET_FIELDS_HINT = 'tool request.url, request.headers and request.body, llm api_key, a2a token, client_certificate, client_key and server_ca, oauth.client_secret';
 
 // Fields that are never rendered: documentation, ids, and JSON Schemas (whose text may legitimately hold `{{`).
 const UNRENDERED_FIELDS = new Set(['type', 'description', 'output_schema', 'input_schema']);
@@ -67,12 +67,15 @@ function findInNode(id: string, node: Node, found: Found[]): void {
   }
 }
 
+const A2A_SECRET_FIELDS: ReadonlySet<string> = new Set(['token', 'client_certificate', 'client_key', 'server_ca']);
+
 function isSecretField(definition: Definition, segments: PathSegment[]): boolean {
   const [root, id, field, part] = segments;
   if (root === 'oauth') return field === undefined && (id === 'client_secret' || id === 'private_key');
   if (root !== 'nodes' || typeof id !== 'string') return false;
   const node = definition.nodes[id];
   if (node?.type === 'llm') return field === 'api_key' && part === undefined;
+  if (node?.type === 'a2a') return A2A_SECRET_FIELDS.has(String(field)) && part === undefined;
   return node?.type === 'tool' && field === 'request' && (part === 'url' || part === 'headers' || part === 'body');
 }
 
@@ -121,6 +124,14 @@ function checkSecretOnlyFields(definition: Definition, compiled: { item: Found; 
       segments: ['nodes', id, 'api_key'] as PathSegment[],
       value: node.type === 'llm' ? node.api_key : undefined,
     })),
+    ...Object.entries(definition.nodes).flatMap(([id, node]) =>
+      node.type === 'a2a'
+        ? [
+            { segments: ['nodes', id, 'token'] as PathSegment[], value: node.token },
+            { segments: ['nodes', id, 'client_key'] as PathSegment[], value: node.client_key },
+          ]
+        : [],
+    ),
   ];
   return fields
     .filter((field) => field.value !== undefined)

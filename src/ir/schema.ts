@@ -222,6 +222,21 @@ export const SubworkflowNode = z.strictObject({
 });
 export type SubworkflowNode = z.infer<typeof SubworkflowNode>;
 
+// Calls another organisation's agent over A2A (JSON-RPC `message/send`, then `tasks/get` until the task ends),
+// with mutual TLS and a bearer token. Every field is rendered inside activities; keys come from secrets only.
+export const A2aNode = z.strictObject({
+  type: z.literal('a2a'),
+  ...flowing,
+  agent_url: Template.describe("the remote agent's JSON-RPC endpoint, https://…"),
+  token: Template.describe('{{ secrets.<name> }}: the bearer token the remote organisation issued to this agent'),
+  client_certificate: Template.describe('{{ secrets.<name> }}: this agent\'s client certificate (PEM)'),
+  client_key: Template.describe('{{ secrets.<name> }}: the client certificate\'s private key (PKCS#8 PEM)'),
+  server_ca: Template.describe("the PEM of the CA that issued the remote endpoint's certificate, or {{ secrets.<name> }}"),
+  input: JsonValue.optional().describe('sent as the message\'s data part; strings may hold {{ expr }} templates'),
+  poll_interval: Duration.default('2s').describe('how long to wait between tasks/get calls (a durable timer)'),
+});
+export type A2aNode = z.infer<typeof A2aNode>;
+
 // end and fail terminate the run, so they take no `next`.
 export const EndNode = z.strictObject({ type: z.literal('end'), ...common, output: ValueExpression.optional() });
 export type EndNode = z.infer<typeof EndNode>;
@@ -229,12 +244,12 @@ export type EndNode = z.infer<typeof EndNode>;
 export const FailNode = z.strictObject({ type: z.literal('fail'), ...common, error: ValueExpression.optional() });
 export type FailNode = z.infer<typeof FailNode>;
 
-export const NODE_TYPES = ['set', 'condition', 'parallel', 'wait', 'approval', 'llm', 'tool', 'subworkflow', 'end', 'fail'] as const;
+export const NODE_TYPES = ['set', 'condition', 'parallel', 'wait', 'approval', 'llm', 'tool', 'a2a', 'subworkflow', 'end', 'fail'] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
 export const Node = z.discriminatedUnion(
   'type',
-  [SetNode, ConditionNode, ParallelNode, WaitNode, ApprovalNode, LlmNode, ToolNode, SubworkflowNode, EndNode, FailNode],
+  [SetNode, ConditionNode, ParallelNode, WaitNode, ApprovalNode, LlmNode, ToolNode, A2aNode, SubworkflowNode, EndNode, FailNode],
   { error: (issue) => (issue.code === 'invalid_union' ? `type must be one of ${NODE_TYPES.join(', ')}` : undefined) },
 );
 export type Node = z.infer<typeof Node>;

@@ -1,4 +1,5 @@
-// Secret references (`vault:<mount>/<path>#<key>[@<version>]`, `vault:~/<path>#<key>`, `env:<NAME>`, `file:<name>#<key>`):
+// Secret references (`vault:<mount>/<path>#<key>[@<version>]`, `vault:~/<path>#<key>`, `env:<NAME>`, `file:<name>#<key>`,
+// `aws:<name>[#<key>]`):
 // one parser, one schema. Only references live in definitions; values are resolved inside activities. Workflow-safe.
 import { z } from 'zod';
 import { StewardError } from '../errors';
@@ -10,7 +11,8 @@ export const TENANT_ROOT = '~';
 export type SecretReference =
   | { backend: 'vault'; mount: string; path: string; key: string; version?: number }
   | { backend: 'env'; name: string }
-  | { backend: 'file'; name: string; key: string };
+  | { backend: 'file'; name: string; key: string }
+  | { backend: 'aws'; name: string; key?: string };
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 const KEY = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
@@ -62,6 +64,16 @@ function parseFile(body: string): SecretReference {
   return { backend: 'file', name, key };
 }
 
+// An AWS secret's name relative to the tenant's prefix: path-like segments, never '.' or '..'.
+function parseAws(body: string): SecretReference {
+  const parts = body.split('#');
+  if (parts.length > 2) fail('an aws reference is aws:<name>[#<key>]');
+  const [name, key] = parts as [string, string | undefined];
+  name.split('/').forEach((segment) => assertSafeSegment(segment, 'each aws secret name segment'));
+  if (key !== undefined && !KEY.test(key)) fail('an aws key must be letters, digits, ".", "_" or "-"');
+  return key === undefined ? { backend: 'aws', name } : { backend: 'aws', name, key };
+}
+
 /** Parses a secret reference; throws a `StewardError` (`DEFINITION_INVALID`) saying what is wrong with its form. */
 export function parseSecretReference(text: string): SecretReference {
   if (typeof text !== 'string') fail('a secret reference must be a string');
@@ -77,8 +89,10 @@ export function parseSecretReference(text: string): SecretReference {
       return { backend: 'env', name: body };
     case 'file':
       return parseFile(body);
+    case 'aws':
+      return parseAws(body);
     default:
-      return fail('a secret reference starts with vault:, env: or file:');
+      return fail('a secret reference starts with vault:, env:, file: or aws:');
   }
 }
 
@@ -92,5 +106,5 @@ export const SecretReferenceText = z
       ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'not a secret reference' });
     }
   })
-  .describe("vault:<mount>/<path>#<key>[@<version>], vault:~/<path>#<key> (under the tenant's own prefix), env:<NAME> or file:<name>#<key>");
+  .describe("vault:<mount>/<path>#<key>[@<version>], vault:~/<path>#<key> (under the tenant's own prefix), env:<NAME>, file:<name>#<key> or aws:<name>[#<key>] (under the tenant's own prefix)");
 export type SecretReferenceText = z.infer<typeof SecretReferenceText>;

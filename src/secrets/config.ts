@@ -4,11 +4,11 @@ import { z } from 'zod';
 import { StewardError } from '../errors';
 import { DEFAULT_ENV_PREFIX, envPrefixProblem } from './env-backend';
 import { DEFAULT_CACHE_TTL_MS } from './resolver';
-import { DEFAULT_VAULT_TENANT_PREFIX, TENANT_PLACEHOLDER } from './tenant-secret-paths';
+import { DEFAULT_AWS_SECRET_PREFIX, DEFAULT_VAULT_TENANT_PREFIX, TENANT_PLACEHOLDER } from './tenant-secret-paths';
 import { DEFAULT_VAULT_TIMEOUT_MS } from './vault-session';
 import { formatZodIssues } from '../common/zod-issues';
 
-export const BACKEND_NAMES = ['vault', 'file', 'env'] as const;
+export const BACKEND_NAMES = ['vault', 'file', 'env', 'aws'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((text) => text === 'true' || text === '1');
@@ -48,6 +48,16 @@ export const SecretsEnv = z.object({
   /** env: references must start with this prefix, which ends with the tenant: STEWARD_SECRET_{tenant}_ reads
    *  STEWARD_SECRET_ACME_OPENAI for tenant acme (a `-` in the tenant id is written `__`: ACME__EU for acme-eu). */
   STEWARD_SECRET_ENV_PREFIX: z.string().regex(/^[A-Za-z_][A-Za-z0-9_{}]*$/, 'letters, digits, _ and {tenant}').default(DEFAULT_ENV_PREFIX),
+  /** The AWS region of Secrets Manager (the aws backend); credentials come from the SDK's default chain. */
+  AWS_REGION: optionalText,
+  /** Another Secrets Manager endpoint than AWS's own (a VPC endpoint, or a server speaking the protocol). */
+  STEWARD_AWS_SECRETS_ENDPOINT: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
+  /** Where each tenant's AWS secrets are named: aws:<name> reads <prefix><name>; must contain {tenant}. */
+  STEWARD_AWS_SECRET_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}/+=.@-]+$/, 'a Secrets Manager name prefix')
+    .refine((text) => text.includes(TENANT_PLACEHOLDER), `must contain ${TENANT_PLACEHOLDER}`)
+    .default(DEFAULT_AWS_SECRET_PREFIX),
   /** Allows STEWARD_SECRET_ENV_PREFIX without {tenant}, knowing that every tenant then reads every such variable. */
   STEWARD_SECRET_ENV_SHARED_ACROSS_TENANTS: flag.default(false),
 }).superRefine((env, context) => {
@@ -66,6 +76,7 @@ export interface SecretsConfig {
   vault?: { address: string; auth: VaultAuthConfig; timeoutMs: number; namespace?: string };
   file?: { dir: string };
   env: { prefix: string; sharedAcrossTenants: boolean };
+  aws?: { region: string; endpoint?: string; prefixTemplate: string; timeoutMs: number };
 }
 
 function fail(problems: string[]): never {
@@ -111,6 +122,15 @@ export function loadSecretsConfig(source: NodeJS.ProcessEnv = process.env): Secr
   if (backends.includes('file')) {
     if (!env.STEWARD_SECRETS_DIR) fail(['STEWARD_SECRETS_DIR: required when the file backend is used']);
     config.file = { dir: env.STEWARD_SECRETS_DIR };
+  }
+  if (backends.includes('aws')) {
+    if (!env.AWS_REGION) fail(['AWS_REGION: required when the aws backend is used']);
+    config.aws = {
+      region: env.AWS_REGION,
+      prefixTemplate: env.STEWARD_AWS_SECRET_PREFIX,
+      timeoutMs: env.STEWARD_VAULT_TIMEOUT_MS,
+      ...(env.STEWARD_AWS_SECRETS_ENDPOINT ? { endpoint: env.STEWARD_AWS_SECRETS_ENDPOINT } : {}),
+    };
   }
   return config;
 }

@@ -1,4 +1,5 @@
 // Builds the configured chain of backends into one resolver: the one place a worker or the CLI gets secrets from.
+import { createAwsBackend } from './aws-backend';
 import type { SecretsConfig } from './config';
 import { createEnvBackend } from './env-backend';
 import { createFileBackend } from './file-backend';
@@ -32,6 +33,10 @@ function createBackend(name: SecretsConfig['backends'][number], config: SecretsC
     }
     case 'env':
       return createEnvBackend({ ...config.env, ...(hooks.env ? { env: hooks.env } : {}) });
+    case 'aws': {
+      if (!config.aws) throw new TypeError('the aws backend needs config.aws');
+      return createAwsBackend(config.aws);
+    }
   }
 }
 

@@ -7,6 +7,8 @@ import { assertTenantId } from '../tenancy/tenant-id';
 /** The Vault KV v2 data path under which a tenant's secrets live; `{tenant}` is replaced by the tenant id. */
 export const DEFAULT_VAULT_TENANT_PREFIX = 'secret/data/tenants/{tenant}';
 export const TENANT_PLACEHOLDER = '{tenant}';
+/** The Secrets Manager name prefix of a tenant's secrets: `aws:<name>` reads `<prefix><name>`. */
+export const DEFAULT_AWS_SECRET_PREFIX = 'steward/{tenant}/';
 
 /** A secret inside one tenant's space: `path` is relative to the tenant's root (e.g. `llm`, `team/llm`). */
 export interface TenantSecretLocation {
@@ -23,7 +25,7 @@ export function renderTenantPrefix(template: string, tenant: string): string {
 
 /**
  * Places a `vault:` or `file:` reference inside the tenant's space (`vault:~/…` is relative to it already), or returns undefined for references that are
- * not tenant-scoped by path (`env:`). A Vault path outside the tenant's prefix throws `SECRET_DENIED`.
+ * not tenant-scoped by a path here (`env:`, and `aws:`, which its backend places under the tenant's name prefix). A Vault path outside the tenant's prefix throws `SECRET_DENIED`.
  */
 export function locateTenantSecret(
   reference: SecretReference,
@@ -32,6 +34,7 @@ export function locateTenantSecret(
 ): TenantSecretLocation | undefined {
   switch (reference.backend) {
     case 'env':
+    case 'aws':
       return undefined;
     case 'file':
       return { path: reference.name, key: reference.key };
@@ -56,6 +59,8 @@ export function formatSecretReference(reference: SecretReference): string {
   switch (reference.backend) {
     case 'env':
       return `env:${reference.name}`;
+    case 'aws':
+      return `aws:${reference.name}${reference.key === undefined ? '' : `#${reference.key}`}`;
     case 'file':
       return `file:${reference.name}#${reference.key}`;
     case 'vault':

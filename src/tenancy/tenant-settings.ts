@@ -1,5 +1,5 @@
-// The `settings` column of the tenant registry: one JSON object of sections (`pii`, `retention`, `egress`), each
-// used by its own module and all validated by one schema here. Nothing else reads or writes the column.
+// The `settings` column of the tenant registry: one JSON object of sections (`pii`, `retention`, `egress`,
+// `federation`), each used by its own module and all validated by one schema here. Nothing else reads or writes the column.
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { formatZodIssues } from '../common/zod-issues';
@@ -7,6 +7,7 @@ import { withTenant } from '../db/tenant-scope';
 import { inTransaction } from '../db/transaction';
 import { EgressSettings } from '../egress/address-policy';
 import { StewardError } from '../errors';
+import { FederationSettings } from '../federation/federation-settings';
 import { TenantPiiSettings } from '../pii/policy';
 import { RetentionSettings } from '../retention/retention-settings';
 import type { TenantId } from './tenant-id';
@@ -15,6 +16,7 @@ export const TenantSettings = z.object({
   pii: TenantPiiSettings.optional(),
   retention: RetentionSettings.optional(),
   egress: EgressSettings.optional(),
+  federation: FederationSettings.optional(),
 });
 export type TenantSettings = z.infer<typeof TenantSettings>;
 export type TenantSettingsSection = keyof TenantSettings;

@@ -21,6 +21,7 @@ const env: NodeJS.ProcessEnv = {
   STEWARD_GATEWAY_PORT: '14020',
   STEWARD_CODEC_PORT: '14040',
   STEWARD_EXPENSES_PORT: '14030',
+  STEWARD_FEDERATION_PORT: '14050',
 };
 
 afterAll(async () => {
@@ -59,6 +60,7 @@ test('`steward dev --detach` starts every part; status --json reports them; stop
     approvals_gateway: { url: 'http://127.0.0.1:14020', healthy: true },
     expenses_api: { url: 'http://127.0.0.1:14030', healthy: true },
     codec_server: { url: 'http://127.0.0.1:14040', healthy: true },
+    federation_server: { url: 'https://127.0.0.1:14050', healthy: true },
     logs_dir: join(stateDir, 'logs'),
   });
   expect(parts.temporal.binary).toMatch(/temporal$/);
@@ -70,9 +72,9 @@ test('`steward dev --detach` starts every part; status --json reports them; stop
 
   const stopped = await runCli(['dev', 'stop'], { env });
   expect(stopped.code).toBe(0);
-  expect(stopped.stderr).toContain('stopped worker, codec_server, approvals_gateway, expenses_api, llm, sts, vault, temporal, postgres');
+  expect(stopped.stderr).toContain('stopped worker, federation_server, codec_server, approvals_gateway, expenses_api, llm, sts, vault, temporal, postgres');
   expect(isAlive(parts.worker.pid)).toBe(false);
-  for (const port of [17233, 18233, 15432, 14444, 14010, 14020, 14040, 18200]) expect(await isPortOpen(port)).toBe(false);
+  for (const port of [17233, 18233, 15432, 14444, 14010, 14020, 14040, 14050, 18200]) expect(await isPortOpen(port)).toBe(false);
 
   const after = await runCli(['dev', 'status', '--json'], { env });
   expect(after.code).toBe(1);
@@ -85,6 +87,7 @@ test('`steward dev --detach` starts every part; status --json reports them; stop
     llm: { healthy: false },
     approvals_gateway: { healthy: false },
     codec_server: { healthy: false },
+    federation_server: { healthy: false },
     expenses_api: { healthy: false },
   });
 }, 240_000);

@@ -155,7 +155,7 @@ describe('secrets', () => {
     );
     const issues = listIssues(raw);
     for (const path of ['nodes.s.values.k', 'nodes.c.branches[0].when', 'nodes.l.prompt', 'nodes.t.input.q', 'nodes.e.output']) {
-      expect(issues).toContain(`${path}: secrets.* may only be used in fields rendered inside activities (tool request.url, request.headers and request.body, llm api_key, oauth.client_secret)`);
+      expect(issues).toContain(`${path}: secrets.* may only be used in fields rendered inside activities (tool request.url, request.headers and request.body, llm api_key, a2a token, client_certificate, client_key and server_ca, oauth.client_secret)`);
     }
   });
 

@@ -22,7 +22,7 @@ describe('parseDefinition', () => {
       'invalid-several.yaml:3:10 version: Too small: expected number to be >=1',
       "invalid-several.yaml:9:10 nodes.first.nxt: unknown field 'nxt'",
       'invalid-several.yaml:13:17 nodes.second.branches[0].when: expression does not parse: Unexpected token: EOF (at column 15)',
-      'invalid-several.yaml:16:11 nodes.third.type: type must be one of set, condition, parallel, wait, approval, llm, tool, subworkflow, end, fail',
+      'invalid-several.yaml:16:11 nodes.third.type: type must be one of set, condition, parallel, wait, approval, llm, tool, a2a, subworkflow, end, fail',
       'invalid-several.yaml:19:15 nodes.done.duration: a duration: a number and a unit (ms, s, m, h, d), e.g. 30s, 48h or 1h30m',
     ]);
   });

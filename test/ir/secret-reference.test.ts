@@ -8,13 +8,17 @@ describe('parseSecretReference', () => {
     ['vault:~/team/agents#expense@2', { backend: 'vault', mount: '~', path: 'team/agents', key: 'expense', version: 2 }],
     ['env:ACME_TOKEN', { backend: 'env', name: 'ACME_TOKEN' }],
     ['file:erp.json#token', { backend: 'file', name: 'erp.json', key: 'token' }],
+    ['aws:federation#token', { backend: 'aws', name: 'federation', key: 'token' }],
+    ['aws:team/erp', { backend: 'aws', name: 'team/erp' }],
   ])('parses %s', (text, expected) => {
     expect(parseSecretReference(text)).toEqual(expected);
   });
 
   it.each([
-    ['', /starts with vault:, env: or file:/],
-    ['aws:thing', /starts with vault:, env: or file:/],
+    ['', /starts with vault:, env:, file: or aws:/],
+    ['gcp:thing', /starts with vault:, env:, file: or aws:/],
+    ['aws:../acme/federation#token', /aws secret name segment/],
+    ['aws:a#b#c', /aws:<name>\[#<key>\]/],
     ['vault:secret#key', /mount and a path/],
     ['vault:secret/path', /needs #<key>/],
     ['vault:secret/path#', /key must be/],

@@ -21,6 +21,7 @@ const TEST_STACK_DEFAULTS: Record<string, string> = {
   STEWARD_GATEWAY_PORT: '31020',
   STEWARD_EXPENSES_PORT: '31030',
   STEWARD_CODEC_PORT: '31040',
+  STEWARD_FEDERATION_PORT: '31050',
 };
 
 export default async function globalSetup(): Promise<void> {

@@ -7,7 +7,8 @@ import type { StewardClient } from '../../../src/client';
 import { TASK_QUEUE } from '../../../src/temporal/connection';
 import type { TenantId } from '../../../src/tenancy/tenant-id';
 import type { HttpTarget } from '../../support/http-target';
-import { waitForHistoryEvent } from '../../support/stack';
+import { waitForHistoryEvent, writeVaultSecret } from '../../support/stack';
+import { clientCertificate, createOrganisation, federate, operatorPool, startFederationServer } from '../../federation/federation-fixture';
 
 export interface RecordingContext {
   client: StewardClient;
@@ -306,6 +307,7 @@ nodes:
         { target: c.target.url },
       ),
   },
+  { name: 'a2a', record: recordA2a },
 ];
 
 async function recordWaitSignal(context: RecordingContext): Promise<RecordedRun[]> {
@@ -414,4 +416,46 @@ nodes:
     { name: 'continue-as-new-first', workflowId: handle.workflowId, runId: handle.firstExecutionRunId },
     { name: 'continue-as-new-last', workflowId: handle.workflowId, runId: last.runId },
   ];
+}
+
+/** The tenant calls its own exposed definition over A2A (one organisation playing both sides): send, poll, result. */
+async function recordA2a(context: RecordingContext): Promise<RecordedRun[]> {
+  const org = await createOrganisation('replay-org');
+  const endpoint = await startFederationServer(org);
+  const admin = operatorPool();
+  try {
+    await context.client.register(`
+id: replay-a2a-served
+version: 1
+start: hold
+nodes:
+  hold: { type: wait, duration: 1s, next: done }
+  done: { type: end, output: "{'quoted': input.item}" }
+`);
+    const token = await federate(admin, context.tenant, 'replay-a2a-served', org);
+    const certificate = await clientCertificate(org);
+    await writeVaultSecret(`tenants/${context.tenant}/federation`, { token, cert: certificate.certPem, key: certificate.keyPem, ca: endpoint.serverCa });
+    const path = `secret/data/tenants/${context.tenant}/federation`;
+    return await runToEnd(context, 'a2a', `
+id: replay-a2a
+version: 1
+secrets: { token: "vault:${path}#token", cert: "vault:${path}#cert", key: "vault:${path}#key", ca: "vault:${path}#ca" }
+start: ask
+nodes:
+  ask:
+    type: a2a
+    agent_url: "${endpoint.url}/a2a/${context.tenant}/replay-a2a-served"
+    token: "{{ secrets.token }}"
+    client_certificate: "{{ secrets.cert }}"
+    client_key: "{{ secrets.key }}"
+    server_ca: "{{ secrets.ca }}"
+    input: { item: "widgets" }
+    poll_interval: 500ms
+    next: done
+  done: { type: end, output: nodes.ask.output.output }
+`, {}, { quoted: 'widgets' });
+  } finally {
+    await endpoint.close();
+    await admin.end();
+  }
 }
