@@ -8,7 +8,8 @@
 import { NamespaceNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { StewardClient, type PendingApproval } from '../client';
+import type { PendingApproval } from '../client';
+import { tenantClients } from './tenant-clients';
 import type { RuntimeConfig } from '../config/runtime';
 import type { DecisionRefusal } from '../contract/messages';
 import { isStewardError } from '../errors';
@@ -39,17 +40,7 @@ export function createApprovalsGateway(config: RuntimeConfig): FastifyInstance {
   // One runtime for every tenant (one pool, one Vault session, one Temporal connection); a tenant's client is made
   // on first use. The database role is checked before the gateway listens.
   const runtime = StewardRuntime.create(config, { poolSize: 4 });
-  const clients = new Map<string, Promise<StewardClient>>();
-  const clientFor = (tenant: TenantId) => {
-    let client = clients.get(tenant);
-    if (!client) {
-      client = StewardClient.forTenant(runtime, tenant);
-      // A tenant not found now may be created later: only a client that was made is kept.
-      client.catch(() => clients.delete(tenant));
-      clients.set(tenant, client);
-    }
-    return client;
-  };
+  const clientFor = tenantClients(runtime);
   app.addHook('onReady', () => runtime.ready());
   app.addHook('onClose', () => runtime.close());
 

@@ -9,7 +9,7 @@ import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import { ServerCallContext } from '@a2a-js/sdk/server';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { recordAuditEvent } from '../../audit/audit-log';
-import { StewardClient } from '../../client';
+import { tenantClients } from '../tenant-clients';
 import type { RuntimeConfig } from '../../config/runtime';
 import { FEDERATION_METHODS, type FederationMethod, type FederationSettings } from '../../federation/federation-settings';
 import { loadFederationSettings } from '../../federation/federation-policy';
@@ -44,16 +44,7 @@ export function createFederationServer(options: FederationServerOptions): Fastif
   });
   const runtime = StewardRuntime.create(config, { poolSize: 4 });
   const pool = runtime.pool;
-  const clients = new Map<string, Promise<StewardClient>>();
-  const clientFor = (tenant: TenantId) => {
-    let client = clients.get(tenant);
-    if (!client) {
-      client = StewardClient.forTenant(runtime, tenant);
-      client.catch(() => clients.delete(tenant));
-      clients.set(tenant, client);
-    }
-    return client;
-  };
+  const clientFor = tenantClients(runtime);
   app.addHook('onReady', () => runtime.ready());
   app.addHook('onClose', () => runtime.close());
 
