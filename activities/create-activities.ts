@@ -7,6 +7,7 @@ import type { SubjectKeyVault } from '../src/codec/pii-vault/subject-key-vault';
 import type { DeploymentEgress } from '../src/egress/tenant-egress';
 import type { Scrubber, SecretResolver } from '../src/secrets';
 import type { TenantId } from '../src/tenancy/tenant-id';
+import type { RunMetrics } from '../src/telemetry/run-metrics';
 import { createRecordApproval, createRecordRefusedSignal, createVerifyApproval } from './approval';
 import { createAdoptUserToken } from './delegation';
 import { createCallLlm, createRecordLlmEvent } from './llm';
@@ -35,6 +36,8 @@ export interface ActivityDeps {
   egress?: DeploymentEgress;
   /** Signs audit checkpoints and purge markers with the tenant's Vault key; without it audit entries are never purged. */
   auditSigner?: CheckpointSigner;
+  /** The worker's metrics (model tokens and cost); none are counted without it. */
+  metrics?: RunMetrics;
 }
 
 export function createActivities(deps: ActivityDeps) {
