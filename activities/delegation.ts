@@ -78,18 +78,18 @@ export async function authorizeStep(deps: DelegationDeps, step: DelegatedStep): 
   const exchange = { 'steward.oauth.audience': audience, 'steward.oauth.scopes': step.scopes.required_scopes.length };
   const acquired = await withSpan('oauth token exchange', { kind: SpanKind.CLIENT, attributes: exchange }, async (span) => {
     const token = await acquireStepToken({
-    run: runId,
-    step: `${step.nodeId}#${info.attempt}`,
-    userToken,
-    verify: { ...identity, tenant: deps.tenant },
-    scopes: { required_scopes: step.scopes.required_scopes, requested_scopes: step.oauth.requested_scopes },
-    tokenEndpoint: step.oauth.token_endpoint,
-    clientAuth: await agentCredential(deps, step),
-    audience,
-    resource: step.oauth.resource,
-    introspectionEndpoint: step.oauth.introspection_endpoint,
-    cache,
-    onOAuthEvent: audit,
+      run: runId,
+      step: `${step.nodeId}#${info.attempt}`,
+      userToken,
+      verify: { ...identity, tenant: deps.tenant },
+      scopes: { required_scopes: step.scopes.required_scopes, requested_scopes: step.oauth.requested_scopes },
+      tokenEndpoint: step.oauth.token_endpoint,
+      clientAuth: await agentCredential(deps, step),
+      audience,
+      resource: step.oauth.resource,
+      introspectionEndpoint: step.oauth.introspection_endpoint,
+      cache,
+      onOAuthEvent: audit,
     });
     span.setAttribute('steward.oauth.cached', token.cached);
     return token;
