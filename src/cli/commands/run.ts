@@ -66,7 +66,7 @@ export function registerRunCommands(program: Command): void {
         }
         const status = await run.status();
         if (options.json) {
-          const summary = { run_id: run.runId, workflow_id: run.workflowId, namespace: run.namespace, status, result: result ?? null, error: failure ?? null, ...(trace ? { trace } : {}) };
+          const summary = { run_id: run.runId, workflow_id: run.workflowId, namespace: run.namespace, status, result: result ?? null, error: failure ?? null };
           process.stdout.write(JSON.stringify(summary) + '\n');
         } else if (options.wait) {
           process.stdout.write(`status: ${status}\n${failure ? '' : `result: ${JSON.stringify(result, null, 2)}\n`}`);
