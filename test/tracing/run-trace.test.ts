@@ -23,7 +23,8 @@ import { createTestTenant, processExit, stsUrl, testConfig, writeVaultSecret } f
 const config = testConfig();
 const stack = readStackFile(config.env.STEWARD_STATE_DIR);
 const jaeger = stack!.jaeger!;
-const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
+/** The README shows these: STEWARD_UPDATE_SCREENSHOTS=1 writes them there, other runs to test/artifacts. */
+const SCREENSHOTS = process.env.STEWARD_UPDATE_SCREENSHOTS === '1' ? join(__dirname, '..', '..', 'docs', 'screenshots') : join(__dirname, '..', 'artifacts');
 
 /** Values no span may carry: planted in the run's input, its secrets and its tokens. */
 const canaries: string[] = [];
