@@ -8,6 +8,7 @@ import type { DeploymentEgress } from '../src/egress/tenant-egress';
 import type { Scrubber, SecretResolver } from '../src/secrets';
 import type { TenantId } from '../src/tenancy/tenant-id';
 import { createA2aActivities } from './a2a';
+import type { RunMetrics } from '../src/telemetry/run-metrics';
 import { createRecordApproval, createRecordRefusedSignal, createVerifyApproval } from './approval';
 import { createAdoptUserToken } from './delegation';
 import { createCallLlm, createRecordLlmEvent } from './llm';
@@ -36,6 +37,8 @@ export interface ActivityDeps {
   egress?: DeploymentEgress;
   /** Signs audit checkpoints and purge markers with the tenant's Vault key; without it audit entries are never purged. */
   auditSigner?: CheckpointSigner;
+  /** The worker's metrics (model tokens and cost); none are counted without it. */
+  metrics?: RunMetrics;
 }
 
 export function createActivities(deps: ActivityDeps) {

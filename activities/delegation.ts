@@ -14,6 +14,7 @@ import { loadUserToken, type UserTokenHandle } from '../src/identity/user-token-
 import { renderTemplate } from '../src/ir/expressions';
 import type { OAuthClient, OAuthScopes } from '../src/ir/schema';
 import { resolveSecretsFor, type SecretDeps } from './secrets';
+import { SpanKind, withSpan } from '../src/telemetry/spans';
 
 export interface DelegationDeps extends SecretDeps {
   pool: Pool;
@@ -73,19 +74,25 @@ export async function authorizeStep(deps: DelegationDeps, step: DelegatedStep): 
   if (!identity) throw await refuse(new OAuthError('invalid_request', `nodes.${step.nodeId}: this worker has no identity provider configured to verify the user token`));
   const userToken = await readUserToken(deps, keyring, step, workflowId, refuse);
   const cache = deps.tokenCache ?? sharedTokenCache;
-  const acquired = await acquireStepToken({
-    run: runId,
-    step: `${step.nodeId}#${info.attempt}`,
-    userToken,
-    verify: { ...identity, tenant: deps.tenant },
-    scopes: { required_scopes: step.scopes.required_scopes, requested_scopes: step.oauth.requested_scopes },
-    tokenEndpoint: step.oauth.token_endpoint,
-    clientAuth: await agentCredential(deps, step),
-    audience,
-    resource: step.oauth.resource,
-    introspectionEndpoint: step.oauth.introspection_endpoint,
-    cache,
-    onOAuthEvent: audit,
+  // The span says which audience and how many scopes, and whether the cache answered; never a token or a subject.
+  const exchange = { 'steward.oauth.audience': audience, 'steward.oauth.scopes': step.scopes.required_scopes.length };
+  const acquired = await withSpan('oauth token exchange', { kind: SpanKind.CLIENT, attributes: exchange }, async (span) => {
+    const token = await acquireStepToken({
+      run: runId,
+      step: `${step.nodeId}#${info.attempt}`,
+      userToken,
+      verify: { ...identity, tenant: deps.tenant },
+      scopes: { required_scopes: step.scopes.required_scopes, requested_scopes: step.oauth.requested_scopes },
+      tokenEndpoint: step.oauth.token_endpoint,
+      clientAuth: await agentCredential(deps, step),
+      audience,
+      resource: step.oauth.resource,
+      introspectionEndpoint: step.oauth.introspection_endpoint,
+      cache,
+      onOAuthEvent: audit,
+    });
+    span.setAttribute('steward.oauth.cached', token.cached);
+    return token;
   });
   deps.scrubber?.remember('exchanged_token', acquired.token.accessToken, deps.tenant);
   return {

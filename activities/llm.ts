@@ -25,6 +25,7 @@ import type { EnclosingRun } from '../src/llm/budget';
 import { boundOutput } from '../src/llm/cost-estimate';
 import { readTenantDailyBudget, readTenantPriceTable } from '../src/llm/ledger';
 import { createMeteredCall } from '../src/llm/metered-call';
+import type { RunMetrics } from '../src/telemetry/run-metrics';
 import { createPromptMasking, maskConversation } from '../src/llm/prompt-masking';
 import { DataPolicy } from '../src/pii/policy';
 import { loadTenantPhoneRegions, withTenantPhoneRegions } from '../src/tenancy/tenant-phone-regions';
@@ -80,6 +81,8 @@ export interface LlmDeps extends SecretDeps {
   defaultBaseUrls?: { openai?: string; anthropic?: string };
   /** The tenant's PII HMAC key: prompt hashes are keyed with it, so a prompt's PII cannot be guessed back. */
   piiHmacKey?: Uint8Array;
+  /** The worker's metrics: each model call's tokens and cost. */
+  metrics?: RunMetrics;
 }
 
 // Often enough that a cancelled run reaches the call soon (the SDK throttles what it sends to the server).
@@ -174,6 +177,7 @@ async function takeTurn(deps: LlmDeps, call: LlmCallRequest, context: Context): 
       policy,
       prices,
       promptHashKey,
+      metrics: deps.metrics,
       ...(call.waitsOutOutages ? { settleThroughOutageUntil: attempt } : {}),
     },
     {

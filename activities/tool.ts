@@ -8,6 +8,7 @@ import { OAuthError } from '../src/identity';
 import type { UserTokenHandle } from '../src/identity/user-token-store';
 import type { HttpRequest, OAuthClient, ToolNode } from '../src/ir/schema';
 import { isStewardError } from '../src/errors';
+import { SpanKind, withSpan } from '../src/telemetry/spans';
 import { authorizeStep, type DelegationDeps, type StepAuthorization } from './delegation';
 import { createGuardedFetch, type EgressDeps, type GuardedFetch } from './egress';
 import { resolveSecretsFor, withScrubbing } from './secrets';
@@ -129,16 +130,20 @@ async function sendHttp(
   const signal = AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(timeoutMs)]);
   // Only the host is named in errors: paths and queries may carry rendered data.
   const where = `nodes.${call.nodeId}: ${request.method} ${url.host}`;
-  let response: Response;
   await target.sending(request.method, url.host);
-  try {
-    response = await guardedFetch(url.href, { method: request.method, headers, body, signal }, call.nodeId);
-    target.answered(response.status);
-  } catch (error) {
-    if (isStewardError(error, 'EGRESS_DENIED')) throw error;
-    // The cause is left out on purpose: network errors can quote the full URL, and the URL may carry rendered data.
-    throw ApplicationFailure.retryable(`${where} failed (${(error as Error).name})`, 'TOOL_UNREACHABLE');
-  }
+  // The span names the method, host and status only: the path, query and bodies may carry rendered data.
+  const response = await withSpan(`HTTP ${request.method}`, { kind: SpanKind.CLIENT, attributes: httpSpanAttributes(request.method, url) }, async (span) => {
+    try {
+      const answered = await guardedFetch(url.href, { method: request.method, headers, body, signal }, call.nodeId);
+      span.setAttribute('http.response.status_code', answered.status);
+      target.answered(answered.status);
+      return answered;
+    } catch (error) {
+      if (isStewardError(error, 'EGRESS_DENIED')) throw error;
+      // The cause is left out on purpose: network errors can quote the full URL, and the URL may carry rendered data.
+      throw ApplicationFailure.retryable(`${where} failed (${(error as Error).name})`, 'TOOL_UNREACHABLE');
+    }
+  });
   const text = await readBoundedText(response, maxBytes, where);
   const parsed = (response.headers.get('content-type') ?? '').includes('json') ? safeJson(text) : text;
   // Worth retrying, under the step's retry policy; once its attempts are spent the run reads why.
@@ -149,6 +154,11 @@ async function sendHttp(
     throw ApplicationFailure.create({ type: 'TOOL_HTTP_ERROR', message: `${where} answered ${response.status}`, nonRetryable: true, details: [{ status: response.status }] });
   }
   return { status: response.status, body: parsed };
+}
+
+function httpSpanAttributes(method: string, url: URL): Record<string, string | number> {
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  return { 'http.request.method': method, 'server.address': url.hostname, 'server.port': port };
 }
 
 function safeJson(text: string): unknown {

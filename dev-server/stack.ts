@@ -1,5 +1,5 @@
-// Brings the local stack up and down: Postgres, the Temporal dev server, the STS, the model server and a worker,
-// all on loopback,
+// Brings the local stack up and down: Postgres, the Temporal dev server, Jaeger, the STS, the model server and a
+// worker, all on loopback,
 // with state and logs under one folder. Starting is idempotent: parts that already run are kept.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +32,7 @@ import { DEMO_TENANTS, findOrBuildVault, isVaultHealthy, seedVault, startVaultSe
 import { isStsHealthy } from './sts/is-sts-healthy';
 import { findOrBuildTemporal, isTemporalHealthy, startTemporalServer, waitForTemporal } from './temporal';
 import { ensureFederationPki, federationPkiFiles, isFederationServerHealthy } from './federation-pki';
+import { findOrBuildJaeger, isJaegerHealthy, jaegerUiUrl, otlpHttpEndpoint, startJaegerServer, waitForJaeger } from './jaeger';
 
 export interface StackOptions {
   env: StewardEnv;
@@ -58,6 +59,8 @@ export interface StackStatus {
     others: number[];
   };
   vault: { address: string; root_token: string; healthy: boolean };
+  /** Jaeger: the trace UI, and the OTLP/HTTP endpoint the stack's worker exports its spans to. */
+  jaeger: { ui: string; otlp_endpoint: string; healthy: boolean };
   sts: { issuer: string; healthy: boolean };
   llm: { base_url: string; healthy: boolean };
   expenses_api: { url: string; healthy: boolean };
@@ -142,7 +145,7 @@ function codecServerUrl(env: StewardEnv): string {
   return `http://127.0.0.1:${env.STEWARD_CODEC_PORT}`;
 }
 
-export type StackPart = 'postgres' | 'temporal' | 'vault' | 'worker' | NodeServiceName;
+export type StackPart = 'postgres' | 'temporal' | 'vault' | 'jaeger' | 'worker' | NodeServiceName;
 
 export interface StartedStack {
   stack: StackFile;
@@ -202,12 +205,17 @@ async function startParts(options: StackOptions, started: StartedStack['started'
   }
 
   // Recorded at once, so `dev stop` finds what was started even if a later part fails to start.
-  writeStackFile(stateDir, { temporal: { address, ui, binary, pid: temporalPid }, postgres, worker: previous?.worker ?? {}, vault: previous?.vault, services: previous?.services ?? {}, logs_dir: logsDir });
+  writeStackFile(stateDir, { temporal: { address, ui, binary, pid: temporalPid }, postgres, worker: previous?.worker ?? {}, vault: previous?.vault, jaeger: previous?.jaeger, services: previous?.services ?? {}, logs_dir: logsDir });
   if (options.seedTenants?.length) await seedTenants(env, postgres.url, address, options.seedTenants, log);
   const vaultTenants = [...new Set([...DEMO_TENANTS, ...(options.seedTenants ?? []), ...registered])];
   const vault = await startVault(env, logsDir, previous?.vault, vaultTenants, log, (startedVault) => {
     started.push('vault');
     recordPart(stateDir, { vault: startedVault });
+  });
+
+  const jaeger = await startJaeger(env, logsDir, previous?.jaeger, log, (startedJaeger) => {
+    started.push('jaeger');
+    recordPart(stateDir, { jaeger: startedJaeger });
   });
 
   const services: StackFile['services'] = {};
@@ -232,6 +240,7 @@ async function startParts(options: StackOptions, started: StartedStack['started'
     temporal: { address, ui, binary, pid: temporalPid },
     postgres,
     vault,
+    jaeger,
     worker: previous?.worker ?? {},
     services,
     logs_dir: logsDir,
@@ -279,6 +288,32 @@ async function startPostgres(env: StewardEnv, logsDir: string, log: (line: strin
 function recordPart(stateDir: string, part: Partial<StackFile>): void {
   const current = readStackFile(stateDir);
   if (current) writeStackFile(stateDir, { ...current, ...part });
+}
+
+/** Jaeger keeps traces in memory: a restart starts empty. Its query gRPC port is one nobody configures. */
+async function startJaeger(
+  env: StewardEnv,
+  logsDir: string,
+  previous: StackFile['jaeger'],
+  log: (line: string) => void,
+  onStart: (jaeger: NonNullable<StackFile['jaeger']>) => void,
+): Promise<NonNullable<StackFile['jaeger']>> {
+  const ui = jaegerUiUrl(env.STEWARD_JAEGER_UI_PORT);
+  const otlp = otlpHttpEndpoint(env.STEWARD_OTLP_PORT);
+  const binary = findOrBuildJaeger(env.STEWARD_CACHE_DIR, log);
+  if (await isJaegerHealthy(ui)) return { ui, otlp_endpoint: otlp, binary, pid: previous?.ui === ui ? previous.pid : undefined };
+  const logFile = join(logsDir, 'jaeger.log');
+  log(`starting Jaeger (traces UI ${ui}, OTLP ${otlp})`);
+  const pid = startJaegerServer({
+    binary,
+    ports: { uiPort: env.STEWARD_JAEGER_UI_PORT, otlpHttpPort: env.STEWARD_OTLP_PORT, otlpGrpcPort: env.STEWARD_OTLP_GRPC_PORT, queryGrpcPort: await findFreePort() },
+    configFile: join(env.STEWARD_STATE_DIR, 'jaeger.yaml'),
+    logFile,
+  });
+  const jaeger = { ui, otlp_endpoint: otlp, binary, pid };
+  onStart(jaeger);
+  await waitForJaeger(ui, logFile);
+  return jaeger;
 }
 
 /** Vault keeps its data in the state folder; every start unseals it and seeds every tenant in it (idempotently). */
@@ -336,7 +371,14 @@ async function startWorkerProcess(stack: StackFile, stateDir: string, logsDir: s
     command: process.execPath,
     args: [bin, 'worker', '--health-port', String(healthPort)],
     logFile: join(logsDir, 'worker.log'),
-    env: { ...process.env, DATABASE_URL: stack.postgres.url, TEMPORAL_ADDRESS: stack.temporal.address, STEWARD_STATE_DIR: stateDir },
+    env: {
+      ...process.env,
+      DATABASE_URL: stack.postgres.url,
+      TEMPORAL_ADDRESS: stack.temporal.address,
+      STEWARD_STATE_DIR: stateDir,
+      // The stack's worker traces its runs into the stack's Jaeger, unless the environment names a collector.
+      ...(stack.jaeger && !process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? { OTEL_EXPORTER_OTLP_ENDPOINT: stack.jaeger.otlp_endpoint } : {}),
+    },
   });
   return { pid, start_ticks: processStartTicks(pid), health_url: `http://127.0.0.1:${healthPort}/healthz` };
 }
@@ -344,7 +386,7 @@ async function startWorkerProcess(stack: StackFile, stateDir: string, logsDir: s
 /** Stops the parts the stack started (all of them by default), in the reverse order of starting. */
 export async function stopStack(
   env: StewardEnv,
-  parts: readonly StackPart[] = ['worker', 'federation_server', 'codec_server', 'approvals_gateway', 'expenses_api', 'llm', 'sts', 'vault', 'temporal', 'postgres'],
+  parts: readonly StackPart[] = ['worker', 'federation_server', 'codec_server', 'approvals_gateway', 'expenses_api', 'llm', 'sts', 'jaeger', 'vault', 'temporal', 'postgres'],
 ): Promise<string[]> {
   const stack = readStackFile(env.STEWARD_STATE_DIR);
   if (!stack) return [];
@@ -362,6 +404,10 @@ export async function stopStack(
       stopped.push(name);
     }
     services[name] = { url: service.url };
+  }
+  if (parts.includes('jaeger') && isAlive(stack.jaeger?.pid)) {
+    await stopProcess(stack.jaeger!.pid!, 'SIGTERM');
+    stopped.push('jaeger');
   }
   if (parts.includes('vault') && isAlive(stack.vault?.pid)) {
     await stopProcess(stack.vault!.pid!, 'SIGTERM');
@@ -381,6 +427,7 @@ export async function stopStack(
     ...stack,
     services,
     vault: parts.includes('vault') ? undefined : stack.vault,
+    jaeger: parts.includes('jaeger') && stack.jaeger ? { ...stack.jaeger, pid: undefined } : stack.jaeger,
     temporal: { ...stack.temporal, pid: parts.includes('temporal') ? undefined : stack.temporal.pid },
     worker: parts.includes('worker') ? {} : stack.worker,
   });
@@ -391,11 +438,13 @@ export async function stackStatus(env: StewardEnv): Promise<StackStatus | undefi
   const stack = readStackFile(env.STEWARD_STATE_DIR);
   if (!stack) return undefined;
   const vaultUrl = stack.vault?.address ?? vaultAddress(env.STEWARD_VAULT_PORT);
-  const [worker, temporalHealthy, postgresHealthy, vaultHealthy, ...serviceHealth] = await Promise.all([
+  const jaegerUi = stack.jaeger?.ui ?? jaegerUiUrl(env.STEWARD_JAEGER_UI_PORT);
+  const [worker, temporalHealthy, postgresHealthy, vaultHealthy, jaegerHealthy, ...serviceHealth] = await Promise.all([
     workerStatus(stack.worker, env.STEWARD_STATE_DIR),
     isTemporalHealthy(stack.temporal.address),
     isPostgresHealthy(stack.postgres.url),
     isVaultHealthy(vaultUrl),
+    isJaegerHealthy(jaegerUi),
     ...nodeServices(env).map(async (service) => {
       const url = stack.services[service.name]?.url ?? service.url;
       return [service.name, { [ADDRESS_KEYS[service.name]]: url, healthy: await service.isHealthy(url) }] as const;
@@ -406,6 +455,7 @@ export async function stackStatus(env: StewardEnv): Promise<StackStatus | undefi
     postgres: { url: stack.postgres.url, healthy: postgresHealthy },
     worker,
     vault: { address: vaultUrl, root_token: stack.vault?.root_token ?? '', healthy: vaultHealthy },
+    jaeger: { ui: jaegerUi, otlp_endpoint: stack.jaeger?.otlp_endpoint ?? otlpHttpEndpoint(env.STEWARD_OTLP_PORT), healthy: jaegerHealthy },
     ...(Object.fromEntries(serviceHealth) as Pick<StackStatus, NodeServiceName>),
     logs_dir: stack.logs_dir,
   };
@@ -436,7 +486,7 @@ export function unmanagedWorkers(env: StewardEnv): number[] {
 }
 
 export function isStackHealthy(status: StackStatus): boolean {
-  return [status.temporal, status.postgres, status.vault, status.worker, status.sts, status.llm, status.expenses_api, status.approvals_gateway, status.codec_server, status.federation_server].every((part) => part.healthy);
+  return [status.temporal, status.postgres, status.vault, status.jaeger, status.worker, status.sts, status.llm, status.expenses_api, status.approvals_gateway, status.codec_server, status.federation_server].every((part) => part.healthy);
 }
 
 function adminUrl(url: string): string {

@@ -26,6 +26,7 @@ import { DEFAULT_CONTINUE_AFTER_EVENTS, Interpreter } from './interpreter';
 import { bookkeepingOutlastingOutages } from './dependency-wait';
 import { RefusedSignalAudits } from './refused-signal-audits';
 import type { RunState } from './run-state';
+import { describeRunSpan, runEvents } from './run-telemetry';
 
 export interface AgentRunArgs {
   /** The registered workflow id (the definition's `id`). */
@@ -73,6 +74,8 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
   const lean = patched('lean-start');
 
   const prepared = args.resume?.prepared ?? (await prepare(args, lean));
+  describeRunSpan(prepared);
+  if (!args.resume) runEvents.started(prepared.workflow);
   if (lean) {
     status = 'running';
     upsertSearchAttributes([
@@ -87,6 +90,7 @@ export async function agentWorkflow(args: AgentRunArgs): Promise<unknown> {
   // documented filters found nothing: newer runs set it before they close. Decided at the close, so older histories
   // (without the marker there) replay as they were recorded.
   const close = (final: 'completed' | 'failed' | 'cancelled') => {
+    runEvents.ended(prepared.workflow, final === 'completed' ? 'completed' : 'failed');
     if (!lean) setStatus(final === 'cancelled' ? 'failed' : final);
     else if (patched(CLOSING_STATUS_PATCH)) setStatus(final);
     else status = final;

@@ -9,6 +9,7 @@ import type { ApprovalNode, Approvers } from '../src/ir/schema';
 import { bookkeepingOutlastingOutages, isDependencyOutage, waitingOutOutages } from './dependency-wait';
 import type { NodeContext } from './node-context';
 import { scopeOf } from './run-state';
+import { runEvents } from './run-telemetry';
 
 // Verification is quick and local to the worker: a local activity keeps the decision's latency low.
 const { verifyApproval, recordApproval } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
@@ -40,10 +41,12 @@ export async function runApproval(interpreter: NodeContext, id: string, node: Ap
   interpreter.inbox.waitingApprovals.add(id);
   const pending = (approvers: Approvers, deadline: string | undefined, escalated: boolean) =>
     record({ nodeId: id, status: 'pending', approvers, required: node.required, ...(inbox ? { deadline, ...(escalated ? { escalated } : {}) } : {}) });
+  const asked = Date.now();
   try {
     const outcome = await decide(interpreter, id, node, onlyWaiting, keepsTable ? pending : undefined, inbox !== undefined);
+    const status = outcome.approved ? 'approved' : outcome.output.reason === 'timeout' ? 'expired' : 'rejected';
+    runEvents.approvalDecided(interpreter.prepared.workflow, status, Date.now() - asked);
     if (keepsTable) {
-      const status = outcome.approved ? 'approved' : outcome.output.reason === 'timeout' ? 'expired' : 'rejected';
       await record({ nodeId: id, status, approvers: node.approvers, required: node.required, decidedBy: outcome.output.approvers });
     }
     return outcome;

@@ -31,11 +31,14 @@ import type { Inbox } from './inbox';
 import type { NodeContext } from './node-context';
 import { AGENT_WORKFLOW_TYPE, type PendingWait, type RunStatus } from '../src/contract/messages';
 import { PATH_KEPT, scopeOf, type RunState } from './run-state';
+import { withinNodeSpan } from './run-telemetry';
 
 const CHILD_USER_PATCH = 'subworkflow-acts-for-user';
 const CHILD_BUDGET_PATCH = 'subworkflow-shares-budget';
 /** An approval that timed out fails as WAIT_TIMEOUT saying so; runs from before failed as "rejected". */
 const APPROVAL_TIMEOUT_PATCH = 'approval-timeout-says-timeout';
+/** Each node runs in a span of its own; runs recorded before ran their nodes bare, and replay that way. */
+const NODE_SPANS_PATCH = 'node-spans';
 
 /** Continue-as-new once history holds this many events, well before Temporal's limits. */
 export const DEFAULT_CONTINUE_AFTER_EVENTS = 2_000;
@@ -90,7 +93,8 @@ export class Interpreter implements NodeContext {
       this.current.add(id);
       let step: StepOutcome;
       try {
-        step = await this.execute(id, node);
+        const at = id;
+        step = patched(NODE_SPANS_PATCH) ? await withinNodeSpan(at, node.type, () => this.execute(at, node)) : await this.execute(at, node);
       } catch (error) {
         this.failedNodes.mark(error, id);
         step = this.routeError(id, node, error);

@@ -8,7 +8,7 @@ import { registerTokenCommands } from './token-commands';
 const say = (line: string) => process.stderr.write(`steward dev: ${line}\n`);
 
 export function registerDevCommands(program: Command): void {
-  const dev = program.command('dev').description('run the local stack (Temporal, Postgres, STS, model server, a worker) on loopback');
+  const dev = program.command('dev').description('run the local stack (Temporal, Postgres, Vault, Jaeger, STS, model server, a worker) on loopback');
   registerTokenCommands(dev);
 
   dev
@@ -70,6 +70,7 @@ function printStatus(status: StackStatus): void {
     `postgres   ${mark(status.postgres.healthy)} ${status.postgres.url}`,
     `worker     ${mark(status.worker.healthy)} pid ${status.worker.pid ?? '-'}${describeWorker(status.worker)}`,
     `vault      ${mark(status.vault.healthy)} ${status.vault.address}`,
+    `jaeger     ${mark(status.jaeger.healthy)} ${status.jaeger.ui}  OTLP ${status.jaeger.otlp_endpoint}`,
     `sts        ${mark(status.sts.healthy)} ${status.sts.issuer}`,
     `llm        ${mark(status.llm.healthy)} ${status.llm.base_url}`,
     `expenses   ${mark(status.expenses_api.healthy)} ${status.expenses_api.url} (demo API)`,

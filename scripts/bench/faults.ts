@@ -30,6 +30,9 @@ const PORTS: Record<string, number> = {
   STEWARD_GATEWAY_PORT: 30020,
   STEWARD_EXPENSES_PORT: 30030,
   STEWARD_CODEC_PORT: 30040,
+  STEWARD_JAEGER_UI_PORT: 30686,
+  STEWARD_OTLP_PORT: 30318,
+  STEWARD_OTLP_GRPC_PORT: 30317,
 };
 const STEWARD_BIN = join(__dirname, '..', '..', '..', 'bin', 'steward.js');
 /** A run not closed this long after the last fault is counted as stuck. */

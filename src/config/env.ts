@@ -52,6 +52,12 @@ export const StewardEnv = z.object({
   STEWARD_CODEC_PORT: port(4040),
   /** The local stack's federation endpoint (A2A over mutual TLS). */
   STEWARD_FEDERATION_PORT: port(4050),
+  /** The local stack's Jaeger: its Web UI and query API, and its OTLP receivers (HTTP, gRPC). */
+  STEWARD_JAEGER_UI_PORT: port(16686),
+  STEWARD_OTLP_PORT: port(4318),
+  STEWARD_OTLP_GRPC_PORT: port(4317),
+  /** Base URL of the trace UI (Jaeger's) that `steward run` links runs to; the local stack's when unset. */
+  STEWARD_TRACES_UI_URL: z.url().optional(),
   /** The identity provider that signs user and approver tokens (an OpenID issuer with a JWKS).
    *  Defaults to the local stack's STS. */
   STEWARD_OIDC_ISSUER: z.url().optional(),

@@ -16,6 +16,9 @@ export interface RuntimeConfig {
   identity?: { issuer: string; audience: string; jwksUrl: string };
   /** Default provider base URLs for `llm` nodes without base_url (OpenAI-compatible ones end in /v1). */
   llmBaseUrls?: { openai: string; anthropic: string };
+  /** Where traces go and where they are seen: OTEL_EXPORTER_OTLP_ENDPOINT and STEWARD_TRACES_UI_URL, else the local
+   *  stack's Jaeger. Workers follow OpenTelemetry's environment alone; the CLI uses these to link runs to traces. */
+  traces: { otlpEndpoint?: string; uiUrl?: string };
   /** The environment secret backends read: the process's own, with the local stack's Vault when none is named. */
   secretsEnv: NodeJS.ProcessEnv;
 }
@@ -39,6 +42,10 @@ export function loadRuntimeConfig(processEnv: NodeJS.ProcessEnv = process.env): 
     secretsEnv: processEnv.VAULT_ADDR || !stack?.vault ? processEnv : { ...processEnv, VAULT_ADDR: stack.vault.address, VAULT_TOKEN: stack.vault.root_token },
     llmBaseUrls: llmBaseUrls(env.STEWARD_LLM_BASE_URL ?? stack?.services.llm?.url),
     uiUrl: env.STEWARD_UI_URL ?? stack?.temporal.ui ?? `http://127.0.0.1:${env.STEWARD_TEMPORAL_UI_PORT}`,
+    traces: {
+      otlpEndpoint: processEnv.OTEL_EXPORTER_OTLP_ENDPOINT || stack?.jaeger?.otlp_endpoint,
+      uiUrl: env.STEWARD_TRACES_UI_URL ?? stack?.jaeger?.ui,
+    },
   };
 }
 

@@ -11,6 +11,8 @@ export const StackFile = z.object({
   worker: z.object({ pid: z.number().optional(), start_ticks: z.number().optional(), health_url: z.string().optional() }).default({}),
   /** The Vault dev server: its root token is for local use only. */
   vault: z.object({ address: z.string(), root_token: z.string(), binary: z.string(), pid: z.number().optional() }).optional(),
+  /** Jaeger: the trace UI and the OTLP/HTTP endpoint workers export to. */
+  jaeger: z.object({ ui: z.string(), otlp_endpoint: z.string(), binary: z.string(), pid: z.number().optional() }).optional(),
   /** Loopback services of the stack that run as Node processes, by part name (sts, llm, …). */
   services: z.record(z.string(), z.object({ url: z.string(), pid: z.number().optional() })).default({}),
   logs_dir: z.string(),

@@ -23,6 +23,8 @@ import { DEFAULT_PRICE_TABLE, costOf, findPrice, microUsdToUsd, type MicroUsd, t
 import { hashPrompt } from './prompt-hash';
 import { redactPromptForAudit } from './prompt-masking';
 import type { ModelRequest, ModelResponse } from './types';
+import type { RunMetrics } from '../telemetry/run-metrics';
+import { SpanKind, withSpan } from '../telemetry/spans';
 
 export interface MeteredCallContext {
   pool: Pool;
@@ -43,6 +45,8 @@ export interface MeteredCallContext {
    * outage until this aborts (the attempt's deadline), so the answer is kept rather than paid for again.
    */
   settleThroughOutageUntil?: AbortSignal;
+  /** Counts the call's tokens and cost for the worker's metrics. */
+  metrics?: RunMetrics;
 }
 
 function promptText(request: ModelRequest): string {
@@ -71,7 +75,22 @@ export function createMeteredCall(context: MeteredCallContext, options: CallMode
   const settling = context.settleThroughOutageUntil;
   const settle = <T>(write: () => Promise<T>): Promise<T> => (settling ? retryThroughOutage(write, settling) : write());
 
-  return async (request) => {
+  // One span per call, named and described the GenAI conventions' way: the provider, the models, the token counts.
+  return (request) =>
+    withSpan(`chat ${request.model}`, { kind: SpanKind.CLIENT, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.system': options.provider, 'gen_ai.request.model': request.model } }, async (span) => {
+      const { response, costMicroUsd } = await call(request);
+      const cost = microUsdToUsd(costMicroUsd);
+      span.setAttributes({
+        'gen_ai.response.model': response.model,
+        'gen_ai.usage.input_tokens': response.usage.inputTokens,
+        'gen_ai.usage.output_tokens': response.usage.outputTokens,
+        'steward.llm.cost_usd': cost,
+      });
+      context.metrics?.llmCall({ tenant: context.tenant, workflow: context.call.agent, model: response.model }, { ...response.usage, costUsd: cost });
+      return response;
+    });
+
+  async function call(request: ModelRequest): Promise<{ response: ModelResponse; costMicroUsd: MicroUsd }> {
     const provider = options.provider;
     // A call that could not be priced could not be capped either: refuse it before anything is spent.
     if (!findPrice(request.model, prices)) {
@@ -145,6 +164,6 @@ export function createMeteredCall(context: MeteredCallContext, options: CallMode
       ...costFields(costMicroUsd),
       tool_calls: response.toolCalls.map((call) => call.name),
     }));
-    return response;
-  };
+    return { response, costMicroUsd };
+  }
 }

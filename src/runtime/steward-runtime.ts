@@ -4,6 +4,7 @@
 // nothing of any other tenant's. The worker, the typed client, the codec server, the approvals gateway and the CLI
 // all start from one, so a tenant's payloads are sealed the same way wherever they are written or read.
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { createTenantDataConverter } from '../codec/data-converter';
@@ -155,7 +156,14 @@ export class StewardRuntime {
       config: this.config,
       dataConverter,
       payloadCodecs: (options) => dataConverter(options).payloadCodecs ?? [],
-      temporalClient: async () => (client ??= new Client({ connection: await this.connection(), namespace, dataConverter: dataConverter() })),
+      // The tracing interceptor carries the caller's trace into the run it starts; without a tracer it does nothing.
+      temporalClient: async () =>
+        (client ??= new Client({
+          connection: await this.connection(),
+          namespace,
+          dataConverter: dataConverter(),
+          interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+        })),
     };
   }
 }

@@ -14,6 +14,7 @@ import { createWorkflowBundle } from './bundle';
 import { startHealthServer, type HealthServer } from './health-server';
 import { createSharedActivityDeps } from './shared-deps';
 import { TenantSupervisor } from './tenant-supervisor';
+import { startWorkerTelemetry, WORKFLOW_TRACING_INTERCEPTORS, type WorkerTelemetry } from './worker-telemetry';
 
 export interface WorkerScope {
   /** Serve only these tenants (a dedicated worker); every registered tenant when omitted. */
@@ -42,17 +43,20 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
   const runtime = await StewardRuntime.open(config, { poolSize: 10 });
   const pool = runtime.pool;
   const connect = () => NativeConnection.connect(loadConnectionOptions(config.localTemporalAddress));
-  const startup = Promise.all([connect(), runtime.connection(), createWorkflowBundle()]);
+  const telemetry = startWorkerTelemetry();
+  if (telemetry.tracing) log.info('tracing runs to the OTLP endpoint of OTEL_EXPORTER_OTLP_ENDPOINT');
+  const bundled = createWorkflowBundle({ interceptorModules: telemetry.tracing ? [WORKFLOW_TRACING_INTERCEPTORS] : [] });
+  const startup = Promise.all([connect(), runtime.connection(), bundled]);
   const ready = await Promise.race([startup, stopped.then(() => undefined)]);
-  if (!ready) return stopBeforeStart(startup, runtime, log);
+  if (!ready) return stopBeforeStart(startup, runtime, log, telemetry);
   const [connection, clientConnection, bundle] = ready;
-  const shared = createSharedActivityDeps(runtime, log);
+  const shared = { ...createSharedActivityDeps(runtime, log), telemetry };
   const retention = { connection: clientConnection, intervalMs: config.env.STEWARD_RETENTION_INTERVAL_MS };
   const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared, retention, server: clientConnection, connect, shutdownGraceMs: stopTimeoutMs });
   let health: HealthServer | undefined;
   if (probe.port !== undefined) {
-    health = await startHealthServer({ port: probe.port, host: probe.host ?? '127.0.0.1', health: () => supervisor.health() });
-    log.info({ port: health.port, host: probe.host ?? '127.0.0.1' }, 'health endpoint listening on /healthz');
+    health = await startHealthServer({ port: probe.port, host: probe.host ?? '127.0.0.1', health: () => supervisor.health(), metrics: telemetry.metricsEndpoint.handle });
+    log.info({ port: health.port, host: probe.host ?? '127.0.0.1' }, 'health endpoint listening on /healthz (metrics on /metrics)');
   }
   const servedTenants = async (): Promise<Tenant[]> => {
     if (scope.only) {
@@ -86,6 +90,8 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
     shared.auditSigner?.close();
     await connection.close();
     await runtime.close();
+    // The last spans (runs that ended just now) are exported before the process goes.
+    await telemetry.shutdown().catch((error: unknown) => log.warn({ err: error }, 'could not export the last spans'));
     log.info('worker stopped');
   }
 }
@@ -95,9 +101,10 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
  * wait for the workflow bundle, whose build (tens of seconds on a loaded machine) cannot be interrupted. Connections
  * still opening are closed as they arrive.
  */
-async function stopBeforeStart(startup: Promise<[NativeConnection, Connection, unknown]>, runtime: StewardRuntime, log: Logger): Promise<never> {
+async function stopBeforeStart(startup: Promise<[NativeConnection, Connection, unknown]>, runtime: StewardRuntime, log: Logger, telemetry: WorkerTelemetry): Promise<never> {
   void startup.then(([native]) => native.close()).catch(() => undefined);
   await runtime.close();
+  await telemetry.shutdown().catch(() => undefined);
   log.info('worker stopped before it started');
   log.flush?.();
   process.exit(0);

@@ -8,13 +8,16 @@ import type { StewardRuntime } from '../runtime/steward-runtime';
 import type { TenantId } from '../tenancy/tenant-id';
 import type { Logger } from '../log/logger';
 import { SandboxReleasingWorker } from './sandbox-releasing-worker';
+import { telemetryWorkerOptions, type WorkerTelemetry } from './worker-telemetry';
 
 /**
  * What every tenant's activities share in one worker process; the tenant (and its keyring) is bound per Worker. The
  * runtime gives each Worker its tenant's keyring and data converter.
  */
-export type SharedActivityDeps = Omit<ActivityDeps, 'pool' | 'tenant' | 'keyring' | 'piiHmacKey' | 'piiSubjectKeys'> & {
+export type SharedActivityDeps = Omit<ActivityDeps, 'pool' | 'tenant' | 'keyring' | 'piiHmacKey' | 'piiSubjectKeys' | 'metrics'> & {
   runtime: StewardRuntime;
+  /** The process's tracing and metrics; a Worker without it neither traces nor counts. */
+  telemetry?: WorkerTelemetry;
   piiSubjectKeyVaults: SubjectKeyVaults;
   piiHmacKeys: (tenant: TenantId) => Uint8Array;
 };
@@ -34,7 +37,7 @@ export interface TenantWorkerOptions {
 export function createTenantWorker(options: TenantWorkerOptions): Promise<Worker> {
   // One Worker polls one namespace, so its data converter and activities get that tenant's keyring and no other;
   // the factory itself never reaches activities.
-  const { runtime, piiHmacKeys, piiSubjectKeyVaults, ...shared } = options.shared;
+  const { runtime, piiHmacKeys, piiSubjectKeyVaults, telemetry, ...shared } = options.shared;
   const tenant = runtime.tenantOf({ id: options.tenant, namespace: options.namespace });
   const keyring = tenant.keyring;
   return SandboxReleasingWorker.create({
@@ -46,6 +49,7 @@ export function createTenantWorker(options: TenantWorkerOptions): Promise<Worker
     dataConverter: tenant.dataConverter({
       onFailureFallback: (event) => options.log?.warn({ tenant: options.tenant, ...event }, 'a failure was encoded without tokenized PII: the codec could not reach what it needs'),
     }),
-    activities: createActivities({ ...shared, keyring, piiHmacKey: piiHmacKeys(options.tenant), piiSubjectKeys: piiSubjectKeyVaults.forTenant(options.tenant), pool: options.pool, tenant: options.tenant }),
+    ...telemetryWorkerOptions(telemetry, options.tenant),
+    activities: createActivities({ ...shared, metrics: telemetry?.metrics, keyring, piiHmacKey: piiHmacKeys(options.tenant), piiSubjectKeys: piiSubjectKeyVaults.forTenant(options.tenant), pool: options.pool, tenant: options.tenant }),
   });
 }

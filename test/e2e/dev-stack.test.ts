@@ -20,6 +20,9 @@ const env: NodeJS.ProcessEnv = {
   STEWARD_LLM_PORT: '14010',
   STEWARD_GATEWAY_PORT: '14020',
   STEWARD_CODEC_PORT: '14040',
+  STEWARD_JAEGER_UI_PORT: '16687',
+  STEWARD_OTLP_PORT: '14318',
+  STEWARD_OTLP_GRPC_PORT: '14317',
   STEWARD_EXPENSES_PORT: '14030',
   STEWARD_FEDERATION_PORT: '14050',
 };
@@ -55,6 +58,7 @@ test('`steward dev --detach` starts every part; status --json reports them; stop
     postgres: { url: 'postgres://postgres@127.0.0.1:15432/steward', healthy: true },
     worker: { healthy: true },
     vault: { address: 'http://127.0.0.1:18200', healthy: true },
+    jaeger: { ui: 'http://127.0.0.1:16687', otlp_endpoint: 'http://127.0.0.1:14318', healthy: true },
     sts: { issuer: 'http://127.0.0.1:14444', healthy: true },
     llm: { base_url: 'http://127.0.0.1:14010', healthy: true },
     approvals_gateway: { url: 'http://127.0.0.1:14020', healthy: true },
@@ -72,9 +76,9 @@ test('`steward dev --detach` starts every part; status --json reports them; stop
 
   const stopped = await runCli(['dev', 'stop'], { env });
   expect(stopped.code).toBe(0);
-  expect(stopped.stderr).toContain('stopped worker, federation_server, codec_server, approvals_gateway, expenses_api, llm, sts, vault, temporal, postgres');
+  expect(stopped.stderr).toContain('stopped worker, federation_server, codec_server, approvals_gateway, expenses_api, llm, sts, jaeger, vault, temporal, postgres');
   expect(isAlive(parts.worker.pid)).toBe(false);
-  for (const port of [17233, 18233, 15432, 14444, 14010, 14020, 14040, 14050, 18200]) expect(await isPortOpen(port)).toBe(false);
+  for (const port of [17233, 18233, 15432, 14444, 14010, 14020, 14040, 14050, 18200, 16687, 14318, 14317]) expect(await isPortOpen(port)).toBe(false);
 
   const after = await runCli(['dev', 'status', '--json'], { env });
   expect(after.code).toBe(1);
@@ -83,6 +87,7 @@ test('`steward dev --detach` starts every part; status --json reports them; stop
     postgres: { healthy: false },
     worker: { healthy: false },
     vault: { healthy: false },
+    jaeger: { healthy: false },
     sts: { healthy: false },
     llm: { healthy: false },
     approvals_gateway: { healthy: false },

@@ -3,15 +3,22 @@
 import { Worker, type ReplayResult, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { NODE_TYPES } from '../../src/ir/schema';
 import { createWorkflowBundle } from '../../src/worker/bundle';
+import { telemetryWorkerOptions, WORKFLOW_TRACING_INTERCEPTORS } from '../../src/worker/worker-telemetry';
+import { assertTenantId } from '../../src/tenancy/tenant-id';
 import { definitionsIn } from './embedded-definitions';
 import { bundleWorkflowsCopy } from './workflows-copy-bundle';
 import { listHistoryFiles, readStoredHistories, toReplayInput, type StoredHistory } from './stored-histories';
 
 const histories = readStoredHistories();
+const REPLAY_SINKS = {
+  ...telemetryWorkerOptions(undefined, assertTenantId('replay')).sinks,
+  exporter: { export: { fn: () => undefined } },
+};
 
 async function replay(bundle: WorkflowBundleWithSourceMap, stored: StoredHistory[]): Promise<Array<{ name: string; error?: ReplayResult['error'] }>> {
   const results: ReplayResult[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'steward-replay' }, toReplayInput(stored))) {
+  // Sinks are not called during replay, but a worker must know the ones the workflows name.
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'steward-replay', sinks: REPLAY_SINKS }, toReplayInput(stored))) {
     results.push(result);
   }
   // Histories are replayed one after another, in the order given.
@@ -20,6 +27,12 @@ async function replay(bundle: WorkflowBundleWithSourceMap, stored: StoredHistory
 
 test('every stored history replays on the current interpreter without a determinism error', async () => {
   const results = await replay(await createWorkflowBundle(), histories);
+  expect(results.filter((r) => r.error).map((r) => `${r.name}: ${r.error!.name}: ${r.error!.message}`)).toEqual([]);
+  expect(results).toHaveLength(histories.length);
+});
+
+test('every stored history replays as well on the bundle a tracing worker builds (with the OpenTelemetry workflow interceptors)', async () => {
+  const results = await replay(await createWorkflowBundle({ interceptorModules: [WORKFLOW_TRACING_INTERCEPTORS] }), histories);
   expect(results.filter((r) => r.error).map((r) => `${r.name}: ${r.error!.name}: ${r.error!.message}`)).toEqual([]);
   expect(results).toHaveLength(histories.length);
 });

@@ -24,6 +24,9 @@ const env: NodeJS.ProcessEnv = {
   STEWARD_GATEWAY_PORT: '24020',
   STEWARD_EXPENSES_PORT: '24030',
   STEWARD_CODEC_PORT: '24040',
+  STEWARD_JAEGER_UI_PORT: '26686',
+  STEWARD_OTLP_PORT: '24318',
+  STEWARD_OTLP_GRPC_PORT: '24317',
 };
 const SCREENSHOT = join(__dirname, '..', 'artifacts', 'codec-server-ui.png');
 const INPUT = { applicant: 'Grace Hopper', email: 'grace.ui-canary@example.org', ssn: '219-09-9999' };

@@ -22,6 +22,9 @@ const TEST_STACK_DEFAULTS: Record<string, string> = {
   STEWARD_EXPENSES_PORT: '31030',
   STEWARD_CODEC_PORT: '31040',
   STEWARD_FEDERATION_PORT: '31050',
+  STEWARD_JAEGER_UI_PORT: '31686',
+  STEWARD_OTLP_PORT: '31318',
+  STEWARD_OTLP_GRPC_PORT: '31317',
 };
 
 export default async function globalSetup(): Promise<void> {

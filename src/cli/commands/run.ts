@@ -2,9 +2,15 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { StewardClient, type RunFailureReport } from '../../client';
+import { loadRuntimeConfig } from '../../config/runtime';
+import { SpanKind, withSpan } from '../../telemetry/spans';
+import { startTracing } from '../../telemetry/tracing';
+import { traceLink } from '../../telemetry/trace-link';
 import { EXIT_FAILURE, UsageError } from '../errors';
 import { readFileArgument, readJsonArgument } from '../input';
 import { followProgress } from '../progress';
+
+const CLI_SERVICE_NAME = 'steward-cli';
 
 interface RunOptions {
   tenant: string;
@@ -30,13 +36,23 @@ export function registerRunCommands(program: Command): void {
       const source = readFileArgument('FILE', file);
       const input = readJsonArgument('--input', options.input);
       const userToken = readUserToken(options.userToken);
-      const client = await StewardClient.connect({ tenant: options.tenant });
+      const config = loadRuntimeConfig();
+      // With tracing configured the run's trace starts here: its id, known at once, links the run to its trace.
+      const tracing = startTracing(CLI_SERVICE_NAME, { fallbackEndpoint: config.traces.otlpEndpoint });
+      const client = await StewardClient.connect({ tenant: options.tenant, config });
       try {
         const { definition } = await client.register(source, file);
-        const run = await client.start({ workflow: definition.id, version: definition.version, input, ...(userToken ? { userToken } : {}) });
+        const { run, traceId } = await withSpan('steward run', { kind: SpanKind.PRODUCER, attributes: { 'steward.tenant': options.tenant, 'steward.workflow': definition.id } }, async (span) => ({
+          run: await client.start({ workflow: definition.id, version: definition.version, input, ...(userToken ? { userToken } : {}) }),
+          traceId: tracing ? span.spanContext().traceId : undefined,
+        }));
+        const trace = traceId && config.traces.uiUrl ? traceLink(config.traces.uiUrl, traceId) : undefined;
+        // Sent now: the span is the trace's root, and the CLI may wait long (or be stopped) before it exits.
+        await tracing?.flush();
         if (!options.json) {
           process.stdout.write(`run ${run.runId} (workflow ${run.workflowId}) started in namespace ${run.namespace}\n`);
           process.stdout.write(`web ui: ${run.uiUrl}\n`);
+          if (trace) process.stdout.write(`trace: ${trace}\n`);
         }
         let result: unknown;
         let failure: RunFailureReport | undefined;
@@ -61,6 +77,7 @@ export function registerRunCommands(program: Command): void {
         }
       } finally {
         await client.close();
+        await tracing?.shutdown();
       }
     });
 

@@ -17,7 +17,7 @@ export function registerWorkerCommand(program: Command): void {
     .description('run a worker for every registered tenant, or a dedicated one for --tenant')
     .option('--tenant <id...>', 'serve only these tenants (a dedicated worker)')
     .option('--exclude-tenant <id...>', 'serve every tenant but these (they have dedicated workers)')
-    .option('--health-port <port>', 'serve GET /healthz on this port: 200 when every tenant is served, else 503 (0: any free port)', parsePort)
+    .option('--health-port <port>', 'serve GET /healthz on this port (200 when every tenant is served, else 503) and GET /metrics (0: any free port)', parsePort)
     .option('--health-host <host>', 'the address the health endpoint binds to', '127.0.0.1')
     .action(async (options: { tenant?: string[]; excludeTenant?: string[]; healthPort?: number; healthHost: string }) => {
       const config = loadRuntimeConfig();
