@@ -12,6 +12,7 @@
 // files using the shared stack see nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { startExpensesApi, type ExpensesApi } from '../../dev-server/expenses-api/server';
 import { DEV_MODEL_SERVER_KEY } from '../../dev-server/model-server';
@@ -205,6 +206,8 @@ function killedTemporalStateDir(): string {
 function writeKilledTemporalStackFile(workerPid: number): void {
   const shared = readStackFile(testConfig().env.STEWARD_STATE_DIR);
   if (!shared) throw new Error('the test stack has no stack file');
+  // the stack's federation server is probed with the CA kept in its state folder
+  cpSync(join(testConfig().env.STEWARD_STATE_DIR, 'federation'), join(killedTemporalStateDir(), 'federation'), { recursive: true });
   writeStackFile(killedTemporalStateDir(), {
     ...shared,
     temporal: { ...shared.temporal, address: temporal.address, pid: undefined },
