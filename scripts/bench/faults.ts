@@ -33,6 +33,7 @@ const PORTS: Record<string, number> = {
   STEWARD_JAEGER_UI_PORT: 30686,
   STEWARD_OTLP_PORT: 30318,
   STEWARD_OTLP_GRPC_PORT: 30317,
+  STEWARD_FEDERATION_PORT: 30050,
 };
 const STEWARD_BIN = join(__dirname, '..', '..', '..', 'bin', 'steward.js');
 /** A run not closed this long after the last fault is counted as stuck. */

@@ -27,6 +27,7 @@ const env: NodeJS.ProcessEnv = {
   STEWARD_JAEGER_UI_PORT: '26686',
   STEWARD_OTLP_PORT: '24318',
   STEWARD_OTLP_GRPC_PORT: '24317',
+  STEWARD_FEDERATION_PORT: '24050',
 };
 const SCREENSHOT = join(__dirname, '..', 'artifacts', 'codec-server-ui.png');
 const INPUT = { applicant: 'Grace Hopper', email: 'grace.ui-canary@example.org', ssn: '219-09-9999' };
@@ -45,7 +46,8 @@ afterAll(async () => {
 test("the Web UI shows a run's input decoded through the codec server, with PII masked", async () => {
   const executablePath = findOrInstallChromium((line) => process.stderr.write(`[ui test] ${line}\n`));
   const started = await runCli(['dev', '--detach'], { env, timeoutMs: 240_000 });
-  expect(started.code).toBe(0);
+  // on failure, the stack's own words say which part did not start
+  expect({ code: started.code, stderr: started.code === 0 ? '' : started.stderr }).toEqual({ code: 0, stderr: '' });
   const status = JSON.parse((await runCli(['dev', 'status', '--json'], { env })).stdout);
   expect(status.codec_server).toEqual({ url: 'http://127.0.0.1:24040', healthy: true });
 
