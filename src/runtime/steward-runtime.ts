@@ -156,13 +156,14 @@ export class StewardRuntime {
       config: this.config,
       dataConverter,
       payloadCodecs: (options) => dataConverter(options).payloadCodecs ?? [],
-      // The tracing interceptor carries the caller's trace into the run it starts; without a tracer it does nothing.
+      // When tracing, the interceptor carries the caller's trace into the run it starts, in a start header that holds
+      // the trace context only (headers are not encoded); a process that does not trace writes no such header.
       temporalClient: async () =>
         (client ??= new Client({
           connection: await this.connection(),
           namespace,
           dataConverter: dataConverter(),
-          interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+          interceptors: this.config.traces.otlpEndpoint ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : {},
         })),
     };
   }

@@ -283,6 +283,11 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
         throw refusalOfCodecError(error, operation);
       }
       await recordCall(tenant, { ...facts, caller }, { outcome: 'ok' });
+      // A decoded answer can be several copies of tens of MiB until the socket has taken it: the slot is held until
+      // then, so the next heavy decode does not start beside it.
+      const release = releaseDecodeSlot;
+      if (release) reply.raw.once('close', release);
+      releaseDecodeSlot = undefined;
       return reply.code(200).send({ payloads: payloads.map(toJson) });
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;

@@ -93,7 +93,7 @@ afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
 });
 
-type PayloadSeen = { path: string; encoding: string };
+type PayloadSeen = { path: string; encoding: string; data: string };
 
 /**
  * Every payload in a history (SDK objects or CLI JSON), except search attributes, which Temporal never encodes
@@ -101,6 +101,15 @@ type PayloadSeen = { path: string; encoding: string };
  * id, and a local activity's sequence number, type and times (its result sits beside it, encrypted).
  */
 const CORE_BOOKKEEPING = /markerRecordedEventAttributes\.details\.(patch-data|data)\.payloads\[0\]$/;
+/** The trace context a tracing client puts in a run's start header (headers are not encoded): ids, never data. */
+const TRACE_HEADER = /\.header\.fields\._tracer-data$/;
+const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+function isTraceContextOnly(payload: PayloadSeen): boolean {
+  if (!TRACE_HEADER.test(payload.path) || payload.encoding !== 'json/plain') return false;
+  const carried = JSON.parse(payload.data) as Record<string, unknown>;
+  return Object.entries(carried).every(([key, value]) => typeof value === 'string' && (key === 'traceparent' ? TRACEPARENT.test(value) : key === 'tracestate' && value.length < 256));
+}
 
 function payloadsIn(node: unknown, path = '', out: PayloadSeen[] = []): PayloadSeen[] {
   if (Array.isArray(node)) node.forEach((item, index) => payloadsIn(item, `${path}[${index}]`, out));
@@ -109,7 +118,8 @@ function payloadsIn(node: unknown, path = '', out: PayloadSeen[] = []): PayloadS
     const encoding = (record.metadata as Record<string, unknown> | undefined)?.encoding;
     if (encoding !== undefined && 'data' in record) {
       const bytes = typeof encoding === 'string' ? Buffer.from(encoding, 'base64') : Buffer.from(encoding as Uint8Array);
-      out.push({ path, encoding: bytes.toString('utf8') });
+      const data = typeof record.data === 'string' ? Buffer.from(record.data, 'base64') : Buffer.from(record.data as Uint8Array);
+      out.push({ path, encoding: bytes.toString('utf8'), data: data.toString('utf8') });
     }
     for (const [key, value] of Object.entries(record)) if (key !== 'searchAttributes') payloadsIn(value, `${path}.${key}`, out);
   }
@@ -131,7 +141,8 @@ function expectNoCanary(history: unknown): void {
 function expectAllEncrypted(history: unknown): void {
   const payloads = payloadsIn(history);
   expect(payloads.length).toBeGreaterThan(3);
-  expect(payloads.filter((p) => p.encoding !== 'binary/encrypted' && !CORE_BOOKKEEPING.test(p.path))).toEqual([]);
+  const plain = payloads.filter((p) => p.encoding !== 'binary/encrypted' && !CORE_BOOKKEEPING.test(p.path) && !isTraceContextOnly(p));
+  expect(plain.map(({ path, encoding }) => ({ path, encoding }))).toEqual([]);
 }
 
 test('a run with planted PII that fails once completes with the real values; raw history holds none of them', async () => {
