@@ -13,9 +13,9 @@ export interface Tracing {
   /** Every span's way out: the workflow sandbox's spans are handed to it by the interceptor's sink. */
   spanProcessor: SpanProcessor;
   resource: Resource;
-  /** Exports what has ended so far. */
+  /** Exports what has ended so far; never rejects. */
   flush(): Promise<void>;
-  /** Exports what is still buffered; a process calls it before it exits. */
+  /** Exports what is still buffered; a process calls it before it exits. Never rejects. */
   shutdown(): Promise<void>;
 }
 
@@ -42,12 +42,14 @@ export function startTracing(serviceName: string, options: TracingOptions = {}):
   const spanProcessor = new RedactingSpanProcessor(new BatchSpanProcessor(exporter));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
   provider.register();
+  // Traces are best effort: a collector that is down or slow loses spans, never the run or the command.
+  const quietly = (work: Promise<void>) => work.catch(() => undefined);
   return {
     spanProcessor,
     resource,
-    flush: () => provider.forceFlush(),
+    flush: () => quietly(provider.forceFlush()),
     shutdown: async () => {
-      await provider.shutdown();
+      await quietly(provider.shutdown());
       trace.disable();
     },
   };
