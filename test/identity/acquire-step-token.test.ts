@@ -1,4 +1,5 @@
 // A step's token, end to end: verify, narrow, check revocation, reuse or exchange — with an audit event for each.
+import { decodeJwt } from 'jose';
 import { revokeDevToken } from '../../dev-server/sts/dev-client';
 import { acquireStepToken, createTokenCache, OAuthError, TokenInvalidError, type OAuthEvent, type TokenCache } from '../../src/identity';
 import { useSts } from './sts-fixture';
@@ -95,11 +96,13 @@ describe('acquireStepToken', () => {
   });
 
   it('notices an expired user token mid-run', async () => {
-    const userToken = await fixture.mint({ user: 'alice', ttlSeconds: 1 });
+    // long enough for the first exchange on a loaded machine; then wait until just past the token's own expiry
+    const userToken = await fixture.mint({ user: 'alice', ttlSeconds: 4 });
     const events: OAuthEvent[] = [];
     const options = stepOptions(userToken, events, createTokenCache(), { verify: { ...fixture.verifyOptions({ tenant: 'demo' }), clockToleranceSeconds: 0 } });
     await acquireStepToken(options);
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const expiresAt = decodeJwt(userToken).exp! * 1000;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 1_100));
     const error = await failure(acquireStepToken(options));
     expect(error).toBeInstanceOf(TokenInvalidError);
     expect((error as TokenInvalidError).reason).toBe('expired');
