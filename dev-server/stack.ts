@@ -53,6 +53,8 @@ export interface StackStatus {
     health_url: string | null;
     /** What its /healthz answered: tenants served out of expected, and each tenant's state. */
     serving?: number;
+    /** Of those, tenants whose Worker runs now; the others are idle, watched for work. */
+    active?: number;
     expected?: number;
     tenants?: Record<string, { state: string; restarts: number; last_error?: string }>;
     /** Worker processes of this state folder the stack did not start (by hand): not managed, not stopped. */
@@ -470,8 +472,8 @@ async function workerStatus(worker: StackFile['worker'], stateDir: string): Prom
   if (!worker.health_url) return { ...base, healthy: true };
   try {
     const response = await fetch(worker.health_url, { signal: AbortSignal.timeout(2_000) });
-    const body = (await response.json()) as Pick<StackStatus['worker'], 'serving' | 'expected' | 'tenants'>;
-    return { ...base, healthy: response.status === 200, serving: body.serving, expected: body.expected, tenants: body.tenants };
+    const body = (await response.json()) as Pick<StackStatus['worker'], 'serving' | 'active' | 'expected' | 'tenants'>;
+    return { ...base, healthy: response.status === 200, serving: body.serving, active: body.active, expected: body.expected, tenants: body.tenants };
   } catch {
     // Still starting (building its bundle), or hung: not serving either way.
     return { ...base, healthy: false };

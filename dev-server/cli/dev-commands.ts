@@ -55,9 +55,10 @@ export function registerDevCommands(program: Command): void {
 }
 
 function describeWorker(worker: StackStatus['worker']): string {
-  const served = worker.expected !== undefined ? `  serving ${worker.serving}/${worker.expected} tenants` : '';
+  const active = worker.active !== undefined ? ` (${worker.active} active, the rest idle)` : '';
+  const served = worker.expected !== undefined ? `  serving ${worker.serving}/${worker.expected} tenants${active}` : '';
   const down = Object.entries(worker.tenants ?? {})
-    .filter(([, tenant]) => tenant.state !== 'serving')
+    .filter(([, tenant]) => tenant.state === 'not_serving')
     .map(([id, tenant]) => `${id}${tenant.last_error ? ` (${tenant.last_error})` : ''}`);
   const others = worker.others.length > 0 ? `  (not managed by the stack: worker pid ${worker.others.join(', ')})` : '';
   return `${served}${down.length > 0 ? `, not serving: ${down.join(', ')}` : ''}${others}`;

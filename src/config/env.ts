@@ -27,11 +27,22 @@ export const StewardEnv = z.object({
   /** Base URL of the Temporal Web UI, used to print links to runs. */
   STEWARD_UI_URL: z.url().optional(),
   /** How often each tenant's retention schedule purges data past its retention (audit entries, ledger rows, user tokens, PII-vault entries). */
-  STEWARD_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(600_000),
+  STEWARD_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
   /** A worker signs an audit checkpoint each time a tenant's chain passes a multiple of this many entries. */
   STEWARD_AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).max(10_000_000).default(1_000),
   /** How often a worker serving every tenant looks for tenants created or deleted since. */
   STEWARD_TENANT_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** A tenant's Worker that has had no task for this long is stopped; its namespace is then watched and the Worker
+   *  started again when work arrives. 0 keeps every served tenant's Worker running. */
+  STEWARD_TENANT_IDLE_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
+  /** How often a worker looks at its idle tenants' task queues for work (and at its busy ones for idleness). */
+  STEWARD_TENANT_WATCH_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+  /** A worker replica that has not written its heartbeat (every STEWARD_TENANT_REFRESH_MS) for this long counts as
+   *  dead, and the other replicas take its tenants over. */
+  STEWARD_REPLICA_TTL_MS: z.coerce.number().int().min(1_000).max(600_000).default(15_000),
+  /** Each tenant's share of a worker process: activities and workflow tasks it may have in hand at once. */
+  STEWARD_TENANT_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(1_000).default(20),
+  STEWARD_TENANT_MAX_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1_000).default(10),
   /** How long a worker may take to stop after SIGTERM/SIGINT (running tasks get most of it) before it exits anyway. */
   STEWARD_WORKER_STOP_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(12_000),
   /** How long a run waits out an outage of a dependency (database, secret backend, identity provider) at one step
@@ -83,6 +94,10 @@ export const StewardEnv = z.object({
     }),
   /** Log verbosity of the worker and the CLI. */
   STEWARD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+}).refine((env) => env.STEWARD_REPLICA_TTL_MS >= 2 * env.STEWARD_TENANT_REFRESH_MS, {
+  path: ['STEWARD_REPLICA_TTL_MS'],
+  // A live replica writes its heartbeat once per refresh: a shorter TTL would count it dead between two of them.
+  message: 'must be at least twice STEWARD_TENANT_REFRESH_MS',
 });
 export type StewardEnv = z.infer<typeof StewardEnv>;
 

@@ -1,5 +1,6 @@
-// The worker process: one connection, one bundle, one Worker per tenant namespace. Without --tenant it serves
-// every tenant in the registry and follows creations and deletions. Temporal's runtime turns SIGINT and
+// The worker process: one connection, one bundle, one Worker per tenant namespace with work. Without --tenant it is
+// one of the replicas sharing every tenant in the registry (each takes its share, see placement.ts) and follows
+// creations, deletions and replicas joining or leaving; with --tenant it is a dedicated replica for those tenants. Temporal's runtime turns SIGINT and
 // SIGTERM into a graceful shutdown (running tasks finish, polling stops); whatever is still running when
 // STEWARD_WORKER_STOP_TIMEOUT_MS has passed is abandoned and the process exits, so a stop is always bounded.
 import type { Connection } from '@temporalio/client';
@@ -12,8 +13,11 @@ import { findTenant, listTenants, tenantNotFound, type Tenant } from '../tenancy
 import type { TenantId } from '../tenancy/tenant-id';
 import { createWorkflowBundle } from './bundle';
 import { startHealthServer, type HealthServer } from './health-server';
+import { namespaceBacklog } from './namespace-work';
+import { shareOf } from './placement';
+import { ReplicaRegistry } from './replica-registry';
 import { createSharedActivityDeps } from './shared-deps';
-import { TenantSupervisor } from './tenant-supervisor';
+import { TenantSupervisor, type Activation } from './tenant-supervisor';
 import { startWorkerTelemetry, WORKFLOW_TRACING_INTERCEPTORS, type WorkerTelemetry } from './worker-telemetry';
 
 export interface WorkerScope {
@@ -51,18 +55,31 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
   if (!ready) return stopBeforeStart(startup, runtime, log, telemetry);
   const [connection, clientConnection, bundle] = ready;
   const shared = { ...createSharedActivityDeps(runtime, log), telemetry };
-  const retention = { connection: clientConnection, intervalMs: config.env.STEWARD_RETENTION_INTERVAL_MS };
-  const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared, retention, server: clientConnection, connect, shutdownGraceMs: stopTimeoutMs });
+  const env = config.env;
+  const retention = { connection: clientConnection, intervalMs: env.STEWARD_RETENTION_INTERVAL_MS };
+  const activation: Activation | undefined =
+    env.STEWARD_TENANT_IDLE_MS > 0 ? { idleAfterMs: env.STEWARD_TENANT_IDLE_MS, backlog: (namespace) => namespaceBacklog(clientConnection, namespace) } : undefined;
+  const limits = { activities: env.STEWARD_TENANT_MAX_ACTIVITIES, workflowTasks: env.STEWARD_TENANT_MAX_WORKFLOW_TASKS };
+  const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared, retention, server: clientConnection, connect, shutdownGraceMs: stopTimeoutMs, activation, limits });
+  const replica = new ReplicaRegistry(pool, { ttlMs: env.STEWARD_REPLICA_TTL_MS, pinned: scope.only });
+  log.info({ replica: replica.id, dedicated: scope.only !== undefined }, 'worker replica');
   let health: HealthServer | undefined;
   if (probe.port !== undefined) {
     health = await startHealthServer({ port: probe.port, host: probe.host ?? '127.0.0.1', health: () => supervisor.health(), metrics: telemetry.metricsEndpoint.handle });
     log.info({ port: health.port, host: probe.host ?? '127.0.0.1' }, 'health endpoint listening on /healthz (metrics on /metrics)');
   }
+  let share = new Set<TenantId>();
   const servedTenants = async (): Promise<Tenant[]> => {
+    const live = await replica.heartbeat();
     if (scope.only) {
       return Promise.all(scope.only.map(async (id) => (await findTenant(pool, id)) ?? Promise.reject(tenantNotFound(id))));
     }
-    return (await listTenants(pool)).filter((tenant) => !scope.except?.includes(tenant.id));
+    const candidates = (await listTenants(pool)).filter((tenant) => !scope.except?.includes(tenant.id));
+    const mine = new Set(shareOf(replica.id, candidates.map((tenant) => tenant.id), live));
+    const [gained, lost] = [[...mine].filter((id) => !share.has(id)), [...share].filter((id) => !mine.has(id))];
+    if (gained.length + lost.length > 0) log.info({ replicas: live.length, tenants: mine.size, gained: gained.length, lost: lost.length }, 'tenant share changed');
+    share = mine;
+    return candidates.filter((tenant) => mine.has(tenant.id));
   };
   // A refresh still running when the timer fires again is left to finish: probes and registry reads do not pile up.
   let refreshing = false;
@@ -78,13 +95,17 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
       refreshing = false;
     }
   };
-  const timer = setInterval(() => void refresh(), config.env.STEWARD_TENANT_REFRESH_MS);
+  const timer = setInterval(() => void refresh(), env.STEWARD_TENANT_REFRESH_MS);
+  const watcher = setInterval(() => void supervisor.watch(), env.STEWARD_TENANT_WATCH_MS);
   try {
     if (!stopping) await supervisor.sync(await servedTenants());
     log.info({ tenants: supervisor.tenants }, 'worker started');
     await stopped;
   } finally {
     clearInterval(timer);
+    clearInterval(watcher);
+    // Gone from the registry first: the other replicas take these tenants at their next refresh, not after the TTL.
+    await replica.leave().catch((error: unknown) => log.warn({ err: error }, 'could not remove this replica from the registry'));
     await supervisor.shutdown();
     await health?.close();
     shared.auditSigner?.close();

@@ -1,5 +1,7 @@
-// Keeps one Worker running per served tenant: starts Workers for tenants that appear, drains those of tenants
-// that are deleted, replaces a Worker that died, and makes sure each served tenant has its retention schedule. All
+// Keeps a Worker for each served tenant: starts Workers for tenants that appear, drains those of tenants that are
+// deleted, replaces a Worker that died, and makes sure each served tenant has its retention schedule. With activation
+// on, a tenant's Worker runs only while its namespace has work: an idle tenant is only watched (a cheap look at its
+// task queues every second), its Worker started when work shows up and stopped once it has been idle a while. All
 // Workers share the process's connection, workflow bundle and database pool; should Core still hold a dead Worker's
 // registration, its replacement gets a connection of its own. A Worker that cannot reach the Temporal server stays
 // RUNNING while it serves nothing, so health also asks the server whether it answers.
@@ -11,18 +13,29 @@ import { ensureRetentionSchedule } from '../retention/retention-schedule';
 import type { Tenant } from '../tenancy/tenant-registry';
 import type { TenantId } from '../tenancy/tenant-id';
 import { releaseWorkerOnFailure } from './release-failed-worker';
-import { createTenantWorker, type SharedActivityDeps } from './tenant-worker';
+import { createTenantWorker, type SharedActivityDeps, type TenantTaskLimits } from './tenant-worker';
 
 interface Served {
   worker: Worker;
   running: Promise<void>;
   /** A connection made for this Worker alone (after a failed Worker kept the shared one's registration). */
   ownConnection?: NativeConnection;
+  /** When the Worker last had a task in hand or waiting (its start counts). */
+  busyAt: number;
+}
+
+/** Starting Workers on demand and stopping idle ones. */
+export interface Activation {
+  /** A Worker with no task in hand for this long, and none waiting, is stopped. */
+  idleAfterMs: number;
+  /** How many tasks wait in a namespace's task queues. */
+  backlog: (namespace: string) => Promise<number>;
 }
 
 /** What health reports of one tenant the process should serve. */
 export interface TenantHealth {
-  state: 'serving' | 'not_serving';
+  /** serving: its Worker runs; idle: no Worker, but its namespace is watched and one starts when work arrives. */
+  state: 'serving' | 'idle' | 'not_serving';
   /** Workers that died and were (or are to be) replaced since the process started. */
   restarts: number;
   /** Why the tenant is not served, or why its last Worker died: an error name and code, never data. */
@@ -35,7 +48,10 @@ export interface SupervisorHealth {
   /** Whether the Temporal server answered the last probe; no tenant is served while it does not. */
   temporal: 'reachable' | 'unreachable';
   expected: number;
+  /** Tenants served or watched: those whose work will be taken. */
   serving: number;
+  /** Tenants whose Worker runs now. */
+  active: number;
   tenants: Record<string, TenantHealth>;
 }
 
@@ -43,12 +59,19 @@ export interface SupervisorHealth {
 const CREATE_CONCURRENCY = 2;
 /** How long the server may take to answer a probe before it counts as unreachable. */
 const SERVER_PROBE_TIMEOUT_MS = 3_000;
+/** Namespaces looked at at once when watching idle tenants. */
+const WATCH_CONCURRENCY = 8;
 
 export class TenantSupervisor {
   private readonly served = new Map<TenantId, Served>();
   /** Workers of deleted tenants still finishing their polls: a sync never waits for them, a shutdown does. */
   private readonly draining = new Set<Promise<void>>();
-  private wanted = new Set<TenantId>();
+  private wanted = new Map<TenantId, Tenant>();
+  /** Workers being created: neither a sync nor a watch starts a second one meanwhile. */
+  private readonly starting = new Set<TenantId>();
+  /** Idle tenants whose namespace the last watch could look at. */
+  private readonly watched = new Set<TenantId>();
+  private watching?: Promise<void>;
   private readonly troubles = new Map<TenantId, { restarts: number; lastError?: string; lastErrorAt?: string }>();
   /**
    * Syncs run one after another (an overlapping one would start a second Worker for a tenant being served), and the
@@ -78,6 +101,10 @@ export class TenantSupervisor {
       connect: () => Promise<NativeConnection>;
       /** Passed to every Worker: bounds how long stopping may take. */
       shutdownGraceMs?: number;
+      /** Workers on demand; without it every served tenant's Worker runs all the time. */
+      activation?: Activation;
+      /** Each tenant's share of this process: tasks in hand at once. */
+      limits?: TenantTaskLimits;
     },
   ) {}
 
@@ -116,17 +143,20 @@ export class TenantSupervisor {
     }
   }
 
-  /** Healthy only when the server answers and every tenant the process should serve has a running Worker. */
+  /** Healthy only when the server answers and every tenant the process should serve has a running or watched Worker. */
   health(): SupervisorHealth {
     const tenants: Record<string, TenantHealth> = {};
     let serving = 0;
-    for (const id of this.wanted) {
+    let active = 0;
+    for (const id of this.wanted.keys()) {
       const served = this.served.get(id);
-      const up = this.serverReachable && served !== undefined && served.worker.getState() === 'RUNNING';
-      if (up) serving += 1;
+      const running = this.serverReachable && served !== undefined && served.worker.getState() === 'RUNNING';
+      const idle = this.serverReachable && served === undefined && this.watched.has(id);
+      if (running) active += 1;
+      if (running || idle) serving += 1;
       const trouble = this.troubles.get(id);
       tenants[id] = {
-        state: up ? 'serving' : 'not_serving',
+        state: running ? 'serving' : idle ? 'idle' : 'not_serving',
         restarts: trouble?.restarts ?? 0,
         ...(trouble?.lastError ? { last_error: trouble.lastError, last_error_at: trouble.lastErrorAt } : {}),
       };
@@ -136,6 +166,7 @@ export class TenantSupervisor {
       temporal: this.serverReachable ? 'reachable' : 'unreachable',
       expected: this.wanted.size,
       serving,
+      active,
       tenants,
     };
   }
@@ -143,37 +174,98 @@ export class TenantSupervisor {
   private async syncNow(tenants: Tenant[]): Promise<void> {
     if (this.stopping) return;
     const wanted = new Map(tenants.filter((t) => t.status !== 'deleted').map((t) => [t.id, t]));
-    this.wanted = new Set(wanted.keys());
-    const missing = [...wanted.values()].filter((tenant) => !this.served.has(tenant.id));
-    for (let i = 0; i < missing.length; i += CREATE_CONCURRENCY) {
-      await Promise.all(missing.slice(i, i + CREATE_CONCURRENCY).map((tenant) => this.serve(tenant)));
+    const previous = new Map([...this.wanted, ...[...this.served.keys()].map((id) => [id, undefined] as const)]);
+    this.wanted = wanted;
+    for (const id of this.watched) if (!wanted.has(id)) this.watched.delete(id);
+    if (!this.deps.activation) {
+      const missing = [...wanted.values()].filter((tenant) => !this.served.has(tenant.id));
+      for (let i = 0; i < missing.length; i += CREATE_CONCURRENCY) {
+        await Promise.all(missing.slice(i, i + CREATE_CONCURRENCY).map((tenant) => this.serve(tenant)));
+      }
     }
-    for (const tenant of wanted.values()) if (this.served.has(tenant.id)) await this.ensureRetention(tenant);
+    // A watched tenant's schedule fires in its namespace whether or not its Worker runs.
+    for (const tenant of wanted.values()) if (this.deps.activation || this.served.has(tenant.id)) await this.ensureRetention(tenant);
     this.synced = true;
-    for (const [id, served] of this.served) {
+    for (const id of previous.keys()) {
       if (wanted.has(id)) continue;
       this.scheduled.delete(id);
-      this.served.delete(id);
       this.troubles.delete(id);
-      if (served.worker.getState() === 'RUNNING') served.worker.shutdown();
-      // A drain lasts as long as the Worker's open long polls (a minute, on a loaded machine): waiting for it here
-      // would hold back every tenant created meanwhile.
-      const drained: Promise<void> = served.running
-        .catch(() => undefined)
-        .then(() => {
-          this.draining.delete(drained);
-          this.deps.log.info({ tenant: id }, 'drained tenant worker');
-        });
-      this.draining.add(drained);
+      this.deps.log.info({ tenant: id }, 'tenant no longer served here');
+      this.retire(id, 'drained tenant worker');
     }
+  }
+
+  /**
+   * One look at every tenant under activation: a Worker is started for each idle tenant whose namespace has work, and
+   * stopped for each served tenant idle for `idleAfterMs`. Looks run one at a time; a tick that finds one running
+   * is skipped.
+   */
+  watch(): Promise<void> {
+    const activation = this.deps.activation;
+    if (!activation || this.watching || this.stopping || !this.synced) return this.watching ?? Promise.resolve();
+    this.watching = this.watchOnce(activation).finally(() => (this.watching = undefined));
+    return this.watching;
+  }
+
+  private async watchOnce(activation: Activation): Promise<void> {
+    const now = Date.now();
+    const toLook: Tenant[] = [];
+    for (const tenant of this.wanted.values()) {
+      const served = this.served.get(tenant.id);
+      if (this.starting.has(tenant.id)) continue;
+      if (!served) toLook.push(tenant);
+      else if (hasTaskInHand(served.worker)) served.busyAt = now;
+      else if (now - served.busyAt >= activation.idleAfterMs) toLook.push(tenant);
+    }
+    // A few lookers share the list, so one slow namespace (or a Worker being made) holds back only its own looker.
+    const lookers = Array.from({ length: Math.min(WATCH_CONCURRENCY, toLook.length) }, async () => {
+      for (let tenant = toLook.pop(); tenant; tenant = toLook.pop()) await this.look(tenant, activation);
+    });
+    await Promise.all(lookers);
+  }
+
+  private async look(tenant: Tenant, activation: Activation): Promise<void> {
+    let backlog: number;
+    try {
+      backlog = await activation.backlog(tenant.namespace);
+    } catch (error) {
+      if (this.watched.delete(tenant.id)) this.deps.log.warn({ tenant: tenant.id, err: error }, 'cannot see the tenant\'s task queues');
+      this.noteTrouble(tenant.id, error, false);
+      return;
+    }
+    this.watched.add(tenant.id);
+    const served = this.served.get(tenant.id);
+    if (!served) {
+      if (backlog > 0 && !this.stopping && this.wanted.has(tenant.id)) await this.serve(tenant);
+      return;
+    }
+    if (backlog > 0 || hasTaskInHand(served.worker)) served.busyAt = Date.now();
+    else this.retire(tenant.id, 'stopped idle tenant worker');
+  }
+
+  /** Stops a tenant's Worker without waiting for it: a drain lasts as long as its open long polls. */
+  private retire(id: TenantId, why: string): void {
+    const served = this.served.get(id);
+    if (!served) return;
+    this.served.delete(id);
+    if (served.worker.getState() === 'RUNNING') served.worker.shutdown();
+    const drained: Promise<void> = served.running
+      .catch(() => undefined)
+      .then(() => {
+        this.draining.delete(drained);
+        this.deps.log.info({ tenant: id }, why);
+      });
+    this.draining.add(drained);
   }
 
   private async serve(tenant: Tenant): Promise<void> {
     const id = tenant.id;
+    if (this.starting.has(id) || this.served.has(id)) return;
+    this.starting.add(id);
     try {
       const { worker, ownConnection } = await this.createWorker(tenant);
       releaseWorkerOnFailure(worker, this.deps.log.child({ tenant: id }));
-      const served: Served = { worker, running: Promise.resolve(), ownConnection };
+      const served: Served = { worker, running: Promise.resolve(), ownConnection, busyAt: Date.now() };
       served.running = worker
         .run()
         .catch(async (error: unknown) => {
@@ -185,10 +277,14 @@ export class TenantSupervisor {
         .finally(() => served.ownConnection?.close().catch(() => undefined));
       this.served.set(id, served);
       this.deps.log.info({ tenant: id, namespace: tenant.namespace, own_connection: ownConnection !== undefined }, 'serving tenant');
+      // Stopped or dropped while the Worker was being made.
+      if (this.stopping || !this.wanted.has(id)) this.retire(id, 'drained tenant worker');
     } catch (error) {
       // Typically a tenant whose namespace is still being created: the next sync tries again.
       this.noteTrouble(id, error, false);
       this.deps.log.warn({ tenant: id, err: error }, 'cannot serve tenant yet');
+    } finally {
+      this.starting.delete(id);
     }
   }
 
@@ -206,7 +302,11 @@ export class TenantSupervisor {
   }
 
   private async createWorker(tenant: Tenant): Promise<{ worker: Worker; ownConnection?: NativeConnection }> {
-    const options = { ...this.deps, tenant: tenant.id, namespace: tenant.namespace };
+    const onActivity = () => {
+      const served = this.served.get(tenant.id);
+      if (served) served.busyAt = Date.now();
+    };
+    const options = { ...this.deps, tenant: tenant.id, namespace: tenant.namespace, onActivity };
     try {
       return { worker: await createTenantWorker(options) };
     } catch (error) {
@@ -234,7 +334,7 @@ export class TenantSupervisor {
   /** Shuts every Worker down (letting running tasks finish) and resolves once all have stopped. */
   async shutdown(): Promise<void> {
     this.stopping = true;
-    await this.syncing?.catch(() => undefined);
+    await Promise.all([this.syncing?.catch(() => undefined), this.watching]);
     const all = [...this.served.values()];
     this.served.clear();
     for (const served of all) {
@@ -243,6 +343,11 @@ export class TenantSupervisor {
     }
     await Promise.all([...all.map((served) => served.running.catch(() => undefined)), ...this.draining]);
   }
+}
+
+function hasTaskInHand(worker: Worker): boolean {
+  const status = worker.getStatus();
+  return status.numInFlightWorkflowActivations > 0 || status.numInFlightActivities > 0;
 }
 
 /** An error's name and code: enough to tell causes apart, and no message, which may quote data. */

@@ -1,5 +1,5 @@
 // One Temporal Worker for one tenant namespace, sharing the process's connection, bundle and database pool.
-import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { ActivityInterceptorsFactory, NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { SubjectKeyVaults } from '../codec/pii-vault/subject-key-vault';
@@ -32,6 +32,31 @@ export interface TenantWorkerOptions {
   log?: Pick<Logger, 'warn'>;
   /** Bounds a stop: running activities get half of it to finish, then the Worker is torn down at three quarters. */
   shutdownGraceMs?: number;
+  /** Called as each activity starts and ends: how the supervisor tells a busy Worker from an idle one. */
+  onActivity?: () => void;
+  /** Tasks this tenant may have in hand at once in this process, so one tenant's burst cannot starve the others. */
+  limits?: TenantTaskLimits;
+}
+
+export interface TenantTaskLimits {
+  activities: number;
+  workflowTasks: number;
+}
+
+/** Marks the Worker busy when an activity starts and again when it ends. */
+function activityMarker(mark: () => void): ActivityInterceptorsFactory {
+  return () => ({
+    inbound: {
+      async execute(input, next) {
+        mark();
+        try {
+          return await next(input);
+        } finally {
+          mark();
+        }
+      },
+    },
+  });
 }
 
 export function createTenantWorker(options: TenantWorkerOptions): Promise<Worker> {
@@ -40,6 +65,8 @@ export function createTenantWorker(options: TenantWorkerOptions): Promise<Worker
   const { runtime, piiHmacKeys, piiSubjectKeyVaults, telemetry, ...shared } = options.shared;
   const tenant = runtime.tenantOf({ id: options.tenant, namespace: options.namespace });
   const keyring = tenant.keyring;
+  const { interceptors, sinks } = telemetryWorkerOptions(telemetry, options.tenant);
+  const markers = options.onActivity ? [activityMarker(options.onActivity)] : [];
   return SandboxReleasingWorker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -49,7 +76,11 @@ export function createTenantWorker(options: TenantWorkerOptions): Promise<Worker
     dataConverter: tenant.dataConverter({
       onFailureFallback: (event) => options.log?.warn({ tenant: options.tenant, ...event }, 'a failure was encoded without tokenized PII: the codec could not reach what it needs'),
     }),
-    ...telemetryWorkerOptions(telemetry, options.tenant),
+    sinks,
+    interceptors: { ...interceptors, activity: [...(interceptors?.activity ?? []), ...markers] },
+    ...(options.limits
+      ? { maxConcurrentActivityTaskExecutions: options.limits.activities, maxConcurrentWorkflowTaskExecutions: options.limits.workflowTasks }
+      : {}),
     activities: createActivities({ ...shared, metrics: telemetry?.metrics, keyring, piiHmacKey: piiHmacKeys(options.tenant), piiSubjectKeys: piiSubjectKeyVaults.forTenant(options.tenant), pool: options.pool, tenant: options.tenant }),
   });
 }
