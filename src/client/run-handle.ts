@@ -28,6 +28,8 @@ export class RunHandle<TOutput = unknown> {
     private readonly uiBaseUrl: string,
     /** Verifies and seals a user's or approver's token for this run; the run is only ever sent the handle. */
     private readonly sealUserToken?: (token: string, stage: 'renew' | 'approve') => Promise<UserTokenHandle>,
+    /** Asks for the tenant's Worker to be started: a query, unlike any other request, does not wake an idle tenant. */
+    private readonly wake: () => Promise<void> = async () => undefined,
   ) {}
 
   get workflowId(): string {
@@ -69,10 +71,11 @@ export class RunHandle<TOutput = unknown> {
 
   /** Where the run is: status, current node(s), steps, visited path and pending waits. */
   progress(): Promise<RunProgress> {
-    return this.handle.query(stateQuery);
+    return this.query<RunProgress>(stateQuery.name);
   }
 
-  query<T = unknown>(name: string, ...args: unknown[]): Promise<T> {
+  async query<T = unknown>(name: string, ...args: unknown[]): Promise<T> {
+    await this.wake().catch(() => undefined);
     return this.handle.query<T, unknown[]>(name, ...args);
   }
 

@@ -10,6 +10,7 @@ import { findRun, type RunContext } from './run-context';
 import { describeRunFailure, type RunFailureReport } from './run-failure';
 import { decodeFailure, decodeFirst, readHistory } from './run-history';
 import { runViewStatus, type RunSummary } from './run-list';
+import { requestWake } from '../worker/wake-requests';
 
 export interface RunDetails extends RunSummary {
   namespace: string;
@@ -39,7 +40,11 @@ export async function showRun(context: RunContext, workflowId: string, view: Ext
     readHistory(handle),
     findRunRecords(context.pool, context.tenant, [workflowId]),
     listPendingApprovals(context.pool, context.tenant, { workflowId }),
-    askProgress(() => handle.query(stateQuery)),
+    askProgress(async () => {
+      // A query does not wake an idle tenant's Worker as other requests do: ask for it first.
+      await requestWake(context.pool, context.tenant).catch(() => undefined);
+      return handle.query(stateQuery);
+    }),
   ]);
   const started = events[0]?.workflowExecutionStartedEventAttributes;
   const args = (await decodeFirst(converter, started?.input)) as { input?: unknown; resume?: { state?: { input?: unknown } } } | undefined;

@@ -13,6 +13,7 @@ import { piiViewOf } from '../codec/pii-view';
 import { AGENT_WORKFLOW_TYPE } from '../contract/messages';
 import { assertWorkflowIdIsSafe } from '../codec/workflow-id-guard';
 import type { Scrubber } from '../secrets/scrubber';
+import { requestWake } from '../worker/wake-requests';
 import { StewardError } from '../errors';
 import { verifyUserToken } from '../identity';
 import { recordOAuthEvent } from '../identity/oauth-audit';
@@ -165,7 +166,14 @@ export class StewardClient {
 
   private handleOf<TOutput>(handle: WorkflowHandle, runId: string): RunHandle<TOutput> {
     // A renewal or an approver's token is sealed for the run it is sent to, so it cannot be replayed into another.
-    return new RunHandle<TOutput>(handle, this.namespace, runId, this.config.uiUrl, (token, stage) => this.sealUserToken(token, handle.workflowId, stage));
+    return new RunHandle<TOutput>(
+      handle,
+      this.namespace,
+      runId,
+      this.config.uiUrl,
+      (token, stage) => this.sealUserToken(token, handle.workflowId, stage),
+      () => requestWake(this.pool, this.tenant),
+    );
   }
 
   /** A handle on an existing run of this tenant. */

@@ -16,6 +16,7 @@ import { startHealthServer, type HealthServer } from './health-server';
 import { namespaceBacklog } from './namespace-work';
 import { shareOf } from './placement';
 import { ReplicaRegistry } from './replica-registry';
+import { listenForWakes } from './wake-requests';
 import { createSharedActivityDeps } from './shared-deps';
 import { TenantSupervisor, type Activation } from './tenant-supervisor';
 import { startWorkerTelemetry, WORKFLOW_TRACING_INTERCEPTORS, type WorkerTelemetry } from './worker-telemetry';
@@ -97,6 +98,7 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
   };
   const timer = setInterval(() => void refresh(), env.STEWARD_TENANT_REFRESH_MS);
   const watcher = setInterval(() => void supervisor.watch(), env.STEWARD_TENANT_WATCH_MS);
+  const wakes = activation ? listenForWakes(config.appDatabaseUrl, (tenant) => supervisor.wake(tenant), log) : undefined;
   try {
     if (!stopping) await supervisor.sync(await servedTenants());
     log.info({ tenants: supervisor.tenants }, 'worker started');
@@ -104,6 +106,7 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
   } finally {
     clearInterval(timer);
     clearInterval(watcher);
+    await wakes?.stop();
     // Gone from the registry first: the other replicas take these tenants at their next refresh, not after the TTL.
     await replica.leave().catch((error: unknown) => log.warn({ err: error }, 'could not remove this replica from the registry'));
     await supervisor.shutdown();

@@ -243,6 +243,15 @@ export class TenantSupervisor {
     else this.retire(tenant.id, 'stopped idle tenant worker');
   }
 
+  /** Starts the tenant's Worker now if it is one this process serves (a wake request, sent before a query). */
+  wake(id: TenantId): void {
+    const tenant = this.wanted.get(id);
+    if (!tenant || !this.deps.activation || this.stopping) return;
+    const served = this.served.get(id);
+    if (served) served.busyAt = Date.now();
+    else void this.serve(tenant);
+  }
+
   /** Stops a tenant's Worker without waiting for it: a drain lasts as long as its open long polls. */
   private retire(id: TenantId, why: string): void {
     const served = this.served.get(id);

@@ -124,9 +124,22 @@ test('a durable timer firing on a run asleep while its tenant is idle wakes the 
   await waitForHistoryEvent(run, (event) => Boolean(event.timerStartedEventAttributes));
   // The 12 s timer outlasts the 2 s idle period: the Worker stops while the run sleeps.
   const before = await idle();
-  expect((await run.progress()).status).not.toBe('completed');
+  expect((await run.describe()).status.name).toBe('RUNNING');
   expect(await run.result()).toBe('set before the crash, finished after it');
   expect(starts()).toBe(before + 1);
+}, 120_000);
+
+test('a query from Steward\'s client wakes the tenant first (Temporal hands queries only to a polling Worker)', async () => {
+  const run = await client.start<string>({ workflow: 'pausing-hello', input: {} });
+  await waitForHistoryEvent(run, (event) => Boolean(event.timerStartedEventAttributes));
+  const before = await idle();
+  // Answered by a Worker woken for the query, long before the 12 s timer would have woken one.
+  const asked = Date.now();
+  expect(await run.progress()).toMatchObject({ status: 'waiting', current: ['pause'] });
+  expect((await run.describe()).status.name).toBe('RUNNING');
+  expect(starts()).toBe(before + 1);
+  expect(Date.now() - asked).toBeLessThan(12_000);
+  expect(await run.result()).toBe('set before the crash, finished after it');
 }, 120_000);
 
 test('health counts an idle tenant as served, and the worker stops cleanly with no Worker running', async () => {
