@@ -1,9 +1,9 @@
 // Reads a run's Temporal history for the run views: its events in order, and payloads and failures decoded through
 // the tenant's data converter in the caller's view (PII masked unless they may read it).
 import type { WorkflowHandle } from '@temporalio/client';
-import type { LoadedDataConverter, ProtoFailure } from '@temporalio/common';
-import { decodeFromPayloadsAtIndex, decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
+import { fromPayloadsAtIndex, type LoadedDataConverter, type ProtoFailure } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { decodeFailurePayloads, decodePayloads } from '../codec/decode-payloads';
 
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -23,9 +23,10 @@ export const eventId = (event: HistoryEvent): number => Number(event.eventId ?? 
 /** The first argument of a payload list (a run's or activity's input, a result), decoded; undefined when there is none. */
 export async function decodeFirst(converter: LoadedDataConverter, payloads: { payloads?: temporal.api.common.v1.IPayload[] | null } | null | undefined): Promise<unknown> {
   if (!payloads?.payloads?.length) return undefined;
-  return decodeFromPayloadsAtIndex(converter, 0, payloads.payloads);
+  return fromPayloadsAtIndex(converter.payloadConverter, 0, await decodePayloads(converter.payloadCodecs, payloads.payloads));
 }
 
-export function decodeFailure(converter: LoadedDataConverter, failure: ProtoFailure | null | undefined): Promise<Error | undefined> {
-  return decodeOptionalFailureToOptionalError(converter, failure);
+export async function decodeFailure(converter: LoadedDataConverter, failure: ProtoFailure | null | undefined): Promise<Error | undefined> {
+  if (!failure) return undefined;
+  return converter.failureConverter.failureToError(await decodeFailurePayloads(converter.payloadCodecs, failure), converter.payloadConverter);
 }

@@ -1,13 +1,14 @@
 // The typed TypeScript client: register definitions, start runs in the caller's tenant, and follow them.
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
+import type { LoadedDataConverter } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime';
 import { listAuditEvents, recordAuditEvent, type StoredAuditEvent } from '../audit/audit-log';
 import { listPendingApprovals, type PendingApproval } from '../approvals/approval-records';
 import { findDefinition, registerDefinition, type StoredDefinition } from '../definitions/registry';
 import type { TenantKeyring } from '../codec/keys/keyring';
+import { loadTenantDataConverter } from '../codec/loaded-data-converter';
 import type { PiiView } from '../codec/pii-codec';
 import { piiViewOf } from '../codec/pii-view';
 import { AGENT_WORKFLOW_TYPE } from '../contract/messages';
@@ -78,7 +79,7 @@ export class StewardClient {
     private readonly runtime: TenantRuntime,
     private readonly temporal: Client,
     /** The tenant's data converter with PII restored or masked: run views decode with the caller's. */
-    private readonly converters: Readonly<Record<Extract<PiiView, 'restore' | 'mask'>, ReturnType<typeof loadDataConverter>>>,
+    private readonly converters: Readonly<Record<Extract<PiiView, 'restore' | 'mask'>, LoadedDataConverter>>,
     /** Knows the secret values this process has resolved, when it has: a workflow id holding one is refused. */
     private readonly scrubber?: Scrubber,
     /** The runtime this client opened for itself, closed with it; a shared one is its owner's to close. */
@@ -122,7 +123,7 @@ export class StewardClient {
   static async forTenant(runtime: StewardRuntime, tenant: string, options: { scrubber?: Scrubber; owned?: boolean } = {}): Promise<StewardClient> {
     const share = await runtime.forTenant(tenant);
     // PII becomes vault tokens before payloads leave, and everything is encrypted with the tenant's key.
-    const converters = { restore: loadDataConverter(share.dataConverter()), mask: loadDataConverter(share.dataConverter({ view: 'mask' })) };
+    const converters = { restore: loadTenantDataConverter(share.dataConverter()), mask: loadTenantDataConverter(share.dataConverter({ view: 'mask' })) };
     return new StewardClient(share, await share.temporalClient(), converters, options.scrubber, options.owned ? runtime : undefined);
   }
 

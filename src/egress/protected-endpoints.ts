@@ -1,6 +1,6 @@
 // Steward's own services, which no tenant's tool call may reach whatever its egress.allow says: Temporal's
 // frontend and Web UI (any namespace is readable there without an authorizer), Vault, Postgres and Steward's
-// servers. Read from the validated configuration, host names resolved once.
+// servers (codec, approvals gateway, federation). Read from the validated configuration, host names resolved once.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -21,6 +21,8 @@ export function deploymentServiceAddresses(config: RuntimeConfig, temporalAddres
     ...(config.identity && isLocalUrl(config.identity.issuer) ? [config.identity.issuer] : []),
     `127.0.0.1:${env.STEWARD_CODEC_PORT}`,
     `127.0.0.1:${env.STEWARD_GATEWAY_PORT}`,
+    // The federation server answers other organisations; a tenant's tool step must not call it as the deployment.
+    `127.0.0.1:${env.STEWARD_FEDERATION_PORT}`,
     `127.0.0.1:${env.STEWARD_TEMPORAL_UI_PORT}`,
     `127.0.0.1:${env.STEWARD_VAULT_PORT}`,
     `127.0.0.1:${env.STEWARD_POSTGRES_PORT}`,

@@ -1,6 +1,7 @@
 // The attack on tool URLs, replayed on the real stack: a tenant's run tries to read Temporal's UI API (any
-// namespace's runs), Vault's health, loopback services it was not granted, and internal addresses reached through a
-// host name or a redirect. Each is refused at connect time, fails the step with EGRESS_DENIED and is audited.
+// namespace's runs), Vault's health, the deployment's federation server, loopback services it was not granted, and
+// internal addresses reached through a host name or a redirect. Each is refused at connect time, fails the step with
+// EGRESS_DENIED and is audited.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -92,6 +93,16 @@ test("a tenant's run cannot read Temporal's UI API, Vault or the local STS, even
     expect(await egressAudit(loopback, workflowId)).toEqual([
       expect.objectContaining({ step: 'call', payload: expect.objectContaining({ host: '127.0.0.1', address: '127.0.0.1', hop: 0 }) }),
     ]);
+  }
+});
+
+test("a tenant's run cannot call the deployment's own federation server, by address or by name, even with all of loopback allowed", async () => {
+  const port = testConfig().env.STEWARD_FEDERATION_PORT;
+  for (const url of [`https://127.0.0.1:${port}/.well-known/agent-card.json`, `https://localhost:${port}/a2a/${closed.id}/any`]) {
+    const { output, failure, workflowId } = await fetchAs(loopback, url);
+    expect(output).toBeUndefined();
+    expect(failure).toEqual({ type: 'EGRESS_DENIED', message: expect.stringContaining('a service of the Steward deployment itself') });
+    expect(await egressAudit(loopback, workflowId)).toEqual([expect.objectContaining({ step: 'call', payload: expect.objectContaining({ hop: 0 }) })]);
   }
 });
 

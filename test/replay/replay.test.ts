@@ -7,6 +7,7 @@ import { telemetryWorkerOptions, WORKFLOW_TRACING_INTERCEPTORS } from '../../src
 import { assertTenantId } from '../../src/tenancy/tenant-id';
 import { definitionsIn } from './embedded-definitions';
 import { bundleWorkflowsCopy } from './workflows-copy-bundle';
+import { recordedPatches } from './recorded-patches';
 import { listHistoryFiles, readStoredHistories, toReplayInput, type StoredHistory } from './stored-histories';
 
 const histories = readStoredHistories();
@@ -62,4 +63,16 @@ test('replay catches a non-deterministic change: the lean start without its patc
     expect(error!.name).toBe('DeterminismViolationError');
     expect(error!.message).toMatch(/nondetermin/i);
   }
+});
+
+test('a delegation escalation that reaches the inbox is recorded, and replay holds its patched branch: taken away, exactly those runs fail', async () => {
+  const recording = histories.filter((stored) => recordedPatches(stored.json).includes('delegation-escalation-inbox')).map((stored) => stored.name);
+  expect(recording).toContain('2026-12-06-delegation-escalation/delegation-escalation');
+  // The run recorded the patch marker; code that no longer asks patched() (the branch gone, or renamed) cannot replay it.
+  const mutated = await bundleWorkflowsCopy({
+    edits: [{ file: 'delegation-escalation.ts', from: 'const why = patched(ESCALATION_INBOX_PATCH) ?', to: 'const why = false ?' }],
+  });
+  const results = await replay(mutated, histories);
+  expect(results.filter((r) => r.error).map((r) => r.name).sort()).toEqual(recording.sort());
+  for (const { error } of results.filter((r) => r.error)) expect(error!.name).toBe('DeterminismViolationError');
 });

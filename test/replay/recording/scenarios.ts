@@ -2,7 +2,7 @@
 // a failing run, the max_steps limit and continue-as-new. Each checks its own outcome so a wrong run is never kept.
 import { deepStrictEqual, ok } from 'node:assert/strict';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { mintDevToken } from '../../../dev-server/sts';
+import { mintDevToken, SECRET_AGENT_SECRET } from '../../../dev-server/sts';
 import type { StewardClient } from '../../../src/client';
 import { TASK_QUEUE } from '../../../src/temporal/connection';
 import type { TenantId } from '../../../src/tenancy/tenant-id';
@@ -308,6 +308,7 @@ nodes:
       ),
   },
   { name: 'a2a', record: recordA2a },
+  { name: 'delegation-escalation', record: recordDelegationEscalation },
 ];
 
 async function recordWaitSignal(context: RecordingContext): Promise<RecordedRun[]> {
@@ -416,6 +417,53 @@ nodes:
     { name: 'continue-as-new-first', workflowId: handle.workflowId, runId: handle.firstExecutionRunId },
     { name: 'continue-as-new-last', workflowId: handle.workflowId, runId: last.runId },
   ];
+}
+
+/**
+ * A delegated step refused for a scope its user lacks (bob has no expenses:write): the run waits in the inbox,
+ * which says why and until when, and bob ends it himself.
+ */
+async function recordDelegationEscalation(context: RecordingContext): Promise<RecordedRun[]> {
+  await writeVaultSecret(`tenants/${context.tenant}/agents`, { expense_agent: SECRET_AGENT_SECRET });
+  const { definition } = await context.client.register(`
+id: replay-delegation-escalation
+version: 1
+input: { type: object, properties: { target: { type: string } } }
+oauth:
+  token_endpoint: ${context.stsUrl}/token
+  client_id: expense-agent
+  client_secret: "{{ secrets.expense_agent }}"
+  audience: expenses-api
+  escalation_timeout: 1h
+secrets:
+  expense_agent: "vault:secret/data/tenants/${context.tenant}/agents#expense_agent"
+start: submit
+nodes:
+  submit:
+    type: tool
+    tool: http
+    request: { method: POST, url: "{{ input.target }}/expenses", body: { amount: 5 } }
+    oauth_scopes: { required_scopes: [expenses:write], audience: expenses-api }
+    retry: { max_attempts: 1 }
+    next: done
+  done: { type: end, output: nodes.submit.output }
+`);
+  const bob = async () => (await mintDevToken(context.stsUrl, { user: 'bob', tenant: context.tenant })).accessToken;
+  const run = await context.client.start({ workflow: definition.id, input: { target: context.target.url }, workflowId: workflowIdOf('delegation-escalation'), userToken: await bob() });
+  const inbox = async () => (await context.client.listPendingApprovals({ workflowId: run.workflowId })).find((pending) => pending.kind === 'delegation');
+  let pending = await inbox();
+  for (const deadline = Date.now() + 60_000; pending === undefined; pending = await inbox()) {
+    ok(Date.now() < deadline, 'delegation-escalation: the refused step never reached the inbox');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  // the patched path: the inbox entry says why the run waits and until when
+  ok(/^scope_denied: .*expenses:write/.test(pending.reason ?? '') && pending.deadline instanceof Date, `delegation-escalation: the inbox entry lacks its reason or deadline: ${JSON.stringify(pending)}`);
+  deepStrictEqual(await run.reject({ token: await bob() }), { accepted: true, approver: 'bob', decision: 'reject' });
+  const error = await run.result().then(() => undefined, (e: unknown) => e);
+  ok(error instanceof WorkflowFailedError, 'delegation-escalation: the run should have failed');
+  deepStrictEqual((error.cause as { type?: string } | undefined)?.type, 'DELEGATION_REJECTED', 'delegation-escalation: unexpected failure type');
+  ok(context.target.requests.every((request) => request.path !== '/expenses'), 'delegation-escalation: the refused step reached its target');
+  return [{ name: 'delegation-escalation', workflowId: run.workflowId, runId: run.runId }];
 }
 
 /** The tenant calls its own exposed definition over A2A (one organisation playing both sides): send, poll, result. */
