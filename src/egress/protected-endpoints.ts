@@ -1,6 +1,6 @@
 // Steward's own services, which no tenant's tool call may reach whatever its egress.allow says: Temporal's
-// frontend and Web UI (any namespace is readable there without an authorizer), Vault, Postgres and Steward's
-// servers (codec, approvals gateway, federation). Read from the validated configuration, host names resolved once.
+// frontend and Web UI (any namespace is readable there without an authorizer), Vault, Postgres, the trace store
+// (Jaeger's query API shows every tenant's traces) and Steward's servers (codec, approvals gateway, federation). Read from the validated configuration, host names resolved once.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -26,6 +26,9 @@ export function deploymentServiceAddresses(config: RuntimeConfig, temporalAddres
     `127.0.0.1:${env.STEWARD_TEMPORAL_UI_PORT}`,
     `127.0.0.1:${env.STEWARD_VAULT_PORT}`,
     `127.0.0.1:${env.STEWARD_POSTGRES_PORT}`,
+    `127.0.0.1:${env.STEWARD_JAEGER_UI_PORT}`,
+    `127.0.0.1:${env.STEWARD_OTLP_PORT}`,
+    `127.0.0.1:${env.STEWARD_OTLP_GRPC_PORT}`,
   ].filter((value): value is string => typeof value === 'string' && value !== '');
 }
 

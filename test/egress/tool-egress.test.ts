@@ -106,6 +106,15 @@ test("a tenant's run cannot call the deployment's own federation server, by addr
   }
 });
 
+test("a tenant's run cannot read the trace store (Jaeger's query API holds every tenant's traces) or write spans to it", async () => {
+  const env = testConfig().env;
+  for (const url of [`http://127.0.0.1:${env.STEWARD_JAEGER_UI_PORT}/api/services`, `http://localhost:${env.STEWARD_OTLP_PORT}/v1/traces`]) {
+    const { output, failure } = await fetchAs(loopback, url);
+    expect(output).toBeUndefined();
+    expect(failure).toEqual({ type: 'EGRESS_DENIED', message: expect.stringContaining('a service of the Steward deployment itself') });
+  }
+});
+
 test('loopback is refused to a tenant that did not allow it, by address and by a name that resolves to it', async () => {
   const port = new URL(target.url).port;
   for (const url of [target.url, `http://localhost:${port}/`, `http://[::ffff:127.0.0.1]:${port}/`]) {
