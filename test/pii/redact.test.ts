@@ -44,6 +44,10 @@ describe('redactText', () => {
     expect(redactText(once, { mode: 'mask' })).toBe(once);
   });
 
+  it('what a mask uncovers is redacted too: an IBAN inside an address, hidden by the longer address, stands alone once the address is masked', () => {
+    expect(redactText('write to x@de89370400440532013000.com today', { mode: 'mask' })).toBe('write to x***@de****************3000.com today');
+  });
+
   it('hash without a key is programmer misuse', () => {
     expect(() => redactText(text, { mode: 'hash' })).toThrow(TypeError);
   });
