@@ -20,6 +20,14 @@ export type RunOutcome<TOutput> = { status: 'completed'; result: TOutput } | { s
 /** Whether a decision was counted; when not, `code` says why (see DECISION_REFUSALS) and `reason` says it to people. */
 export type ApprovalAnswer = DecisionAnswer;
 
+const QUERY_ATTEMPTS = 2;
+const GRPC_DEADLINE_EXCEEDED = 4;
+
+/** A query that timed out on the server because no Worker took it. */
+function isUntakenQuery(error: unknown): boolean {
+  return (error as { cause?: { code?: unknown } } | null)?.cause?.code === GRPC_DEADLINE_EXCEEDED;
+}
+
 export class RunHandle<TOutput = unknown> {
   constructor(
     private readonly handle: WorkflowHandle,
@@ -75,8 +83,16 @@ export class RunHandle<TOutput = unknown> {
   }
 
   async query<T = unknown>(name: string, ...args: unknown[]): Promise<T> {
-    await this.wake().catch(() => undefined);
-    return this.handle.query<T, unknown[]>(name, ...args);
+    for (let attempt = 1; ; attempt += 1) {
+      await this.wake().catch(() => undefined);
+      try {
+        return await this.handle.query<T, unknown[]>(name, ...args);
+      } catch (error) {
+        // The server gives up on a query no Worker took within 30 s; a tenant woken on a loaded machine (or by a worker
+        // process still starting) may need longer, so the query is asked once more before the error is the caller's.
+        if (attempt >= QUERY_ATTEMPTS || !isUntakenQuery(error)) throw error;
+      }
+    }
   }
 
   signal(name: string, ...args: unknown[]): Promise<void> {

@@ -174,7 +174,7 @@ export class TenantSupervisor {
   private async syncNow(tenants: Tenant[]): Promise<void> {
     if (this.stopping) return;
     const wanted = new Map(tenants.filter((t) => t.status !== 'deleted').map((t) => [t.id, t]));
-    const previous = new Map([...this.wanted, ...[...this.served.keys()].map((id) => [id, undefined] as const)]);
+    const previous = new Set([...this.wanted.keys(), ...this.served.keys()]);
     this.wanted = wanted;
     for (const id of this.watched) if (!wanted.has(id)) this.watched.delete(id);
     if (!this.deps.activation) {
@@ -183,10 +183,11 @@ export class TenantSupervisor {
         await Promise.all(missing.slice(i, i + CREATE_CONCURRENCY).map((tenant) => this.serve(tenant)));
       }
     }
-    // A watched tenant's schedule fires in its namespace whether or not its Worker runs.
-    for (const tenant of wanted.values()) if (this.deps.activation || this.served.has(tenant.id)) await this.ensureRetention(tenant);
     this.synced = true;
-    for (const id of previous.keys()) {
+    // A watched tenant's schedule fires in its namespace whether or not its Worker runs.
+    const scheduling = [...wanted.values()].filter((tenant) => this.deps.activation || this.served.has(tenant.id));
+    await forEachConcurrently(scheduling, WATCH_CONCURRENCY, (tenant) => this.ensureRetention(tenant));
+    for (const id of previous) {
       if (wanted.has(id)) continue;
       this.scheduled.delete(id);
       this.troubles.delete(id);
@@ -197,8 +198,8 @@ export class TenantSupervisor {
 
   /**
    * One look at every tenant under activation: a Worker is started for each idle tenant whose namespace has work, and
-   * stopped for each served tenant idle for `idleAfterMs`. Looks run one at a time; a tick that finds one running
-   * is skipped.
+   * stopped for each served tenant idle for `idleAfterMs`. Rounds run one at a time: a tick that finds one still
+   * running waits for it instead of starting another.
    */
   watch(): Promise<void> {
     const activation = this.deps.activation;
@@ -217,11 +218,7 @@ export class TenantSupervisor {
       else if (hasTaskInHand(served.worker)) served.busyAt = now;
       else if (now - served.busyAt >= activation.idleAfterMs) toLook.push(tenant);
     }
-    // A few lookers share the list, so one slow namespace (or a Worker being made) holds back only its own looker.
-    const lookers = Array.from({ length: Math.min(WATCH_CONCURRENCY, toLook.length) }, async () => {
-      for (let tenant = toLook.pop(); tenant; tenant = toLook.pop()) await this.look(tenant, activation);
-    });
-    await Promise.all(lookers);
+    await forEachConcurrently(toLook, WATCH_CONCURRENCY, (tenant) => this.look(tenant, activation));
   }
 
   private async look(tenant: Tenant, activation: Activation): Promise<void> {
@@ -278,7 +275,8 @@ export class TenantSupervisor {
       served.running = worker
         .run()
         .catch(async (error: unknown) => {
-          // A Worker that dies is forgotten, its registration released, and the next sync starts a new one.
+          // A Worker that dies is forgotten, its registration released, and the next sync (or, under activation, the
+          // next look that finds work) starts a new one.
           this.deps.log.error({ tenant: id, err: error }, 'tenant worker failed; it is replaced on the next refresh');
           this.noteTrouble(id, error, true);
           if (this.served.get(id) === served) this.served.delete(id);
@@ -352,6 +350,15 @@ export class TenantSupervisor {
     }
     await Promise.all([...all.map((served) => served.running.catch(() => undefined)), ...this.draining]);
   }
+}
+
+/** Runs `task` over the items, `concurrency` at a time: one slow item holds back only its own lane. */
+async function forEachConcurrently<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
 }
 
 function hasTaskInHand(worker: Worker): boolean {
