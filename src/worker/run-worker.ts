@@ -1,8 +1,9 @@
 // The worker process: one connection, one bundle, one Worker per tenant namespace with work. Without --tenant it is
 // one of the replicas sharing every tenant in the registry (each takes its share, see placement.ts) and follows
-// creations, deletions and replicas joining or leaving; with --tenant it is a dedicated replica for those tenants. Temporal's runtime turns SIGINT and
-// SIGTERM into a graceful shutdown (running tasks finish, polling stops); whatever is still running when
-// STEWARD_WORKER_STOP_TIMEOUT_MS has passed is abandoned and the process exits, so a stop is always bounded.
+// creations, deletions and replicas joining or leaving; with --tenant it is a dedicated replica for those tenants.
+// Temporal's runtime turns SIGINT and SIGTERM into a graceful shutdown (running tasks finish, polling stops); whatever
+// is still running when STEWARD_WORKER_STOP_TIMEOUT_MS has passed is abandoned and the process exits, so a stop is
+// always bounded.
 import type { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import type { RuntimeConfig } from '../config/runtime';
@@ -14,7 +15,7 @@ import type { TenantId } from '../tenancy/tenant-id';
 import { createWorkflowBundle } from './bundle';
 import { startHealthServer, type HealthServer } from './health-server';
 import { namespaceBacklog } from './namespace-work';
-import { shareOf } from './placement';
+import { shareOf, type LiveReplica } from './placement';
 import { ReplicaRegistry } from './replica-registry';
 import { listenForWakes } from './wake-requests';
 import { createSharedActivityDeps } from './shared-deps';
@@ -70,15 +71,29 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
     log.info({ port: health.port, host: probe.host ?? '127.0.0.1' }, 'health endpoint listening on /healthz (metrics on /metrics)');
   }
   let share = new Set<TenantId>();
+  // The heartbeat keeps its own beat: a sync can take minutes (a first one over hundreds of tenants on a loaded
+  // server), and a replica silent that long would be counted dead while it serves.
+  let live: LiveReplica[] | undefined;
+  let beating: Promise<LiveReplica[] | undefined> | undefined;
+  const heartbeat = () =>
+    (beating ??= replica
+      .heartbeat()
+      .then((replicas) => (live = replicas))
+      .catch((error: unknown) => {
+        log.warn({ err: error }, 'cannot write this replica\'s heartbeat');
+        return live;
+      })
+      .finally(() => (beating = undefined)));
   const servedTenants = async (): Promise<Tenant[]> => {
-    const live = await replica.heartbeat();
+    const replicas = live ?? (await heartbeat());
+    if (!replicas) throw new Error('the replica registry cannot be read');
     if (scope.only) {
       return Promise.all(scope.only.map(async (id) => (await findTenant(pool, id)) ?? Promise.reject(tenantNotFound(id))));
     }
     const candidates = (await listTenants(pool)).filter((tenant) => !scope.except?.includes(tenant.id));
-    const mine = new Set(shareOf(replica.id, candidates.map((tenant) => tenant.id), live));
+    const mine = new Set(shareOf(replica.id, candidates.map((tenant) => tenant.id), replicas));
     const [gained, lost] = [[...mine].filter((id) => !share.has(id)), [...share].filter((id) => !mine.has(id))];
-    if (gained.length + lost.length > 0) log.info({ replicas: live.length, tenants: mine.size, gained: gained.length, lost: lost.length }, 'tenant share changed');
+    if (gained.length + lost.length > 0) log.info({ replicas: replicas.length, tenants: mine.size, gained: gained.length, lost: lost.length }, 'tenant share changed');
     share = mine;
     return candidates.filter((tenant) => mine.has(tenant.id));
   };
@@ -97,6 +112,7 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
     }
   };
   const timer = setInterval(() => void refresh(), env.STEWARD_TENANT_REFRESH_MS);
+  const beat = setInterval(() => void heartbeat(), env.STEWARD_TENANT_REFRESH_MS);
   const watcher = setInterval(() => void supervisor.watch(), env.STEWARD_TENANT_WATCH_MS);
   const wakes = activation ? listenForWakes(config.appDatabaseUrl, (tenant) => supervisor.wake(tenant), log) : undefined;
   try {
@@ -106,6 +122,8 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
   } finally {
     clearInterval(timer);
     clearInterval(watcher);
+    clearInterval(beat);
+    await beating;
     await wakes?.stop();
     // Gone from the registry first: the other replicas take these tenants at their next refresh, not after the TTL.
     await replica.leave().catch((error: unknown) => log.warn({ err: error }, 'could not remove this replica from the registry'));
