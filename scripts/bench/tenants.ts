@@ -199,6 +199,8 @@ function wakeReport(w: WakeFigures): string[] {
       ['CLI start -> step seen in history, p50', ms(w.warmWall.p50), ms(w.coldWall.p50), ratio(w.warmWall.p50, w.coldWall.p50)],
       ['CLI start -> step seen in history, p99', ms(w.warmWall.p99), ms(w.coldWall.p99), ratio(w.warmWall.p99, w.coldWall.p99)],
     ]),
+    `  cold: signaled event -> replica logs "serving tenant" (Worker made): p50 ${ms(w.coldWorkerStarted.p50)} ms, p99 ${ms(w.coldWorkerStarted.p99)} ms (${w.coldWorkerStarted.count} samples)`,
+    `  workflow tasks timed out between signal and step: cold ${w.coldTimedOutTasks}, warm ${w.warmTimedOutTasks}`,
   ];
 }
 
@@ -210,8 +212,8 @@ function failoverReport(f: FailoverFigures): string[] {
     `failover: ${f.runs} runs over ${f.tenants} tenants, two sharing replicas, STEWARD_REPLICA_TTL_MS=${f.timing.ttlMs} STEWARD_TENANT_REFRESH_MS=${f.timing.refreshMs} (${f.timing.defaults ? 'defaults' : 'short, not the defaults'})`,
     `  killed replica held ${f.victimTenants} tenants (${f.victimRunTenants} of the runs' ${f.tenants}); ${f.openAtKill} runs open at the kill, ${f.openAtKillOfVictim} of them on its tenants`,
     `  outcomes: ${Object.entries(f.outcomes).map(([status, count]) => `${count} ${status}`).join(', ')}`,
-    `  irreversible charge requests per idempotency key (${f.chargeKeys} keys): ${distribution(f.chargesPerKey)}; max ${maxCharges} ${maxCharges <= 1 ? '(ok)' : '(DUPLICATE irreversible calls)'}`,
-    `  notify (retryable) requests per key: ${distribution(f.notifiesPerKey)}`,
+    `  irreversible charge requests per idempotency key (${f.chargeKeys} keys): ${distribution(f.chargesPerKey)}; max ${maxCharges}${maxCharges <= 1 ? '' : `: ${f.duplicatesResentAfterKill} of the keys sent more than once were in flight on the killed replica and sent again, same key, after the kill`}`,
+    `  notify (retryable): ${f.notifies} requests for ${f.runs} runs, ${f.notifiesWithoutKey} of them without an idempotency key; per key ${distribution(f.notifiesPerKey)}`,
     `  kill -> survivor's /healthz lists all the dead replica's tenants: ${seconds(f.takenOverSeconds)}`,
     `  kill -> first request of a run of the dead replica's tenants: ${seconds(f.progressSeconds)}`,
     `  kill -> last of those ${f.openAtKillOfVictim} runs closed: ${seconds(f.victimRunsClosedSeconds)}`,
@@ -220,12 +222,14 @@ function failoverReport(f: FailoverFigures): string[] {
 
 function fairnessReport(f: FairnessFigures): string[] {
   return [
-    `fairness: one replica; a quiet tenant starts a one-tool-step run every 500 ms; a burst of ${f.burst} runs on another tenant took ${f.burstSeconds.toFixed(1)} s (${(f.burst / f.burstSeconds).toFixed(1)} runs/s); per-tenant limits activities ${f.limits.activities}, workflow tasks ${f.limits.workflowTasks}`,
+    `fairness: one replica; a quiet tenant starts a one-tool-step run every 500 ms; a burst of ${f.burst} runs on another tenant (started in ${f.burstStartSeconds.toFixed(1)} s) took ${f.burstSeconds.toFixed(1)} s (${(f.burst / f.burstSeconds).toFixed(1)} runs/s); per-tenant limits activities ${f.limits.activities}, workflow tasks ${f.limits.workflowTasks}`,
     ...table([
       ['quiet tenant, start to completion (ms)', `alone (${f.alone.count})`, `burst (${f.duringBurst.count})`, 'ratio'],
-      ['p50', ms(f.alone.p50), ms(f.duringBurst.p50), ratio(f.alone.p50, f.duringBurst.p50)],
-      ['p99', ms(f.alone.p99), ms(f.duringBurst.p99), ratio(f.alone.p99, f.duringBurst.p99)],
-      ['max', ms(f.alone.max), ms(f.duringBurst.max), ratio(f.alone.max, f.duringBurst.max)],
+      ['client-side p50 (start call included)', ms(f.alone.p50), ms(f.duringBurst.p50), ratio(f.alone.p50, f.duringBurst.p50)],
+      ['client-side p99', ms(f.alone.p99), ms(f.duringBurst.p99), ratio(f.alone.p99, f.duringBurst.p99)],
+      ['history p50 (started -> completed event)', ms(f.aloneServer.p50), ms(f.duringBurstServer.p50), ratio(f.aloneServer.p50, f.duringBurstServer.p50)],
+      ['history p99', ms(f.aloneServer.p99), ms(f.duringBurstServer.p99), ratio(f.aloneServer.p99, f.duringBurstServer.p99)],
+      ['history max', ms(f.aloneServer.max), ms(f.duringBurstServer.max), ratio(f.aloneServer.max, f.duringBurstServer.max)],
     ]),
   ];
 }

@@ -10,7 +10,6 @@ import type { RuntimeConfig } from '../../../src/config/runtime';
 import { setTenantEgressAllow } from '../../../src/egress/tenant-egress';
 import { registerDefinition } from '../../../src/definitions/registry';
 import { parseDefinition } from '../../../src/ir/parse';
-import { StewardRuntime } from '../../../src/runtime/steward-runtime';
 import type { TenantId } from '../../../src/tenancy/tenant-id';
 import { spawnReplica, type WorkerReplica } from './worker-replica';
 
@@ -35,17 +34,16 @@ export interface TenantsBench {
 }
 
 export class BenchSession {
-  private runtime?: StewardRuntime;
   private readonly clients = new Map<TenantId, StewardClient>();
   private readonly replicas = new Set<WorkerReplica>();
   private spawned = 0;
 
   constructor(readonly bench: TenantsBench) {}
 
+  /** A client with a runtime (pool, connection) of its own: one tenant's starts never queue behind another's. */
   async client(tenant: TenantId): Promise<StewardClient> {
-    this.runtime ??= await StewardRuntime.open(this.bench.config, { poolSize: 10 });
     let client = this.clients.get(tenant);
-    if (!client) this.clients.set(tenant, (client = await StewardClient.forTenant(this.runtime, tenant)));
+    if (!client) this.clients.set(tenant, (client = await StewardClient.connect({ tenant, config: this.bench.config })));
     return client;
   }
 
@@ -82,7 +80,6 @@ export class BenchSession {
   async close(): Promise<void> {
     await this.stopReplicas();
     await Promise.all([...this.clients.values()].map((client) => client.close()));
-    await this.runtime?.close();
   }
 
   /** The run's history as Temporal keeps it (payloads left encoded: only event types and times are read). */
@@ -105,6 +102,13 @@ export class BenchSession {
       child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`temporal workflow signal exited with ${code}: ${stderr.trim()}`))));
     });
   }
+}
+
+/** Start-to-close of a closed run, from its history's first and last events (server clock). */
+export function runMillis(events: HistoryEvent[]): number | undefined {
+  const last = events.at(-1);
+  const closed = last?.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED;
+  return closed && events[0] ? eventMillis(last) - eventMillis(events[0]) : undefined;
 }
 
 export function eventMillis(event: HistoryEvent): number {

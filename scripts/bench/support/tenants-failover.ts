@@ -35,6 +35,10 @@ export interface FailoverFigures {
   chargesPerKey: Record<number, number>;
   notifiesPerKey: Record<number, number>;
   chargeKeys: number;
+  /** Keys sent more than once whose first request reached the API before the kill, from the killed replica's tenants. */
+  duplicatesResentAfterKill: number;
+  notifies: number;
+  notifiesWithoutKey: number;
 }
 
 interface Request {
@@ -163,6 +167,12 @@ export async function measureFailover(session: BenchSession, tenants: TenantId[]
       return { distribution, keys: counts.size };
     };
     const charges = perKey('charge');
+    const chargeRequests = api.requests.filter((r) => r.kind === 'charge');
+    const duplicatedKeys = [...new Set(chargeRequests.map((r) => r.key))].filter((key) => chargeRequests.filter((r) => r.key === key).length > 1);
+    const resentAfterKill = duplicatedKeys.filter((key) => {
+      const sent = chargeRequests.filter((r) => r.key === key);
+      return sent[0]!.at < killedAt && victimTenants.has(sent[0]!.tenant) && sent.slice(1).every((r) => r.at > killedAt);
+    });
     return {
       timing,
       runs: total,
@@ -177,6 +187,9 @@ export async function measureFailover(session: BenchSession, tenants: TenantId[]
       victimRunsClosedSeconds: closedTimes.every((t) => t !== undefined) && closedTimes.length > 0 ? (Math.max(...(closedTimes as number[])) - killedAt) / 1000 : undefined,
       chargesPerKey: charges.distribution,
       notifiesPerKey: perKey('notify').distribution,
+      notifies: api.requests.filter((r) => r.kind === 'notify').length,
+      notifiesWithoutKey: api.requests.filter((r) => r.kind === 'notify' && r.key === 'none').length,
+      duplicatesResentAfterKill: resentAfterKill.length,
       chargeKeys: charges.keys,
     };
   } finally {

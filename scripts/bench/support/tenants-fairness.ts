@@ -4,7 +4,7 @@
 import type { TenantId } from '../../../src/tenancy/tenant-id';
 import { summarise, type Latency } from './latency';
 import { startNoopTarget } from './noop-http-target';
-import { sleep, type BenchSession } from './tenants-context';
+import { runMillis, sleep, type BenchSession } from './tenants-context';
 import { servedTenants, until } from './worker-replica';
 
 const QUIET_EVERY_MS = 500;
@@ -25,10 +25,16 @@ nodes:
 `;
 
 export interface FairnessFigures {
+  /** Start to completion as the client sees it (its start call included). */
   alone: Latency;
   duringBurst: Latency;
+  /** Start to completion in the run's history (server clock): the worker side alone. */
+  aloneServer: Latency;
+  duringBurstServer: Latency;
   burst: number;
   burstSeconds: number;
+  /** How long the benchmark took to start the burst's runs. */
+  burstStartSeconds: number;
   limits: { activities: string; workflowTasks: string };
 }
 
@@ -46,14 +52,17 @@ export async function measureFairness(session: BenchSession, busy: TenantId, qui
     const busyClient = await session.client(busy);
     const quietRun = async () => {
       const t0 = performance.now();
-      await (await quietClient.start({ workflow: 'bench-step', input: {} })).result();
-      return performance.now() - t0;
+      const run = await quietClient.start({ workflow: 'bench-step', input: {} });
+      await run.result();
+      return { ms: performance.now() - t0, workflowId: run.workflowId };
     };
+    const serverSide = async (runs: Array<{ workflowId: string }>) =>
+      summarise((await Promise.all(runs.map(async (run) => runMillis(await session.history(quiet, run.workflowId))))).filter((v): v is number => v !== undefined));
     // Both tenants' Workers warm before anything is measured.
     await Promise.all([quietRun(), (await busyClient.start({ workflow: 'bench-step', input: {} })).result()]);
     /** Starts a quiet run every QUIET_EVERY_MS until `done()`, and returns their latencies. */
     const quietly = async (done: () => boolean) => {
-      const pending: Array<Promise<number>> = [];
+      const pending: Array<ReturnType<typeof quietRun>> = [];
       while (!done()) {
         pending.push(quietRun());
         await sleep(QUIET_EVERY_MS);
@@ -67,6 +76,7 @@ export async function measureFairness(session: BenchSession, busy: TenantId, qui
     bench.say(`fairness: a burst of ${burst} runs on the busy tenant beside the quiet one`);
     const burstStart = performance.now();
     let burstDone = false;
+    let burstStartSeconds = Number.NaN;
     const burstRuns = (async () => {
       const results: Array<Promise<unknown>> = [];
       let next = 0;
@@ -79,14 +89,18 @@ export async function measureFairness(session: BenchSession, busy: TenantId, qui
           }
         }),
       );
+      burstStartSeconds = (performance.now() - burstStart) / 1000;
       await Promise.all(results);
       burstDone = true;
       return (performance.now() - burstStart) / 1000;
     })();
     const [duringBurst, burstSeconds] = await Promise.all([quietly(() => burstDone), burstRuns]);
     return {
-      alone: summarise(alone),
-      duringBurst: summarise(duringBurst),
+      alone: summarise(alone.map((r) => r.ms)),
+      duringBurst: summarise(duringBurst.map((r) => r.ms)),
+      aloneServer: await serverSide(alone),
+      duringBurstServer: await serverSide(duringBurst),
+      burstStartSeconds,
       burst,
       burstSeconds,
       limits: { activities: bench.workerEnv.STEWARD_TENANT_MAX_ACTIVITIES ?? '20 (default)', workflowTasks: bench.workerEnv.STEWARD_TENANT_MAX_WORKFLOW_TASKS ?? '10 (default)' },

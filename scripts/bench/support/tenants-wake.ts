@@ -27,11 +27,18 @@ export interface WakeFigures {
   coldWall: Latency;
   warmWall: Latency;
   watchMs: number;
+  /** Cold samples: from the signal's event to the replica logging "serving tenant" (its Worker made). */
+  coldWorkerStarted: Latency;
+  /** Workflow tasks that timed out between the signal and the step (a sticky queue nobody polls any more). */
+  coldTimedOutTasks: number;
+  warmTimedOutTasks: number;
 }
 
 interface Sample {
   serverMs: number;
   wallMs: number;
+  signaledAt: number;
+  timedOutTasks: number;
 }
 
 export async function measureWake(session: BenchSession, cold: TenantId[], warm: TenantId, samples: number): Promise<WakeFigures> {
@@ -64,7 +71,12 @@ export async function measureWake(session: BenchSession, cold: TenantId[], warm:
       if ((await state(warm)) !== 'serving') throw new Error(`wake: the warm tenant's Worker is not running before sample ${i + 1}`);
       warmSamples.push(await signalAndTime(session, warm, workflowId));
     }
+    const servedAt = (tenant: TenantId, after: number) => replica.events.find((e) => e.tenant === tenant && e.msg === 'serving tenant' && (e.time ?? 0) >= after)?.time;
+    const workerStarted = coldRuns.map((run, i) => (servedAt(run.tenant, coldSamples[i]!.signaledAt) ?? Number.NaN) - coldSamples[i]!.signaledAt);
     return {
+      coldWorkerStarted: summarise(workerStarted.filter(Number.isFinite)),
+      coldTimedOutTasks: coldSamples.reduce((n, s) => n + s.timedOutTasks, 0),
+      warmTimedOutTasks: warmSamples.reduce((n, s) => n + s.timedOutTasks, 0),
       cold: summarise(coldSamples.map((s) => s.serverMs)),
       warm: summarise(warmSamples.map((s) => s.serverMs)),
       coldWall: summarise(coldSamples.map((s) => s.wallMs)),
@@ -84,15 +96,18 @@ async function waitingForSignal(session: BenchSession, tenant: TenantId, workflo
 async function signalAndTime(session: BenchSession, tenant: TenantId, workflowId: string): Promise<Sample> {
   const t0 = performance.now();
   await session.signalWithCli(tenant, workflowId, 'go', { n: 1 });
-  let step: { signaled: HistoryEvent; next: HistoryEvent } | undefined;
+  let step: { signaled: HistoryEvent; next: HistoryEvent; timedOut: number } | undefined;
   const deadline = Date.now() + STEP_TIMEOUT_MS;
   while (!step) {
     const events = await session.history(tenant, workflowId);
     const at = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
-    const next = at < 0 ? undefined : events.slice(at + 1).find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
-    if (next) step = { signaled: events[at]!, next };
+    const after = at < 0 ? [] : events.slice(at + 1);
+    const next = after.find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+    const timedOut = after.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT).length;
+    if (next) step = { signaled: events[at]!, next, timedOut };
     else if (Date.now() > deadline) throw new Error(`wake: run ${workflowId} of ${tenant} took no step within ${STEP_TIMEOUT_MS / 1000} s of its signal`);
     else await sleep(POLL_MS);
   }
-  return { serverMs: eventMillis(step.next) - eventMillis(step.signaled), wallMs: performance.now() - t0 };
+  const signaledAt = eventMillis(step.signaled);
+  return { serverMs: eventMillis(step.next) - signaledAt, wallMs: performance.now() - t0, signaledAt, timedOutTasks: step.timedOut };
 }

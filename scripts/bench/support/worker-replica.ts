@@ -14,6 +14,8 @@ export interface LogEvent {
   tenant?: string;
   /** performance.now() when the line arrived. */
   at: number;
+  /** The entry's own timestamp (epoch ms), comparable with Temporal's event times on the same machine. */
+  time?: number;
 }
 
 export interface ReplicaOptions {
@@ -59,14 +61,19 @@ export function spawnReplica(options: ReplicaOptions): WorkerReplica {
   const started = new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stderr! }).on('line', (line) => {
       log.write(line + '\n');
-      let entry: { msg?: unknown; tenant?: unknown; port?: unknown };
+      let entry: { msg?: unknown; tenant?: unknown; port?: unknown; time?: unknown };
       try {
         entry = JSON.parse(line);
       } catch {
         return; // not a log entry
       }
       if (typeof entry.msg !== 'string') return;
-      events.push({ msg: entry.msg, tenant: typeof entry.tenant === 'string' ? entry.tenant : undefined, at: performance.now() });
+      events.push({
+        msg: entry.msg,
+        tenant: typeof entry.tenant === 'string' ? entry.tenant : undefined,
+        at: performance.now(),
+        time: typeof entry.time === 'number' ? entry.time : undefined,
+      });
       if (entry.msg.startsWith('health endpoint listening') && typeof entry.port === 'number') healthPort = entry.port;
       if (entry.msg === 'worker started') resolve((performance.now() - spawnedAt) / 1000);
     });
