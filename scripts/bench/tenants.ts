@@ -157,7 +157,9 @@ function lookupsReport(n: number, [l10, lN]: [Latency, Latency]): string[] {
   ]);
 }
 
-function memoryReport(few: ReplicaSetFigures, many: ReplicaSetFigures): string[] {
+function memoryReport(baseline: ReplicaSetFigures | undefined, many: ReplicaSetFigures): string[] {
+  const none: ReplicaSetFigures = { tenants: 0, startSeconds: [Number.NaN], allServedSeconds: Number.NaN, share: [], idleRssMiB: [], idleCpuPercent: [], temporalIdleCpuPercent: Number.NaN };
+  const few = baseline ?? none;
   const idleFew = sum(few.idleRssMiB);
   const idleMany = sum(many.idleRssMiB);
   const perTenantKiB = ((idleMany - idleFew) * 1024) / (many.tenants - few.tenants);
@@ -175,12 +177,14 @@ function memoryReport(few: ReplicaSetFigures, many: ReplicaSetFigures): string[]
       ['idle CPU of each replica (% of a core)', each(few.idleCpuPercent, pct), each(many.idleCpuPercent, pct), ''],
       ['idle CPU of the Temporal server (%)', pct(few.temporalIdleCpuPercent), pct(many.temporalIdleCpuPercent), ratio(few.temporalIdleCpuPercent, many.temporalIdleCpuPercent)],
     ]),
-    `idle cost per tenant: (${mib(idleMany)} - ${mib(idleFew)} MiB) / ${many.tenants - few.tenants} tenants = ${perTenantKiB.toFixed(0)} KiB`,
+    baseline
+      ? `idle cost per tenant: (${mib(idleMany)} - ${mib(idleFew)} MiB) / ${many.tenants - few.tenants} tenants = ${perTenantKiB.toFixed(0)} KiB`
+      : 'idle cost per tenant: no baseline in this run (--reuse)',
   ];
   if (active) {
     const total = sum(active.rssMiB);
     lines.push(
-      `with ${active.tenants} of ${many.tenants} tenants busy (runs on a 1 s timer, back to back; ${active.runs} runs done, ${active.workersRunning} Workers running):`,
+      `with ${active.tenants} of ${many.tenants} tenants busy (runs on a 1 s timer, back to back; ${active.runs} runs done, ${active.failed} failed, ${active.workersRunning} Workers running):`,
       `  RSS each ${each(active.rssMiB, mib)} MiB, sum ${mib(total)} MiB (${total < 2048 ? 'under' : 'OVER'} the 2 GiB target; ${ratio(idleMany, total)} the all-idle sum); peak each ${each(active.peakRssMiB, mib)} MiB`,
       `  CPU each replica ${each(active.cpuPercent, pct)} %, Temporal server ${pct(active.temporalCpuPercent)} %`,
     );
@@ -264,16 +268,19 @@ async function main(): Promise<void> {
   const ports = portsFor(integerArgument('--port-base', 27));
   const keep = process.argv.includes('--keep');
   const defaultTiming = process.argv.includes('--failover-default-timing');
+  // The state folder of an earlier run kept with --keep, its tenants already created: skips the creation and lookups.
+  const reuseAt = process.argv.indexOf('--reuse');
+  const reuse = reuseAt === -1 ? undefined : process.argv[reuseAt + 1];
   const needed = Math.max(FEW + 1, activeCount, failoverTenants, 2, sections.has('wake') ? wakeSamples + 1 : 0);
   if (n < needed) throw new TypeError(`--tenants must be at least ${needed} for these sections`);
   // A stack part added later with a port of its own would otherwise land on the developer stack's default port.
   const unknownPorts = Object.keys(StewardEnv.shape).filter((key) => key.endsWith('_PORT') && !(key in ports));
   if (unknownPorts.length > 0) throw new Error(`the benchmark has no port of its own for ${unknownPorts.join(', ')}: add it to PORT_SUFFIXES`);
-  for (const port of Object.values(ports)) {
+  for (const port of reuse ? [] : Object.values(ports)) {
     // startStack adopts whatever already answers on its ports; the benchmark must measure only its own stack.
     if (await isPortOpen(port)) throw new Error(`port ${port} is already in use: stop whatever listens there first`);
   }
-  const stateDir = mkdtempSync(join(tmpdir(), 'steward-bench-tenants-'));
+  const stateDir = reuse ?? mkdtempSync(join(tmpdir(), 'steward-bench-tenants-'));
   const processEnv = isolatedEnv(stateDir, ports);
   const env: StewardEnv = loadStewardEnv(processEnv);
   // This process's own clients must reach the benchmark's stack too.
@@ -326,18 +333,26 @@ async function main(): Promise<void> {
       const deps: TenantServiceDeps = { admin, connection, env };
       const source = readFileSync(join(findProjectRoot(), 'examples', 'hello.yaml'), 'utf8');
 
-      say(`creating ${FEW} tenants`);
-      const fewCreates = await createTenants(deps, ids.slice(0, FEW), app, source);
-      bench.tenants.push(...ids.slice(0, FEW));
-      const lookupsFew = sections.has('lookups') ? await measureLookups(app, ids.slice(0, FEW), lookups, 1) : undefined;
-      const memoryFew = sections.has('memory') ? await measureReplicaSet(session, `memory-${FEW}`, bench.tenants, []) : undefined;
+      if (reuse) {
+        const registered = (await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM tenants WHERE id LIKE 'bench-%'")).rows[0]!.n;
+        if (registered !== n) throw new Error(`--reuse ${reuse} holds ${registered} bench tenants, not --tenants ${n}`);
+        bench.tenants.push(...ids);
+        print([`tenants: the ${n} tenants of ${reuse}, created by an earlier run (no create, lookup or ${FEW}-tenant baseline figures)`]);
+        if (sections.has('memory')) print(memoryReport(undefined, await measureReplicaSet(session, `memory-${n}`, ids, ids.slice(0, activeCount))));
+      } else {
+        say(`creating ${FEW} tenants`);
+        const fewCreates = await createTenants(deps, ids.slice(0, FEW), app, source);
+        bench.tenants.push(...ids.slice(0, FEW));
+        const lookupsFew = sections.has('lookups') ? await measureLookups(app, ids.slice(0, FEW), lookups, 1) : undefined;
+        const memoryFew = sections.has('memory') ? await measureReplicaSet(session, `memory-${FEW}`, bench.tenants, []) : undefined;
 
-      say(`creating ${n - FEW} more tenants`);
-      const restCreates = await createTenants(deps, ids.slice(FEW), app, source);
-      bench.tenants.push(...ids.slice(FEW));
-      print(createReport(n, { few: fewCreates, rest: restCreates }));
-      if (lookupsFew) print(lookupsReport(n, [lookupsFew, await measureLookups(app, ids, lookups, 2)]));
-      if (memoryFew) print(memoryReport(memoryFew, await measureReplicaSet(session, `memory-${n}`, ids, ids.slice(0, activeCount))));
+        say(`creating ${n - FEW} more tenants`);
+        const restCreates = await createTenants(deps, ids.slice(FEW), app, source);
+        bench.tenants.push(...ids.slice(FEW));
+        print(createReport(n, { few: fewCreates, rest: restCreates }));
+        if (lookupsFew) print(lookupsReport(n, [lookupsFew, await measureLookups(app, ids, lookups, 2)]));
+        if (memoryFew) print(memoryReport(memoryFew, await measureReplicaSet(session, `memory-${n}`, ids, ids.slice(0, activeCount))));
+      }
       if (sections.has('wake')) print(wakeReport(await measureWake(session, ids.slice(n - wakeSamples), ids[0]!, wakeSamples)));
       if (sections.has('failover')) {
         const timing = defaultTiming ? { ttlMs: 15_000, refreshMs: 5_000, defaults: true } : { ttlMs: 6_000, refreshMs: 1_000, defaults: false };

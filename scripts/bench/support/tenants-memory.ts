@@ -32,6 +32,7 @@ export interface ReplicaSetFigures {
   active?: {
     tenants: number;
     runs: number;
+    failed: number;
     workersRunning: number;
     rssMiB: number[];
     peakRssMiB: number[];
@@ -88,11 +89,18 @@ async function keepBusy(session: BenchSession, label: string, replicas: WorkerRe
   const { bench } = session;
   let stop = false;
   let runs = 0;
+  let failed = 0;
   const loops = active.map(async (tenant) => {
     const client = await session.client(tenant);
     while (!stop) {
-      await (await client.start({ workflow: 'bench-ticker', input: {} })).result();
-      runs += 1;
+      // A failed run is counted and the loop goes on: a throw here would leave the other loops' calls behind.
+      try {
+        await (await client.start({ workflow: 'bench-ticker', input: {} })).result();
+        runs += 1;
+      } catch (error) {
+        failed += 1;
+        if (failed <= 3) bench.say(`${label}: a run of ${tenant} failed: ${String(error)}`);
+      }
     }
   });
   try {
@@ -104,6 +112,7 @@ async function keepBusy(session: BenchSession, label: string, replicas: WorkerRe
     return {
       tenants: active.length,
       runs,
+      failed,
       workersRunning: await workersRunning(),
       rssMiB: replicas.map((r) => r.rssMiB()),
       peakRssMiB: replicas.map((r) => r.peakRssMiB()),
@@ -112,6 +121,6 @@ async function keepBusy(session: BenchSession, label: string, replicas: WorkerRe
     };
   } finally {
     stop = true;
-    await Promise.all(loops);
+    await Promise.allSettled(loops);
   }
 }
