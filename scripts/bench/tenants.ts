@@ -157,7 +157,7 @@ function lookupsReport(n: number, [l10, lN]: [Latency, Latency]): string[] {
   ]);
 }
 
-function memoryReport(baseline: ReplicaSetFigures | undefined, many: ReplicaSetFigures): string[] {
+function memoryReport(baseline: ReplicaSetFigures | undefined, many: ReplicaSetFigures, ttl: string): string[] {
   const none: ReplicaSetFigures = { tenants: 0, startSeconds: [Number.NaN], allServedSeconds: Number.NaN, share: [], idleRssMiB: [], idleCpuPercent: [], temporalIdleCpuPercent: Number.NaN };
   const few = baseline ?? none;
   const idleFew = sum(few.idleRssMiB);
@@ -166,7 +166,7 @@ function memoryReport(baseline: ReplicaSetFigures | undefined, many: ReplicaSetF
   const active = many.active;
   const each = (values: number[], format: (v: number) => string) => values.map(format).join(' + ');
   const lines = [
-    `memory: two sharing replicas (steward worker, no --tenant), STEWARD_RETENTION_INTERVAL_MS=${RETENTION_INTERVAL_MS} so retention schedules wake no tenant while measured`,
+    `memory: two sharing replicas (steward worker, no --tenant), STEWARD_RETENTION_INTERVAL_MS=${RETENTION_INTERVAL_MS} so retention schedules wake no tenant while measured, STEWARD_REPLICA_TTL_MS=${ttl}`,
     ...table([
       ['replica set (replica a + replica b)', `${few.tenants} tenants`, `${many.tenants} tenants`, 'ratio'],
       ['tenants per replica', each(few.share, String), each(many.share, String), ''],
@@ -269,6 +269,11 @@ async function main(): Promise<void> {
   const keep = process.argv.includes('--keep');
   const defaultTiming = process.argv.includes('--failover-default-timing');
   // The state folder of an earlier run kept with --keep, its tenants already created: skips the creation and lookups.
+  // A replica's heartbeat waits for its tenant sync, which takes minutes with hundreds of tenants on a loaded server:
+  // a TTL longer than that keeps the sharing replicas of the memory, wake and fairness sections from taking each
+  // other's tenants. Failover sets its own.
+  const replicaTtlAt = process.argv.indexOf('--replica-ttl-ms');
+  const replicaTtl = replicaTtlAt === -1 ? undefined : String(integerArgument('--replica-ttl-ms', 15_000));
   const reuseAt = process.argv.indexOf('--reuse');
   const reuse = reuseAt === -1 ? undefined : process.argv[reuseAt + 1];
   const needed = Math.max(FEW + 1, activeCount, failoverTenants, 2, sections.has('wake') ? wakeSamples + 1 : 0);
@@ -306,6 +311,14 @@ async function main(): Promise<void> {
     report.push('', ...lines);
     console.log(['', ...lines].join('\n'));
   };
+  /** A section that fails is reported as such and the next one still runs. */
+  const section = async (name: string, measure: () => Promise<string[]>) => {
+    try {
+      print(await measure());
+    } catch (error) {
+      print([`${name}: FAILED: ${error instanceof Error ? error.message : String(error)}`]);
+    }
+  };
 
   try {
     say(`starting a stack of its own in ${stateDir} on ports ${Object.values(ports).join(', ')}; replicas stopped at ${RSS_CAP_MIB} MiB RSS`);
@@ -326,7 +339,7 @@ async function main(): Promise<void> {
       rssCapMiB: RSS_CAP_MIB,
       tenants: [],
       namespaceOf: (tenant) => namespaceForTenant(tenant, env.STEWARD_NAMESPACE_PREFIX),
-      workerEnv: { ...processEnv, DATABASE_URL: config.databaseUrl, TEMPORAL_ADDRESS: stack.temporal.address },
+      workerEnv: { ...processEnv, DATABASE_URL: config.databaseUrl, TEMPORAL_ADDRESS: stack.temporal.address, ...(replicaTtl ? { STEWARD_REPLICA_TTL_MS: replicaTtl } : {}) },
     };
     const session = new BenchSession(bench);
     try {
@@ -338,7 +351,7 @@ async function main(): Promise<void> {
         if (registered !== n) throw new Error(`--reuse ${reuse} holds ${registered} bench tenants, not --tenants ${n}`);
         bench.tenants.push(...ids);
         print([`tenants: the ${n} tenants of ${reuse}, created by an earlier run (no create, lookup or ${FEW}-tenant baseline figures)`]);
-        if (sections.has('memory')) print(memoryReport(undefined, await measureReplicaSet(session, `memory-${n}`, ids, ids.slice(0, activeCount))));
+        if (sections.has('memory')) await section('memory', async () => memoryReport(undefined, await measureReplicaSet(session, `memory-${n}`, ids, ids.slice(0, activeCount)), replicaTtl ?? '15000 (default)'));
       } else {
         say(`creating ${FEW} tenants`);
         const fewCreates = await createTenants(deps, ids.slice(0, FEW), app, source);
@@ -351,14 +364,14 @@ async function main(): Promise<void> {
         bench.tenants.push(...ids.slice(FEW));
         print(createReport(n, { few: fewCreates, rest: restCreates }));
         if (lookupsFew) print(lookupsReport(n, [lookupsFew, await measureLookups(app, ids, lookups, 2)]));
-        if (memoryFew) print(memoryReport(memoryFew, await measureReplicaSet(session, `memory-${n}`, ids, ids.slice(0, activeCount))));
+        if (memoryFew) await section('memory', async () => memoryReport(memoryFew, await measureReplicaSet(session, `memory-${n}`, ids, ids.slice(0, activeCount)), replicaTtl ?? '15000 (default)'));
       }
-      if (sections.has('wake')) print(wakeReport(await measureWake(session, ids.slice(n - wakeSamples), ids[0]!, wakeSamples)));
+      if (sections.has('wake')) await section('wake', async () => wakeReport(await measureWake(session, ids.slice(n - wakeSamples), ids[0]!, wakeSamples)));
+      if (sections.has('fairness')) await section('fairness', async () => fairnessReport(await measureFairness(session, ids[0]!, ids[1]!, burst)));
       if (sections.has('failover')) {
         const timing = defaultTiming ? { ttlMs: 15_000, refreshMs: 5_000, defaults: true } : { ttlMs: 6_000, refreshMs: 1_000, defaults: false };
-        print(failoverReport(await measureFailover(session, ids.slice(0, failoverTenants), failoverRuns, callMs, timing)));
+        await section('failover', async () => failoverReport(await measureFailover(session, ids.slice(0, failoverTenants), failoverRuns, callMs, timing)));
       }
-      if (sections.has('fairness')) print(fairnessReport(await measureFairness(session, ids[0]!, ids[1]!, burst)));
       console.log(['', '==== summary ====', ...report].join('\n'));
       succeeded = true;
     } finally {

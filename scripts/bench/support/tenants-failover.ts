@@ -103,7 +103,7 @@ export async function measureFailover(session: BenchSession, tenants: TenantId[]
         const { byReplica } = await servedTenants(replicas);
         return [...byReplica.values()].reduce((n, s) => n + s.size, 0) === bench.tenants.length && [...byReplica.values()].every((s) => s.size > 0);
       },
-      600_000,
+      300_000,
       250,
     );
     const { byReplica } = await servedTenants(replicas);

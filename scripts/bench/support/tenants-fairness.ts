@@ -47,7 +47,7 @@ export async function measureFairness(session: BenchSession, busy: TenantId, qui
     await session.allowLoopback([busy, quiet]);
     const replica = session.spawn('fairness');
     await replica.started;
-    await until('fairness: every tenant served or watched', async () => (await servedTenants([replica])).byReplica.get('fairness')!.size === bench.tenants.length, 600_000, 250);
+    await until('fairness: every tenant served or watched', async () => (await servedTenants([replica])).byReplica.get('fairness')!.size === bench.tenants.length, 300_000, 250);
     const quietClient = await session.client(quiet);
     const busyClient = await session.client(busy);
     const quietRun = async () => {

@@ -9,7 +9,7 @@ import { servedTenants, until, type WorkerReplica } from './worker-replica';
 const SETTLE_MS = 5_000;
 const CPU_WINDOW_MS = 10_000;
 const ACTIVE_RUNNING_MS = 20_000;
-const SERVED_TIMEOUT_MS = 600_000;
+const SERVED_TIMEOUT_MS = 300_000;
 
 export const TICKER = `
 id: bench-ticker

@@ -48,7 +48,7 @@ export async function measureWake(session: BenchSession, cold: TenantId[], warm:
   const replica = session.spawn('wake', { STEWARD_TENANT_IDLE_MS: String(WAKE_IDLE_MS) });
   try {
     await replica.started;
-    await until('wake: every tenant served or watched', async () => (await servedTenants([replica])).byReplica.get('wake')!.size === bench.tenants.length, 600_000, 250);
+    await until('wake: every tenant served or watched', async () => (await servedTenants([replica])).byReplica.get('wake')!.size === bench.tenants.length, 300_000, 250);
     const state = async (tenant: TenantId) => (await replica.health())?.tenants[tenant]?.state;
 
     // Every cold sample's run is started first and left to go idle together, then woken one at a time.
