@@ -84,10 +84,9 @@ export class BenchSession {
 
   /** The run's history as Temporal keeps it (payloads left encoded: only event types and times are read). */
   async history(tenant: TenantId, workflowId: string): Promise<HistoryEvent[]> {
-    const { history } = await this.bench.connection.workflowService.getWorkflowExecutionHistory({
-      namespace: this.bench.namespaceOf(tenant),
-      execution: { workflowId },
-    });
+    const { history } = await whileNamespaceLoads(() =>
+      this.bench.connection.workflowService.getWorkflowExecutionHistory({ namespace: this.bench.namespaceOf(tenant), execution: { workflowId } }),
+    );
     return history?.events ?? [];
   }
 
@@ -114,6 +113,23 @@ export function runMillis(events: HistoryEvent[]): number | undefined {
 export function eventMillis(event: HistoryEvent): number {
   const time = event.eventTime;
   return Number(time?.seconds ?? 0) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
+}
+
+/**
+ * Retries `work` while Temporal answers NamespaceNotFound for a namespace that exists: a dev server restarted with
+ * hundreds of namespaces answers so for a while, until its namespace registry has caught up.
+ */
+export async function whileNamespaceLoads<T>(work: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await work();
+    } catch (error) {
+      const loading = error instanceof Error && (error.name === 'NamespaceNotFoundError' || /namespace .*not found/i.test(error.message));
+      if (!loading || Date.now() > deadline) throw error;
+      await sleep(1_000);
+    }
+  }
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -3,7 +3,7 @@
 // signal; "its next step" is the first WorkflowTaskCompleted after the WorkflowExecutionSignaled event.
 import type { TenantId } from '../../../src/tenancy/tenant-id';
 import { summarise, type Latency } from './latency';
-import { EventType, eventMillis, sleep, type BenchSession, type HistoryEvent } from './tenants-context';
+import { EventType, eventMillis, sleep, whileNamespaceLoads, type BenchSession, type HistoryEvent } from './tenants-context';
 import { servedTenants, until } from './worker-replica';
 
 export const WAKE_IDLE_MS = 3_000;
@@ -53,7 +53,7 @@ export async function measureWake(session: BenchSession, cold: TenantId[], warm:
 
     // Every cold sample's run is started first and left to go idle together, then woken one at a time.
     bench.say(`wake: ${cold.length} cold tenants each start a run that waits for a signal`);
-    const coldRuns = await Promise.all(cold.map(async (tenant) => ({ tenant, workflowId: (await (await session.client(tenant)).start({ workflow: 'bench-waiter', input: {} })).workflowId })));
+    const coldRuns = await Promise.all(cold.map(async (tenant) => ({ tenant, workflowId: (await whileNamespaceLoads(async () => (await session.client(tenant)).start({ workflow: 'bench-waiter', input: {} }))).workflowId })));
     for (const run of coldRuns) await waitingForSignal(session, run.tenant, run.workflowId);
     await until('wake: every cold tenant idle', async () => (await Promise.all(cold.map(state))).every((s) => s === 'idle'), 120_000, 250);
     const coldSamples: Sample[] = [];
@@ -66,7 +66,7 @@ export async function measureWake(session: BenchSession, cold: TenantId[], warm:
     const warmSamples: Sample[] = [];
     const client = await session.client(warm);
     for (let i = 0; i < samples; i++) {
-      const { workflowId } = await client.start({ workflow: 'bench-waiter', input: {} });
+      const { workflowId } = await whileNamespaceLoads(() => client.start({ workflow: 'bench-waiter', input: {} }));
       await waitingForSignal(session, warm, workflowId);
       if ((await state(warm)) !== 'serving') throw new Error(`wake: the warm tenant's Worker is not running before sample ${i + 1}`);
       warmSamples.push(await signalAndTime(session, warm, workflowId));
