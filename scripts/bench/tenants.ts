@@ -74,9 +74,12 @@ function selectedSections(): Set<Section> {
 }
 
 /** The developer's environment minus anything that points at another stack or Temporal cluster. */
+/** The worker settings a run of the benchmark may try (e.g. the fairness section under other per-tenant limits). */
+const TUNABLE = new Set(['STEWARD_CACHE_DIR', 'STEWARD_TENANT_MAX_ACTIVITIES', 'STEWARD_TENANT_MAX_WORKFLOW_TASKS']);
+
 function isolatedEnv(stateDir: string, ports: Record<string, number>): NodeJS.ProcessEnv {
   const kept = Object.entries(process.env).filter(
-    ([key]) => !key.startsWith('TEMPORAL_') && !(key.startsWith('STEWARD_') && key !== 'STEWARD_CACHE_DIR') && key !== 'DATABASE_URL',
+    ([key]) => !key.startsWith('TEMPORAL_') && !(key.startsWith('STEWARD_') && !TUNABLE.has(key)) && key !== 'DATABASE_URL',
   );
   return {
     ...Object.fromEntries(kept),
