@@ -18,6 +18,7 @@ export async function requestWake(pool: Pool, tenant: TenantId): Promise<void> {
 /** Listens for wake requests on a connection of its own, reconnecting after any loss, until stopped. */
 export function listenForWakes(connectionString: string, onWake: (tenant: TenantId) => void, log: Logger): { stop(): Promise<void> } {
   let stopped = false;
+  let failing = false;
   let client: Client | undefined;
   let retry: NodeJS.Timeout | undefined;
   const retryLater = () => {
@@ -42,8 +43,12 @@ export function listenForWakes(connectionString: string, onWake: (tenant: Tenant
     try {
       await next.connect();
       await next.query(`LISTEN ${CHANNEL}`);
+      if (failing) log.info('listening for wake requests again');
+      failing = false;
     } catch (error) {
-      log.warn({ err: error }, 'cannot listen for wake requests yet');
+      // Said once per outage, not at every try.
+      if (!failing) log.warn({ err: error }, 'cannot listen for wake requests; trying again every second');
+      failing = true;
       await next.end().catch(() => undefined);
       retryLater();
     }
