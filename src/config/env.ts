@@ -43,6 +43,8 @@ export const StewardEnv = z.object({
   /** Each tenant's share of a worker process: activities and workflow tasks it may have in hand at once. */
   STEWARD_TENANT_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(1_000).default(20),
   STEWARD_TENANT_MAX_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1_000).default(10),
+  /** Threads running workflow code, shared by every tenant a worker process serves (each holds the interpreter). */
+  STEWARD_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   /** How long a worker may take to stop after SIGTERM/SIGINT (running tasks get most of it) before it exits anyway. */
   STEWARD_WORKER_STOP_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(12_000),
   /** How long a run waits out an outage of a dependency (database, secret backend, identity provider) at one step

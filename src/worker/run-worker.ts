@@ -62,7 +62,7 @@ export async function runWorker(config: RuntimeConfig, scope: WorkerScope, log: 
   const activation: Activation | undefined =
     env.STEWARD_TENANT_IDLE_MS > 0 ? { idleAfterMs: env.STEWARD_TENANT_IDLE_MS, backlog: (namespace) => namespaceBacklog(clientConnection, namespace) } : undefined;
   const limits = { activities: env.STEWARD_TENANT_MAX_ACTIVITIES, workflowTasks: env.STEWARD_TENANT_MAX_WORKFLOW_TASKS };
-  const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared, retention, server: clientConnection, connect, shutdownGraceMs: stopTimeoutMs, activation, limits });
+  const supervisor = new TenantSupervisor({ connection, bundle, pool, log, shared, retention, server: clientConnection, connect, shutdownGraceMs: stopTimeoutMs, activation, limits, sandboxThreads: env.STEWARD_WORKFLOW_THREADS });
   const replica = new ReplicaRegistry(pool, { ttlMs: env.STEWARD_REPLICA_TTL_MS, pinned: scope.only });
   log.info({ replica: replica.id, dedicated: scope.only !== undefined }, 'worker replica');
   let health: HealthServer | undefined;

@@ -105,6 +105,8 @@ export class TenantSupervisor {
       activation?: Activation;
       /** Each tenant's share of this process: tasks in hand at once. */
       limits?: TenantTaskLimits;
+      /** Threads of the workflow sandbox all tenants' Workers share; the SDK's default (one) without it. */
+      sandboxThreads?: number;
     },
   ) {}
 

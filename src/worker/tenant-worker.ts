@@ -36,6 +36,8 @@ export interface TenantWorkerOptions {
   onActivity?: () => void;
   /** Tasks this tenant may have in hand at once in this process, so one tenant's burst cannot starve the others. */
   limits?: TenantTaskLimits;
+  /** Threads of the workflow sandbox every tenant's Worker in this process shares. */
+  sandboxThreads?: number;
 }
 
 export interface TenantTaskLimits {
@@ -72,6 +74,7 @@ export function createTenantWorker(options: TenantWorkerOptions): Promise<Worker
     namespace: options.namespace,
     taskQueue: TASK_QUEUE,
     workflowBundle: options.bundle,
+    ...(options.sandboxThreads ? { workflowThreadPoolSize: options.sandboxThreads } : {}),
     ...(options.shutdownGraceMs ? { shutdownGraceTime: Math.round(options.shutdownGraceMs / 2), shutdownForceTime: Math.round((options.shutdownGraceMs * 3) / 4) } : {}),
     dataConverter: tenant.dataConverter({
       onFailureFallback: (event) => options.log?.warn({ tenant: options.tenant, ...event }, 'a failure was encoded without tokenized PII: the codec could not reach what it needs'),
