@@ -39,6 +39,9 @@ export interface TemporalServerOptions {
   codecEndpoint?: string;
 }
 
+/** How long the dev server caches a task queue's statistics. */
+export const TASK_QUEUE_STATS_TTL = '1s';
+
 export function startTemporalServer(options: TemporalServerOptions): number {
   const args = [
     'server', 'start-dev',
@@ -49,6 +52,9 @@ export function startTemporalServer(options: TemporalServerOptions): number {
     '--db-filename', options.dbFile,
     '--log-format', 'json',
     '--log-level', 'warn',
+    // Task-queue statistics, which workers read to see work arrive for a tenant without a Worker, are cached for 5 s
+    // by default: a cold tenant's wake-up waited on that cache more than on anything else.
+    '--dynamic-config-value', `matching.TaskQueueInfoByBuildIdTTL=${JSON.stringify(TASK_QUEUE_STATS_TTL)}`,
     ...options.namespaces.flatMap((namespace) => ['--namespace', namespace]),
     ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
   ];

@@ -238,6 +238,7 @@ function fairnessReport(f: FairnessFigures): string[] {
       ['history p99', ms(f.aloneServer.p99), ms(f.duringBurstServer.p99), ratio(f.aloneServer.p99, f.duringBurstServer.p99)],
       ['history max', ms(f.aloneServer.max), ms(f.duringBurstServer.max), ratio(f.aloneServer.max, f.duringBurstServer.max)],
     ]),
+    `  the slowest quiet run beside the burst, ms from its start: ${f.slowestDuringBurst.map((e) => `${e.atMs} ${e.event}`).join(', ')}`,
   ];
 }
 

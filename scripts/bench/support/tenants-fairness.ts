@@ -4,7 +4,7 @@
 import type { TenantId } from '../../../src/tenancy/tenant-id';
 import { summarise, type Latency } from './latency';
 import { startNoopTarget } from './noop-http-target';
-import { runMillis, sleep, type BenchSession } from './tenants-context';
+import { EventType, eventMillis, runMillis, sleep, type BenchSession, type HistoryEvent } from './tenants-context';
 import { servedTenants, until } from './worker-replica';
 
 const QUIET_EVERY_MS = 500;
@@ -36,6 +36,14 @@ export interface FairnessFigures {
   /** How long the benchmark took to start the burst's runs. */
   burstStartSeconds: number;
   limits: { activities: string; workflowTasks: string };
+  /** The slowest quiet run beside the burst, event by event: ms from its start, and the event's type. */
+  slowestDuringBurst: Array<{ atMs: number; event: string }>;
+}
+
+/** Each event of a run's history with the ms since its first event: where its time went. */
+function timeline(events: HistoryEvent[]): Array<{ atMs: number; event: string }> {
+  const start = events[0] ? eventMillis(events[0]) : 0;
+  return events.map((event) => ({ atMs: eventMillis(event) - start, event: EventType[event.eventType ?? 0]?.replace('EVENT_TYPE_', '') ?? String(event.eventType) }));
 }
 
 export async function measureFairness(session: BenchSession, busy: TenantId, quiet: TenantId, burst: number): Promise<FairnessFigures> {
@@ -56,8 +64,8 @@ export async function measureFairness(session: BenchSession, busy: TenantId, qui
       await run.result();
       return { ms: performance.now() - t0, workflowId: run.workflowId };
     };
-    const serverSide = async (runs: Array<{ workflowId: string }>) =>
-      summarise((await Promise.all(runs.map(async (run) => runMillis(await session.history(quiet, run.workflowId))))).filter((v): v is number => v !== undefined));
+    const histories = (runs: Array<{ workflowId: string }>) => Promise.all(runs.map((run) => session.history(quiet, run.workflowId)));
+    const serverSide = (histories: HistoryEvent[][]) => summarise(histories.map(runMillis).filter((v): v is number => v !== undefined));
     // Both tenants' Workers warm before anything is measured.
     await Promise.all([quietRun(), (await busyClient.start({ workflow: 'bench-step', input: {} })).result()]);
     /** Starts a quiet run every QUIET_EVERY_MS until `done()`, and returns their latencies. */
@@ -95,11 +103,14 @@ export async function measureFairness(session: BenchSession, busy: TenantId, qui
       return (performance.now() - burstStart) / 1000;
     })();
     const [duringBurst, burstSeconds] = await Promise.all([quietly(() => burstDone), burstRuns]);
+    const duringBurstHistories = await histories(duringBurst);
+    const slowest = duringBurstHistories.reduce((a, b) => ((runMillis(b) ?? 0) > (runMillis(a) ?? 0) ? b : a), []);
     return {
       alone: summarise(alone.map((r) => r.ms)),
       duringBurst: summarise(duringBurst.map((r) => r.ms)),
-      aloneServer: await serverSide(alone),
-      duringBurstServer: await serverSide(duringBurst),
+      aloneServer: serverSide(await histories(alone)),
+      duringBurstServer: serverSide(duringBurstHistories),
+      slowestDuringBurst: timeline(slowest),
       burstStartSeconds,
       burst,
       burstSeconds,
