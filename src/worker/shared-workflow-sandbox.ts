@@ -13,12 +13,31 @@ export interface WorkflowSandbox<Options, Workflow> {
   destroy(): Promise<void>;
 }
 
+/** What a sandbox's workflow must offer here: a way to be let go of. */
+export interface DisposableWorkflow {
+  dispose(): Promise<void>;
+}
+
+/** `workflow` as its Worker sees it: disposing it also takes it off `live`. */
+function tracked<Workflow extends DisposableWorkflow>(workflow: Workflow, live: Set<DisposableWorkflow>): Workflow {
+  // the view inherits every other method (and the state they use) from the workflow itself
+  const view = Object.create(workflow) as Workflow;
+  view.dispose = async () => {
+    live.delete(view);
+    await workflow.dispose();
+  };
+  live.add(view);
+  return view;
+}
+
 /**
- * A sandbox that many Workers lease. It is built on the first lease and destroyed when the last is released. When
- * one of its threads dies (the SDK then fails every request to it), the next workflow created gets a new sandbox,
- * so runs evicted from the dead one are rebuilt there rather than failing for good.
+ * A sandbox that many Workers lease. It is built on the first lease and destroyed when the last is released. A
+ * released lease disposes the workflows it created that its Worker left behind (a Worker that failed does not evict
+ * its runs first): destroying a sandbox of its own did that for it. When one of the sandbox's threads dies (the SDK
+ * then fails every request to it), the next workflow created gets a new sandbox, so runs evicted from the dead one
+ * are rebuilt there rather than failing for good.
  */
-export class SharedWorkflowSandbox<Options, Workflow> {
+export class SharedWorkflowSandbox<Options, Workflow extends DisposableWorkflow> {
   private current: Promise<WorkflowSandbox<Options, Workflow>> | undefined;
   private leases = 0;
 
@@ -31,11 +50,13 @@ export class SharedWorkflowSandbox<Options, Workflow> {
   async lease(): Promise<WorkflowSandbox<Options, Workflow>> {
     this.leases++;
     let released = false;
+    const live = new Set<DisposableWorkflow>();
     const lease: WorkflowSandbox<Options, Workflow> = {
-      createWorkflow: (options) => this.createWorkflow(options),
+      createWorkflow: async (options) => tracked(await this.createWorkflow(options), live),
       destroy: async () => {
         if (released) return;
         released = true;
+        await Promise.all([...live].map((workflow) => workflow.dispose().catch(() => undefined)));
         if (--this.leases === 0) await this.close();
       },
     };
