@@ -76,3 +76,14 @@ test('a delegation escalation that reaches the inbox is recorded, and replay hol
   expect(results.filter((r) => r.error).map((r) => r.name).sort()).toEqual(recording.sort());
   for (const { error } of results.filter((r) => r.error)) expect(error!.name).toBe('DeterminismViolationError');
 });
+
+test('an llm node\'s tool loop is recorded, and replay holds its patched branch: taken away, exactly those runs fail', async () => {
+  const recording = histories.filter((stored) => recordedPatches(stored.json).includes('llm-tool-loop')).map((stored) => stored.name);
+  expect(recording).toContain('2026-12-06-llm-tool-loop/llm-tool-loop');
+  const mutated = await bundleWorkflowsCopy({
+    edits: [{ file: 'llm-node.ts', from: 'if (!node.tools?.length || !patched(TOOL_LOOP_PATCH)) {', to: 'if (!node.tools?.length) {' }],
+  });
+  const results = await replay(mutated, histories);
+  expect(results.filter((r) => r.error).map((r) => r.name).sort()).toEqual(recording.sort());
+  for (const { error } of results.filter((r) => r.error)) expect(error!.name).toBe('DeterminismViolationError');
+});

@@ -2,6 +2,7 @@
 // a failing run, the max_steps limit and continue-as-new. Each checks its own outcome so a wrong run is never kept.
 import { deepStrictEqual, ok } from 'node:assert/strict';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { DEV_MODEL_SERVER_KEY } from '../../../dev-server/model-server/server';
 import { mintDevToken, SECRET_AGENT_SECRET } from '../../../dev-server/sts';
 import type { StewardClient } from '../../../src/client';
 import { TASK_QUEUE } from '../../../src/temporal/connection';
@@ -309,6 +310,7 @@ nodes:
   },
   { name: 'a2a', record: recordA2a },
   { name: 'delegation-escalation', record: recordDelegationEscalation },
+  { name: 'llm-tool-loop', record: recordLlmToolLoop },
 ];
 
 async function recordWaitSignal(context: RecordingContext): Promise<RecordedRun[]> {
@@ -464,6 +466,40 @@ nodes:
   deepStrictEqual((error.cause as { type?: string } | undefined)?.type, 'DELEGATION_REJECTED', 'delegation-escalation: unexpected failure type');
   ok(context.target.requests.every((request) => request.path !== '/expenses'), 'delegation-escalation: the refused step reached its target');
   return [{ name: 'delegation-escalation', workflowId: run.workflowId, runId: run.runId }];
+}
+
+/** An llm node that offers a tool: the model (the stack's local one) asks for it once, its tool step runs, it answers. */
+async function recordLlmToolLoop(context: RecordingContext): Promise<RecordedRun[]> {
+  await writeVaultSecret(`tenants/${context.tenant}/llm`, { key: DEV_MODEL_SERVER_KEY });
+  const { definition } = await context.client.register(`
+id: replay-llm-tools
+version: 1
+secrets: { key: "vault:~/llm#key" }
+input: { type: object, properties: { target: { type: string } } }
+start: ask
+nodes:
+  ask:
+    type: llm
+    provider: openai
+    model: steward-local
+    api_key: "{{ secrets.key }}"
+    prompt: "Onboard the customer !tools=lookup_customer"
+    tools:
+      - name: lookup_customer
+        description: Find a customer by id
+        input_schema: { type: object, required: [customer_id], properties: { customer_id: { type: string } } }
+    next: done
+  lookup_customer:
+    type: tool
+    tool: http
+    request: { method: POST, url: "{{ input.target }}/customers", body: { customer_id: "{{ nodes.lookup_customer.arguments.customer_id }}" } }
+  done: { type: end, output: nodes.ask.output }
+`);
+  const run = await context.client.start({ workflow: definition.id, input: { target: context.target.url }, workflowId: workflowIdOf('llm-tool-loop') });
+  const answer = await run.result();
+  ok(typeof answer === 'string' && answer.startsWith('done: lookup_customer; last result: ') && answer.includes('"path":"/customers"'), `llm-tool-loop: unexpected answer ${JSON.stringify(answer)}`);
+  ok(context.target.requests.some((request) => request.path === '/customers'), 'llm-tool-loop: the tool step never reached its target');
+  return [{ name: 'llm-tool-loop', workflowId: run.workflowId, runId: run.runId }];
 }
 
 /** The tenant calls its own exposed definition over A2A (one organisation playing both sides): send, poll, result. */
