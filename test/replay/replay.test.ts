@@ -65,25 +65,16 @@ test('replay catches a non-deterministic change: the lean start without its patc
   }
 });
 
-test('a delegation escalation that reaches the inbox is recorded, and replay holds its patched branch: taken away, exactly those runs fail', async () => {
-  const recording = histories.filter((stored) => recordedPatches(stored.json).includes('delegation-escalation-inbox')).map((stored) => stored.name);
-  expect(recording).toContain('2026-12-06-delegation-escalation/delegation-escalation');
-  // The run recorded the patch marker; code that no longer asks patched() (the branch gone, or renamed) cannot replay it.
-  const mutated = await bundleWorkflowsCopy({
-    edits: [{ file: 'delegation-escalation.ts', from: 'const why = patched(ESCALATION_INBOX_PATCH) ?', to: 'const why = false ?' }],
-  });
-  const results = await replay(mutated, histories);
-  expect(results.filter((r) => r.error).map((r) => r.name).sort()).toEqual(recording.sort());
-  for (const { error } of results.filter((r) => r.error)) expect(error!.name).toBe('DeterminismViolationError');
-});
-
-test('an llm node\'s tool loop is recorded, and replay holds its patched branch: taken away, exactly those runs fail', async () => {
-  const recording = histories.filter((stored) => recordedPatches(stored.json).includes('llm-tool-loop')).map((stored) => stored.name);
-  expect(recording).toContain('2026-12-06-llm-tool-loop/llm-tool-loop');
-  const mutated = await bundleWorkflowsCopy({
-    edits: [{ file: 'llm-node.ts', from: 'if (!node.tools?.length || !patched(TOOL_LOOP_PATCH)) {', to: 'if (!node.tools?.length) {' }],
-  });
-  const results = await replay(mutated, histories);
+// Runs recorded on a patched() branch: code that no longer asks patched() (the branch gone, or renamed) cannot replay
+// them, while every other run replays as before.
+test.each([
+  { patch: 'delegation-escalation-inbox', run: '2026-12-06-delegation-escalation/delegation-escalation', file: 'delegation-escalation.ts', from: 'const why = patched(ESCALATION_INBOX_PATCH) ?', to: 'const why = false ?' },
+  { patch: 'llm-tool-loop', run: '2026-12-06-llm-tool-loop/llm-tool-loop', file: 'llm-node.ts', from: 'if (!node.tools?.length || !patched(TOOL_LOOP_PATCH)) {', to: 'if (!node.tools?.length) {' },
+  { patch: 'subworkflow-acts-for-user', run: '2026-12-06-subworkflow-for-user/subworkflow-for-user', file: 'interpreter.ts', from: 'return user && patched(CHILD_USER_PATCH) ? { user } : {};', to: 'return user ? { user } : {};' },
+])('the $patch branch is recorded, and taken away fails exactly the runs that recorded it', async ({ patch, run, file, from, to }) => {
+  const recording = histories.filter((stored) => recordedPatches(stored.json).includes(patch)).map((stored) => stored.name);
+  expect(recording).toContain(run);
+  const results = await replay(await bundleWorkflowsCopy({ edits: [{ file, from, to }] }), histories);
   expect(results.filter((r) => r.error).map((r) => r.name).sort()).toEqual(recording.sort());
   for (const { error } of results.filter((r) => r.error)) expect(error!.name).toBe('DeterminismViolationError');
 });

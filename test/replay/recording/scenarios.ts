@@ -311,6 +311,7 @@ nodes:
   { name: 'a2a', record: recordA2a },
   { name: 'delegation-escalation', record: recordDelegationEscalation },
   { name: 'llm-tool-loop', record: recordLlmToolLoop },
+  { name: 'subworkflow-for-user', record: recordSubworkflowForUser },
 ];
 
 async function recordWaitSignal(context: RecordingContext): Promise<RecordedRun[]> {
@@ -391,6 +392,23 @@ nodes:
   const childId = `${parent!.workflowId}/child/1`;
   const child = await context.temporal.workflow.getHandle(childId).describe();
   return [parent!, { name: 'subworkflow-child', workflowId: childId, runId: child.runId }];
+}
+
+/** A run acting for a user starts a child run, which acts for the same user. */
+async function recordSubworkflowForUser(context: RecordingContext): Promise<RecordedRun[]> {
+  await context.client.register(ROUTE);
+  const { definition } = await context.client.register(`
+id: replay-parent-for-user
+version: 1
+start: child
+nodes:
+  child: { type: subworkflow, workflow: replay-route, version: 1, input: { amount: "{{ input.n }}" }, next: done }
+  done: { type: end, output: "'child said ' + nodes.child.output" }
+`);
+  const alice = (await mintDevToken(context.stsUrl, { user: 'alice', tenant: context.tenant })).accessToken;
+  const run = await context.client.start({ workflow: definition.id, input: { n: 9000 }, workflowId: workflowIdOf('subworkflow-for-user'), userToken: alice });
+  deepStrictEqual(await run.result(), 'child said big', 'subworkflow-for-user: unexpected output');
+  return [{ name: 'subworkflow-for-user', workflowId: run.workflowId, runId: run.runId }];
 }
 
 /** A loop that continues as new every ~20 events: keeps the first run of the chain and the last. */
