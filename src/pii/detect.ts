@@ -2,7 +2,7 @@
 import { BUILTIN_DETECTORS, type BuiltinDetector, type CustomDetector } from './policy';
 import type { PiiSpan } from './types';
 import { detectEmails } from './detectors/email';
-import { createPhoneDetector, type PhoneOptions } from './detectors/phone';
+import { createPhoneDetector, type PhoneDetector, type PhoneOptions } from './detectors/phone';
 import { detectSsns } from './detectors/ssn';
 import { detectCreditCards } from './detectors/credit-card';
 import { detectIbans } from './detectors/iban';
@@ -27,17 +27,16 @@ export interface PiiDetector {
 const MAX_CACHED_DETECTORS = 64;
 const cache = new Map<string, PiiDetector>();
 
-type DigitDetectorName = Exclude<BuiltinDetector, 'email'>;
+type DigitDetectorName = Exclude<BuiltinDetector, 'email' | 'phone'>;
 /** A detector that needs a digit: it searches where one scan of the text found numbers and adds to `spans`. */
 type DigitDetector = (text: string, runs: NumberRuns, spans: PiiSpan[]) => void;
 
 function isDigitDetector(name: BuiltinDetector): name is DigitDetectorName {
-  return name !== 'email';
+  return name !== 'email' && name !== 'phone';
 }
 
-function createDigitDetector(name: DigitDetectorName, options: DetectOptions): DigitDetector {
+function createDigitDetector(name: DigitDetectorName): DigitDetector {
   switch (name) {
-    case 'phone': return createPhoneDetector(options.phone);
     case 'ssn': return detectSsns;
     case 'credit_card': return detectCreditCards;
     case 'iban': return (text, _runs, spans) => detectIbans(text, spans);
@@ -53,27 +52,50 @@ function pushAll(into: PiiSpan[], spans: readonly PiiSpan[]): void {
   for (let i = 0; i < spans.length; i++) into.push(spans[i]!);
 }
 
+/** Whether every span of `shadows` is one of `kept`. */
+function allKept(shadows: readonly PiiSpan[], kept: readonly PiiSpan[]): boolean {
+  return shadows.every((span) => kept.includes(span));
+}
+
 export function createPiiDetector(options: DetectOptions = {}): PiiDetector {
   const names = [...new Set(options.detectors ?? BUILTIN_DETECTORS)];
   const email = names.includes('email') ? detectEmails : undefined;
-  const digitDetectors = names.filter(isDigitDetector).map((n) => createDigitDetector(n, options));
+  const digitDetectors = names.filter(isDigitDetector).map(createDigitDetector);
+  // phone runs after the others, and skips its candidates that lie inside what they found
+  const phone = names.includes('phone') ? createPhoneDetector(options.phone) : undefined;
   const custom = (options.customDetectors ?? []).map(createCustomDetector);
   // Refilled for each text, so scanning allocates nothing once grown. Detection is synchronous: one
   // detector's scratch is never used by two calls at once.
   const runs = createNumberRuns();
+  const shadows: PiiSpan[] = [];
+
+  /** Every detector's spans, overlaps and all; phone skips candidates inside `shadows`' spans when given it. */
+  function findAll(text: string, shadows: PiiSpan[] | undefined): PiiSpan[] {
+    const found: PiiSpan[] = [];
+    if (email !== undefined && text.indexOf('@') !== -1) email(text, found);
+    for (let i = 0; i < custom.length; i++) pushAll(found, custom[i]!(text));
+    // every built-in but email needs a digit; one scan tells them all where the numbers are
+    if ((digitDetectors.length > 0 || phone !== undefined) && findNumberRuns(text, runs)) {
+      for (let i = 0; i < digitDetectors.length; i++) digitDetectors[i]!(text, runs, found);
+      phone?.(text, runs, found, shadows);
+    }
+    return found;
+  }
+
+  function resolve(text: string, found: PiiSpan[]): PiiSpan[] {
+    if (found.length === 0) return found;
+    const markers = findMarkers(text);
+    return resolveOverlaps(markers.length === 0 ? found : found.filter((s) => !overlapsAny(s, markers)));
+  }
+
   return {
     detect(text: string): PiiSpan[] {
       if (text.length < 3) return [];
-      const found: PiiSpan[] = [];
-      if (email !== undefined && text.indexOf('@') !== -1) email(text, found);
-      for (let i = 0; i < custom.length; i++) pushAll(found, custom[i]!(text));
-      // every built-in but email needs a digit; one scan tells them all where the numbers are
-      if (digitDetectors.length > 0 && findNumberRuns(text, runs)) {
-        for (let i = 0; i < digitDetectors.length; i++) digitDetectors[i]!(text, runs, found);
-      }
-      if (found.length === 0) return found;
-      const markers = findMarkers(text);
-      return resolveOverlaps(markers.length === 0 ? found : found.filter((s) => !overlapsAny(s, markers)));
+      shadows.length = 0;
+      const spans = resolve(text, findAll(text, shadows));
+      // A skipped phone lost to the span it lay in only if that span is kept; when one is not (a longer find
+      // overlapped it), judge every candidate after all.
+      return shadows.length === 0 || allKept(shadows, spans) ? spans : resolve(text, findAll(text, undefined));
     },
   };
 }

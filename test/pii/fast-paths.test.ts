@@ -67,6 +67,23 @@ describe('detection fast paths', () => {
     );
   });
 
+  it('a phone inside another find is skipped only while that find is kept', () => {
+    const found = (text: string, spans: readonly PiiSpan[]) => spans.map((s) => [s.type, text.slice(s.start, s.end)]);
+    // the address holds a phone-shaped local part: the address outranks it, so it is never judged
+    const text = 'write to 415-555-2671@example.com today';
+    expect(found(text, createPiiDetector().detect(text))).toEqual([['email', '415-555-2671@example.com']]);
+    // a longer find overlapping the address drops it, so the phone left clear of that find is reported
+    const notes = { name: 'notes', pattern: '@example\\.com[a-z ]{20}' };
+    const beside = createPiiDetector({ customDetectors: [notes] });
+    const judgedAll = createPiiDetector({ detectors: ['phone'], customDetectors: [notes] });
+    const longer = `${text} and every day after`;
+    expect(found(longer, beside.detect(longer))).toEqual([
+      ['phone', '415-555-2671'],
+      ['notes', '@example.com today and every day'],
+    ]);
+    expect(beside.detect(longer)).toEqual(judgedAll.detect(longer));
+  });
+
   it('a number run spans digits and the punctuation numbers are written with, and needs four digits', () => {
     expect(runsOf('call (415) 555-2671 or 10.1.2.3 at 10:30, qty 123')).toEqual([' (415) 555-2671 ', ' 10.1.2.3 ']);
     expect(runsOf('card 4111\u00a01111/1111-1111.')).toEqual([' 4111\u00a01111/1111-1111.']);

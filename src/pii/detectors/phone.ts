@@ -307,10 +307,27 @@ function longestInternationalPrefix(text: string, start: number, value: string):
   return 0;
 }
 
-export function createPhoneDetector(options: PhoneOptions = {}): (text: string, runs: NumberRuns, spans: PiiSpan[]) => void {
+/** The span of `spans[0, count)` holding all of [start, end), or undefined. */
+function spanHolding(spans: readonly PiiSpan[], count: number, start: number, end: number): PiiSpan | undefined {
+  for (let i = 0; i < count; i++) {
+    const span = spans[i]!;
+    if (span.start <= start && span.end >= end) return span;
+  }
+  return undefined;
+}
+
+/**
+ * Finds phones in `text` and adds them to `spans`. With `shadows`, a candidate lying inside a span already in
+ * `spans` (another detector's, which outranks any phone inside it) is not judged, and that span goes into
+ * `shadows`: the caller must check each one survives overlap resolution, or detect again without `shadows`.
+ */
+export type PhoneDetector = (text: string, runs: NumberRuns, spans: PiiSpan[], shadows?: PiiSpan[]) => void;
+
+export function createPhoneDetector(options: PhoneOptions = {}): PhoneDetector {
   const regions = options.regions === undefined || options.regions.length === 0 ? DEFAULT_PHONE_REGIONS : options.regions;
   const resolved: ResolvedPhoneOptions = { defaultCountry: options.defaultCountry ?? 'US', regions, nationalVerdicts: nationalVerdictsFor(regions) };
-  return (text, runs, spans) => {
+  return (text, runs, spans, shadows) => {
+    const othersFound = shadows === undefined ? 0 : spans.length;
     CANDIDATE.lastIndex = 0;
     for (let m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, LEADING_PLUS); m !== null; m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, LEADING_PLUS)) {
       const start = m.index;
@@ -321,6 +338,16 @@ export function createPhoneDetector(options: PhoneOptions = {}): (text: string, 
         const next = m[0].search(/[^\d]/);
         if (next > 0) CANDIDATE.lastIndex = start + next + 1;
         continue;
+      }
+      // Card numbers, SSNs and IP addresses are phone candidates too, and most are refused only after every
+      // check has run. Inside such a find, a phone loses to it anyway. (A `+` candidate may be cut short and the
+      // search go on inside it, so it is always judged: skipping it could change where the next one starts.)
+      if (othersFound > 0 && text.charCodeAt(start) !== 43) {
+        const holder = spanHolding(spans, othersFound, start, endWithExtension(text, end));
+        if (holder !== undefined) {
+          shadows!.push(holder);
+          continue;
+        }
       }
       if (isPhone(text, start, end, m[0], resolved)) {
         spans.push({ type: 'phone', start, end: endWithExtension(text, end) });
