@@ -1,5 +1,6 @@
 // Applies a data policy to any JSON value: strings are scanned, values at `pii_fields` are PII whole,
-// and each piece of PII becomes what `redaction_mode` says. Returns a new value; the input is never touched.
+// and each piece of PII becomes what `redaction_mode` says. The input is never modified: what the policy changes
+// is copied, and parts it leaves as they are are the input's own.
 import type { DataPolicy } from './policy';
 import type { PiiType } from './types';
 import type { Tokenizer } from './tokenizer';
@@ -89,24 +90,45 @@ function walk(value: unknown, pointer: string, inField: boolean, walker: Walker,
   if (typeof value === 'number') return whole ? redactWhole(String(value), walker) : redactNumber(value, walker, context);
   if (typeof value === 'boolean' || typeof value === 'bigint') return whole ? redactWhole(String(value), walker) : value;
   if (value === null || typeof value !== 'object') return value;
+  // Copy on write: a container is copied only once something in it changes, so clean parts of a document are
+  // shared with the input rather than rebuilt (and kept alive twice while the rest is walked).
   if (Array.isArray(value)) {
-    const out: unknown[] = [];
+    let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const walked = walk(value[i], walker.fields.size > 0 ? appendPointer(pointer, i) : pointer, whole, walker, context);
+      if (out === undefined) {
+        if (walked === value[i]) continue;
+        out = value.slice(0, i);
+      }
       if (walked !== REMOVED) out.push(walked);
     }
-    return out;
+    return out ?? value;
   }
   if (!isPlainObject(value)) return value;
-  const out: Record<string, unknown> = {};
+  let out: Record<string, unknown> | undefined;
   // for-in rather than Object.keys or entries: no array per object on documents with millions of them (a plain
   // object inherits no enumerable property)
   for (const key in value) {
     const walked = walk(value[key], walker.fields.size > 0 ? appendPointer(pointer, key) : pointer, whole, walker, contextOfKey(key) ?? context);
     // keys are data too (maps keyed by email); a colliding redacted key keeps the later entry
-    if (walked !== REMOVED) out[redactKey(key, walker)] = walked;
+    const redactedKey = redactKey(key, walker);
+    if (out === undefined) {
+      if (walked === value[key] && redactedKey === key) continue;
+      out = entriesBefore(value, key);
+    }
+    if (walked !== REMOVED) out[redactedKey] = walked;
   }
-  return out;
+  return out ?? value;
+}
+
+/** A copy of `value`'s entries that come before `key`. */
+function entriesBefore(value: Record<string, unknown>, key: string): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const earlier in value) {
+    if (earlier === key) break;
+    copy[earlier] = value[earlier];
+  }
+  return copy;
 }
 
 function createWalker(value: unknown, policy: DataPolicy, replace: Replacer): Walker {

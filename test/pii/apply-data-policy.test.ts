@@ -32,6 +32,25 @@ describe('applyDataPolicy', () => {
     expect(record).toEqual(copy);
   });
 
+  it('copies only what it changes: clean parts are shared with the input, keys and order kept', () => {
+    const input = { clean: { a: 'x', b: [1, 'y'] }, tags: ['ops', 'billing'], dirty: { first: 'ok', email: 'john@example.com', last: 'ok' } };
+    const copy = structuredClone(input);
+    const out = applyDataPolicySync(input, policy({}), context) as typeof input;
+    expect(out).toEqual({ ...copy, dirty: { first: 'ok', email: 'j***@example.com', last: 'ok' } });
+    expect(Object.keys(out.dirty)).toEqual(['first', 'email', 'last']);
+    expect(out).not.toBe(input);
+    expect(out.dirty).not.toBe(input.dirty);
+    expect(out.clean).toBe(input.clean);
+    expect(out.tags).toBe(input.tags);
+    expect(input).toEqual(copy);
+    // a change late in an array or behind a PII key copies the container with everything before it
+    const list = ['a', 'b', 'call +1 (415) 555-2671'];
+    expect(applyDataPolicySync(list, policy({}), context)).toEqual(['a', 'b', 'call +* (***) ***-2671']);
+    const keyed = { plain: 1, 'john@example.com': 'owner' };
+    expect(applyDataPolicySync(keyed, policy({}), context)).toEqual({ plain: 1, 'j***@example.com': 'owner' });
+    expect(keyed).toEqual({ plain: 1, 'john@example.com': 'owner' });
+  });
+
   it('remove deletes pii_fields (array elements too) and cuts detected substrings', () => {
     const out = applyDataPolicySync(record, policy({ pii_fields: ['$.phones[0]', '$.customer.ssn'], redaction_mode: 'remove' }), context);
     expect(out).toEqual({
