@@ -6,7 +6,7 @@ import type { PiiType } from './types';
 import type { Tokenizer } from './tokenizer';
 import { createPiiDetector, type PiiDetector } from './detect';
 import { phoneOptionsFor } from './detectors/phone';
-import { createReplacer, redactDetected, replaceSpans, type Replacer } from './redact';
+import { createReplacer, finalMaskCheck, redactDetected, replaceSpans, type FinalCheck, type Replacer } from './redact';
 import { isMarker } from './markers';
 import { isMasked } from './mask';
 import { PiiError } from './errors';
@@ -31,6 +31,8 @@ interface Walker {
   readonly wholeDetector: PiiDetector;
   readonly fields: Set<string>;
   readonly replace: Replacer;
+  /** Masking only: whether a string's first round of masks leaves nothing for another round to find. */
+  readonly isFinal: FinalCheck | undefined;
   readonly mode: DataPolicy['redaction_mode'];
   /** Each distinct key redacted once: records in one document repeat the same keys thousands of times. */
   readonly redactedKeys: Map<string, string>;
@@ -62,7 +64,7 @@ function redactWhole(text: string, walker: Walker): Walked {
 }
 
 function redactString(text: string, walker: Walker, context: KeyContext | undefined): string {
-  return redactDetected(text, (t) => detectInContext(walker.detector, t, context), walker.replace);
+  return redactDetected(text, (t) => detectInContext(walker.detector, t, context), walker.replace, walker.isFinal);
 }
 
 function redactKey(key: string, walker: Walker): string {
@@ -132,11 +134,14 @@ function entriesBefore(value: Record<string, unknown>, key: string): Record<stri
 }
 
 function createWalker(value: unknown, policy: DataPolicy, replace: Replacer): Walker {
+  const detector = createPiiDetector({ detectors: policy.pii_detectors, customDetectors: policy.custom_detectors, phone: phoneOptionsFor(policy.phone_regions) });
   return {
-    detector: createPiiDetector({ detectors: policy.pii_detectors, customDetectors: policy.custom_detectors, phone: phoneOptionsFor(policy.phone_regions) }),
+    detector,
     wholeDetector: createPiiDetector({ customDetectors: policy.custom_detectors }),
     fields: findPiiFieldPointers(value, policy.pii_fields),
     replace,
+    // A key's context ("phone: ") ends in `: `, so a span judged final in the value alone is final after it too.
+    isFinal: policy.redaction_mode === 'mask' ? finalMaskCheck(detector) : undefined,
     mode: policy.redaction_mode,
     redactedKeys: new Map(),
   };

@@ -22,6 +22,11 @@ export interface DetectOptions {
 
 export interface PiiDetector {
   detect(text: string): PiiSpan[];
+  /**
+   * Whether the last `detect` returned every span its detectors found (none lost an overlap or lay on a marker)
+   * and ran no custom detector: what `masksAreFinal` (src/pii/final-masks.ts) asks of the spans it judges.
+   */
+  keptEverything(): boolean;
 }
 
 const MAX_CACHED_DETECTORS = 64;
@@ -68,6 +73,7 @@ export function createPiiDetector(options: DetectOptions = {}): PiiDetector {
   // detector's scratch is never used by two calls at once.
   const runs = createNumberRuns();
   const shadows: PiiSpan[] = [];
+  let keptEverything = false;
 
   /** Every detector's spans, overlaps and all; phone skips candidates inside `shadows`' spans when given it. */
   function findAll(text: string, shadows: PiiSpan[] | undefined): PiiSpan[] {
@@ -83,25 +89,33 @@ export function createPiiDetector(options: DetectOptions = {}): PiiDetector {
   }
 
   function resolve(text: string, found: PiiSpan[]): PiiSpan[] {
+    keptEverything = custom.length === 0;
     if (found.length === 0) return found;
     const markers = findMarkers(text);
-    return resolveOverlaps(markers.length === 0 ? found : found.filter((s) => !overlapsAny(s, markers)));
+    const kept = resolveOverlaps(markers.length === 0 ? found : found.filter((s) => !overlapsAny(s, markers)));
+    keptEverything &&= kept.length === found.length;
+    return kept;
   }
 
   return {
     detect(text: string): PiiSpan[] {
-      if (text.length < 3) return [];
+      if (text.length < 3) {
+        keptEverything = custom.length === 0;
+        return [];
+      }
       shadows.length = 0;
       const spans = resolve(text, findAll(text, shadows));
+      if (shadows.length === 0 || allKept(shadows, spans)) return spans;
       // A skipped phone lost to the span it lay in only if that span is kept; when one is not (a longer find
       // overlapped it), judge every candidate after all.
-      return shadows.length === 0 || allKept(shadows, spans) ? spans : resolve(text, findAll(text, undefined));
+      return resolve(text, findAll(text, undefined));
     },
+    keptEverything: () => keptEverything,
   };
 }
 
-/** Finds PII in `text` with the detectors `options` name, compiling them on first use. */
-export function detectPii(text: string, options: DetectOptions = {}): PiiSpan[] {
+/** The detector for `options`, compiled on first use and kept for the next caller asking for the same. */
+export function cachedPiiDetector(options: DetectOptions = {}): PiiDetector {
   const key = JSON.stringify([options.detectors ?? null, options.customDetectors ?? null, options.phone ?? null]);
   let detector = cache.get(key);
   if (detector === undefined) {
@@ -109,5 +123,10 @@ export function detectPii(text: string, options: DetectOptions = {}): PiiSpan[] 
     if (cache.size >= MAX_CACHED_DETECTORS) cache.delete(cache.keys().next().value!);
     cache.set(key, detector);
   }
-  return detector.detect(text);
+  return detector;
+}
+
+/** Finds PII in `text` with the detectors `options` name, compiling them on first use. */
+export function detectPii(text: string, options: DetectOptions = {}): PiiSpan[] {
+  return cachedPiiDetector(options).detect(text);
 }

@@ -2,7 +2,8 @@
 // Tokenize is asynchronous and lives with the data-policy walker, which batches vault calls.
 import type { RedactionMode } from './policy';
 import type { PiiSpan, PiiType } from './types';
-import { detectPii, type DetectOptions } from './detect';
+import { cachedPiiDetector, type DetectOptions, type PiiDetector } from './detect';
+import { masksAreFinal } from './final-masks';
 import { maskValue } from './mask';
 import { assertHmacKey, hashValue } from './hash';
 
@@ -64,9 +65,22 @@ export interface RedactTextOptions extends DetectOptions, ReplacerContext {
 // markers are never found again, so this ends fast.
 const MAX_ROUNDS = 8;
 
-/** Applies `detect`'s spans, then re-detects until the text is clean. */
-export function redactDetected(text: string, detect: (text: string) => PiiSpan[], replace: Replacer): string {
-  let out = replaceSpans(text, detect(text), replace);
+/**
+ * Whether masking `spans` (the last detection of `detector`, made on `text`) leaves nothing for another round to
+ * find, so that round can be skipped. Only masks are judged: markers and removal change text in other ways.
+ */
+export type FinalCheck = (text: string, spans: readonly PiiSpan[]) => boolean;
+
+/** The final check for masks made from `detector`'s detections. */
+export function finalMaskCheck(detector: PiiDetector): FinalCheck {
+  return (text, spans) => detector.keptEverything() && masksAreFinal(text, spans);
+}
+
+/** Applies `detect`'s spans, then re-detects until the text is clean, or until `isFinal` says it already is. */
+export function redactDetected(text: string, detect: (text: string) => PiiSpan[], replace: Replacer, isFinal?: FinalCheck): string {
+  const spans = detect(text);
+  let out = replaceSpans(text, spans, replace);
+  if (isFinal !== undefined && isFinal(text, spans)) return out;
   for (let round = 1; round < MAX_ROUNDS && out !== text; round++) {
     text = out;
     out = replaceSpans(text, detect(text), replace);
@@ -76,5 +90,7 @@ export function redactDetected(text: string, detect: (text: string) => PiiSpan[]
 
 /** Detects and redacts PII in one string. */
 export function redactText(text: string, options: RedactTextOptions): string {
-  return redactDetected(text, (t) => detectPii(t, options), createReplacer(options.mode, options));
+  const detector = cachedPiiDetector(options);
+  const isFinal = options.mode === 'mask' ? finalMaskCheck(detector) : undefined;
+  return redactDetected(text, (t) => detector.detect(t), createReplacer(options.mode, options), isFinal);
 }

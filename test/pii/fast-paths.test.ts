@@ -12,6 +12,9 @@ import { detectIbans } from '../../src/pii/detectors/iban';
 import { detectIpAddresses } from '../../src/pii/detectors/ip-address';
 import { createNumberRuns, findNumberRuns, RUN_FIELDS, type NumberRuns } from '../../src/pii/number-runs';
 import type { PiiSpan } from '../../src/pii/types';
+import { finalMaskCheck, redactDetected } from '../../src/pii/redact';
+import { maskValue } from '../../src/pii/mask';
+import { masksAreFinal } from '../../src/pii/final-masks';
 
 // Number-heavy text: digits, every separator the detectors care about, hex letters and IBAN-ish letters.
 const numberish = fc.string({ unit: fc.constantFrom(...'0123456789012345678901234567 -.()/+:abcdefGBDE*]\u00a0_'), maxLength: 80 });
@@ -25,6 +28,22 @@ const pieces = fc
     { maxLength: 8 },
   )
   .map((parts) => parts.join(' '));
+
+// The same pieces glued by what most often sits right beside PII: nothing, punctuation, words that judge a number.
+const glued = fc
+  .array(
+    fc.tuple(
+      fc.oneof(numberish, fc.constantFrom('4111 1111 1111 1111', '123-45-6789', '+44 20 7946 0958', '(415) 555-2671', '415-555-2671', 'john@example.com', '10.1.2.3', 'fe80::1', 'GB82 WEST 1234 5698 7654 32')),
+      fc.constantFrom(' ', '', ', ', '. ', '.', '-', ':', '@', '\n', ' x', ' ext. ', ' call ', ' order ', '*', '(', ') ', ' / ', '"'),
+    ),
+    { maxLength: 8 },
+  )
+  .map((parts) => parts.flat().join(''));
+
+/** `text` with one round of masks, as a redaction that never looked again would leave it. */
+function replaceSpansOnce(text: string, detect: (text: string) => PiiSpan[]): string {
+  return redactDetected(text, detect, maskValue, () => true);
+}
 
 /** One "run" over the whole text that passes every digit and dot count: each detector scans all of it. */
 function wholeText(text: string): NumberRuns {
@@ -82,6 +101,53 @@ describe('detection fast paths', () => {
       ['notes', '@example.com today and every day'],
     ]);
     expect(beside.detect(longer)).toEqual(judgedAll.detect(longer));
+  });
+
+  it('a second round of masking is skipped only where it would find nothing new', () => {
+    const all = createPiiDetector();
+    const isFinal = finalMaskCheck(all);
+    const detect = (text: string) => all.detect(text);
+    let skipped = 0;
+    fc.assert(
+      fc.property(fc.oneof(pieces, glued), (text) => {
+        const spans = detect(text);
+        if (isFinal(text, spans)) skipped++;
+        expect(redactDetected(text, detect, maskValue, isFinal)).toBe(redactDetected(text, detect, maskValue));
+      }),
+      { numRuns: 5000 },
+    );
+    // the check must be met often enough for this to have tested something
+    expect(skipped).toBeGreaterThan(500);
+  });
+
+  it('masks are final only for digits set apart: whitespace around, nothing else in their number run', () => {
+    const all = createPiiDetector();
+    const final = (text: string) => masksAreFinal(text, all.detect(text)) && all.keptEverything();
+    expect(final('card 4111 1111 1111 1111, thanks')).toBe(true);
+    expect(final('ssn 123-45-6789')).toBe(true);
+    expect(final('10.1.2.3')).toBe(true);
+    // a mask beside more digits ends their run somewhere new; an address mask is shorter than the address
+    expect(final('card 4111 1111 1111 1111 12 25')).toBe(false);
+    expect(final('from 10.1.2.3 today')).toBe(false);
+    // glued to a neighbour, or letters that starring would change
+    expect(final('fe80::4111 1111 1111 1111')).toBe(false);
+    expect(final('mail john@example.com')).toBe(false);
+    expect(final('iban GB82 WEST 1234 5698 7654 32')).toBe(false);
+    expect(final('call 555-1234 x4587')).toBe(false);
+    // each refusal above guards a text a second round does change
+    const isFinal = finalMaskCheck(all);
+    const detect = (text: string) => all.detect(text);
+    const secondRoundChanges = [
+      'fe80::4111 1111 1111 1111', // the card after an address's colons: masked, the colons end a shorter address
+      'call 555-0123 4111 1111 1111 1111', // one run: masking the card leaves the phone standing alone
+      `card 192.168.100.200${' '.repeat(8)} then 1234567890123007`, // the shorter address mask brings "card" within reach
+    ];
+    for (const text of secondRoundChanges) {
+      const once = replaceSpansOnce(text, detect);
+      const redacted = redactDetected(text, detect, maskValue, isFinal);
+      expect(redacted).not.toBe(once);
+      expect(redacted).toBe(redactDetected(text, detect, maskValue));
+    }
   });
 
   it('a number run spans digits and the punctuation numbers are written with, and needs four digits', () => {

@@ -1,0 +1,84 @@
+// Masking a value changes the text around it, so redaction detects again until a round finds nothing new
+// (src/pii/redact.ts). That second detection is needed only where a mask can change how a neighbour is judged:
+// here is a check, far cheaper than detecting again, that masking some spans cannot.
+//
+// A span is final once masked when its mask only turns digits into `*`, one for one (a card number, SSN or phone
+// written without letters or `:`), and nothing beside it can be judged with it: whitespace or the start of the
+// text before it, whitespace, the end or closing punctuation after it, and no other digit in its number run.
+// Then every candidate of a second detection either lies inside the mask (four digits at most are left, fewer
+// than any digit detector needs) or outside its run, where the words and punctuation any detector reads are the
+// same as before, at the same distances: a `*` is, like the digit it replaces, not a letter, and whitespace
+// keeps it from any word boundary. An IPv4 mask is shorter than the address, which moves the words before a
+// later number closer to it, so an address is final only when it is the whole text. Emails and IBANs keep or
+// star letters, which can change the words a later number is judged by: text holding one is detected again.
+import type { PiiSpan } from './types';
+
+/** Types whose mask stars digits one for one and leaves letters and punctuation as they are. */
+const DIGIT_MASKED_TYPES: ReadonlySet<string> = new Set(['ssn', 'credit_card', 'phone']);
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function isAsciiLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+/** Space, tab, line breaks and no-break space. */
+function isWhitespace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13 || code === 160;
+}
+
+/** What a number run is made of besides digits (src/pii/number-runs.ts): space, `( ) . - /`, no-break space. */
+function isRunPunctuation(code: number): boolean {
+  return code === 32 || code === 40 || code === 41 || code === 46 || code === 45 || code === 47 || code === 160;
+}
+
+/** What may follow a final span: the end of a clause, a quote or a bracket closing around it. */
+function isClosing(code: number): boolean {
+  return code === 44 || code === 46 || code === 59 || code === 33 || code === 63 || code === 41 || code === 34 || code === 39;
+}
+
+/** Whether the span's own characters are digits and punctuation only: its mask changes digits alone. */
+function masksDigitsOnly(text: string, span: PiiSpan): boolean {
+  for (let i = span.start; i < span.end; i++) {
+    const code = text.charCodeAt(i);
+    if (isAsciiLetter(code) || code === 58) return false;
+  }
+  return true;
+}
+
+/** Whether the number run around `span` holds no digit outside it. */
+function isAloneInRun(text: string, span: PiiSpan): boolean {
+  for (let i = span.start - 1; i >= 0; i--) {
+    const code = text.charCodeAt(i);
+    if (isDigit(code)) return false;
+    if (!isRunPunctuation(code)) break;
+  }
+  for (let i = span.end; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (isDigit(code)) return false;
+    if (!isRunPunctuation(code)) break;
+  }
+  return true;
+}
+
+function isSetApart(text: string, span: PiiSpan): boolean {
+  const before = span.start === 0 ? 32 : text.charCodeAt(span.start - 1);
+  const after = span.end === text.length ? 32 : text.charCodeAt(span.end);
+  return isWhitespace(before) && (isWhitespace(after) || isClosing(after)) && isAloneInRun(text, span);
+}
+
+/**
+ * Whether masking `spans` in `text` leaves nothing a second detection by the built-in detectors could find.
+ * `spans` must be every span detection found in `text`, none dropped for overlapping another: a dropped one
+ * may be found once the span that beat it is masked.
+ */
+export function masksAreFinal(text: string, spans: readonly PiiSpan[]): boolean {
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
+    const isWholeAddress = span.type === 'ip_address' && span.start === 0 && span.end === text.length;
+    if (!(isWholeAddress || DIGIT_MASKED_TYPES.has(span.type)) || !masksDigitsOnly(text, span) || !isSetApart(text, span)) return false;
+  }
+  return true;
+}
