@@ -9,8 +9,11 @@
 // than any digit detector needs) or outside its run, where the words and punctuation any detector reads are the
 // same as before, at the same distances: a `*` is, like the digit it replaces, not a letter, and whitespace
 // keeps it from any word boundary. An IPv4 mask is shorter than the address, which moves the words before a
-// later number closer to it, so an address is final only when it is the whole text. Emails and IBANs keep or
-// star letters, which can change the words a later number is judged by: text holding one is detected again.
+// later number closer to it; emails and IBANs keep or star letters, which can change the words a later number
+// is judged by. So text holding one of those is detected again, unless the value is the whole text (a field
+// holding one address or IBAN): then nothing is left beside the mask, and the mask holds too few digits for any
+// digit detector, no `@` before a local part and no colon pair. Only an email's domain stays as it was, so an
+// email is final alone when its domain holds no digit.
 import type { PiiSpan } from './types';
 
 /** Types whose mask stars digits one for one and leaves letters and punctuation as they are. */
@@ -69,16 +72,31 @@ function isSetApart(text: string, span: PiiSpan): boolean {
   return isWhitespace(before) && (isWhitespace(after) || isClosing(after)) && isAloneInRun(text, span);
 }
 
+/** Whether the email's domain (after its last `@`) holds no digit. */
+function hasDigitFreeDomain(text: string, span: PiiSpan): boolean {
+  for (let i = span.end - 1; i >= span.start; i--) {
+    const code = text.charCodeAt(i);
+    if (code === 64) return true;
+    if (isDigit(code)) return false;
+  }
+  return true;
+}
+
+/** Whether the mask of `span`, the whole of `text`, is final: it is all a second detection would read. */
+function isFinalAlone(text: string, span: PiiSpan): boolean {
+  return span.type !== 'email' || hasDigitFreeDomain(text, span);
+}
+
 /**
  * Whether masking `spans` in `text` leaves nothing a second detection by the built-in detectors could find.
  * `spans` must be every span detection found in `text`, none dropped for overlapping another: a dropped one
  * may be found once the span that beat it is masked.
  */
 export function masksAreFinal(text: string, spans: readonly PiiSpan[]): boolean {
+  if (spans.length === 1 && spans[0]!.start === 0 && spans[0]!.end === text.length) return isFinalAlone(text, spans[0]!);
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i]!;
-    const isWholeAddress = span.type === 'ip_address' && span.start === 0 && span.end === text.length;
-    if (!(isWholeAddress || DIGIT_MASKED_TYPES.has(span.type)) || !masksDigitsOnly(text, span) || !isSetApart(text, span)) return false;
+    if (!DIGIT_MASKED_TYPES.has(span.type) || !masksDigitsOnly(text, span) || !isSetApart(text, span)) return false;
   }
   return true;
 }

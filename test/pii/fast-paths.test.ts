@@ -125,7 +125,13 @@ describe('detection fast paths', () => {
     const final = (text: string) => masksAreFinal(text, all.detect(text)) && all.keptEverything();
     expect(final('card 4111 1111 1111 1111, thanks')).toBe(true);
     expect(final('ssn 123-45-6789')).toBe(true);
+    // a value that is the whole text: nothing is left beside its mask
     expect(final('10.1.2.3')).toBe(true);
+    expect(final('2001:db8::8a2e:370:7334')).toBe(true);
+    expect(final('GB82 WEST 1234 5698 7654 32')).toBe(true);
+    expect(final('john@example.com')).toBe(true);
+    // a domain's digits are left as they were, to be judged again once the address around them is masked
+    expect(final('john@4155552671.example.com')).toBe(false);
     // a mask beside more digits ends their run somewhere new; an address mask is shorter than the address
     expect(final('card 4111 1111 1111 1111 12 25')).toBe(false);
     expect(final('from 10.1.2.3 today')).toBe(false);
