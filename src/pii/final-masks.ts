@@ -10,10 +10,10 @@
 // same as before, at the same distances: a `*` is, like the digit it replaces, not a letter, and whitespace
 // keeps it from any word boundary. An IPv4 mask is shorter than the address, which moves the words before a
 // later number closer to it; emails and IBANs keep or star letters, which can change the words a later number
-// is judged by. So text holding one of those is detected again, unless the value is the whole text (a field
-// holding one address or IBAN): then nothing is left beside the mask, and the mask holds too few digits for any
-// digit detector, no `@` before a local part and no colon pair. Only an email's domain stays as it was, so an
-// email is final alone when its domain holds no digit.
+// is judged by. So such a mask is final only with no digit after it (no later number to judge), or when the
+// value is the whole text (a field holding one address or IBAN). Its mask holds too few digits for any digit
+// detector, no `@` after a local part and no colon pair; only an email's domain stays as it was, so an email is
+// final when its domain holds no digit.
 import type { PiiSpan } from './types';
 
 /** Types whose mask stars digits one for one and leaves letters and punctuation as they are. */
@@ -94,9 +94,19 @@ function isFinalAlone(text: string, span: PiiSpan): boolean {
  */
 export function masksAreFinal(text: string, spans: readonly PiiSpan[]): boolean {
   if (spans.length === 1 && spans[0]!.start === 0 && spans[0]!.end === text.length) return isFinalAlone(text, spans[0]!);
+  const lastDigit = lastDigitAt(text);
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i]!;
-    if (!DIGIT_MASKED_TYPES.has(span.type) || !masksDigitsOnly(text, span) || !isSetApart(text, span)) return false;
+    if (!isSetApart(text, span)) return false;
+    if (DIGIT_MASKED_TYPES.has(span.type) && masksDigitsOnly(text, span)) continue;
+    // any other mask may change the words or distances a later number is judged by: final only without one
+    if (lastDigit >= span.end || !isFinalAlone(text, span)) return false;
   }
   return true;
+}
+
+/** Where the last digit of `text` is, or -1. */
+function lastDigitAt(text: string): number {
+  for (let i = text.length - 1; i >= 0; i--) if (isDigit(text.charCodeAt(i))) return i;
+  return -1;
 }

@@ -120,7 +120,7 @@ describe('detection fast paths', () => {
     expect(skipped).toBeGreaterThan(500);
   });
 
-  it('masks are final only for digits set apart: whitespace around, nothing else in their number run', () => {
+  it('masks are final only set apart (whitespace around, alone in their number run), and shorter or lettered ones only with no number after', () => {
     const all = createPiiDetector();
     const final = (text: string) => masksAreFinal(text, all.detect(text)) && all.keptEverything();
     expect(final('card 4111 1111 1111 1111, thanks')).toBe(true);
@@ -132,14 +132,17 @@ describe('detection fast paths', () => {
     expect(final('john@example.com')).toBe(true);
     // a domain's digits are left as they were, to be judged again once the address around them is masked
     expect(final('john@4155552671.example.com')).toBe(false);
-    // a mask beside more digits ends their run somewhere new; an address mask is shorter than the address
+    // a mask beside more digits ends their run somewhere new
     expect(final('card 4111 1111 1111 1111 12 25')).toBe(false);
-    expect(final('from 10.1.2.3 today')).toBe(false);
-    // glued to a neighbour, or letters that starring would change
     expect(final('fe80::4111 1111 1111 1111')).toBe(false);
-    expect(final('mail john@example.com')).toBe(false);
-    expect(final('iban GB82 WEST 1234 5698 7654 32')).toBe(false);
-    expect(final('call 555-1234 x4587')).toBe(false);
+    // shorter masks, and masks that star letters, are final only with no number after them to judge
+    expect(final('from 10.1.2.3 today')).toBe(true);
+    expect(final('from 10.1.2.3 today, call 555-0123')).toBe(false);
+    expect(final('mail john@example.com.')).toBe(true);
+    expect(final('mail john@example.com or call 555-0123')).toBe(false);
+    expect(final('iban GB82 WEST 1234 5698 7654 32 thanks')).toBe(true);
+    expect(final('iban GB82 WEST 1234 5698 7654 32 by 12.05.')).toBe(false);
+    expect(final('call 555-1234 x4587 now, 555-0123 later')).toBe(false);
     // each refusal above guards a text a second round does change
     const isFinal = finalMaskCheck(all);
     const detect = (text: string) => all.detect(text);
@@ -147,6 +150,7 @@ describe('detection fast paths', () => {
       'fe80::4111 1111 1111 1111', // the card after an address's colons: masked, the colons end a shorter address
       'call 555-0123 4111 1111 1111 1111', // one run: masking the card leaves the phone standing alone
       `card 192.168.100.200${' '.repeat(8)} then 1234567890123007`, // the shorter address mask brings "card" within reach
+      'call john.smith.jr@x.co.uk 555-0123', // starred, the address is fewer words between "call" and the number
     ];
     for (const text of secondRoundChanges) {
       const once = replaceSpansOnce(text, detect);
