@@ -2,7 +2,7 @@
 // and each piece of PII becomes what `redaction_mode` says. The input is never modified: what the policy changes
 // is copied, and parts it leaves as they are are the input's own.
 import type { DataPolicy } from './policy';
-import type { PiiType } from './types';
+import type { PiiSpan, PiiType } from './types';
 import type { Tokenizer } from './tokenizer';
 import { createPiiDetector, type PiiDetector } from './detect';
 import { phoneOptionsFor } from './detectors/phone';
@@ -27,7 +27,8 @@ const REMOVED = Symbol('removed');
 type Walked = unknown;
 
 interface Walker {
-  readonly detector: PiiDetector;
+  /** Detection in the given key context. */
+  readonly detectIn: (context: KeyContext | undefined) => (text: string) => PiiSpan[];
   readonly wholeDetector: PiiDetector;
   readonly fields: Set<string>;
   readonly replace: Replacer;
@@ -64,7 +65,20 @@ function redactWhole(text: string, walker: Walker): Walked {
 }
 
 function redactString(text: string, walker: Walker, context: KeyContext | undefined): string {
-  return redactDetected(text, (t) => detectInContext(walker.detector, t, context), walker.replace, walker.isFinal);
+  return redactDetected(text, walker.detectIn(context), walker.replace, walker.isFinal);
+}
+
+/** Detection in each key context, made once per walk: a function per string would be garbage per string. */
+function createContextDetect(detector: PiiDetector): (context: KeyContext | undefined) => (text: string) => PiiSpan[] {
+  const byContext = new Map<KeyContext | undefined, (text: string) => PiiSpan[]>();
+  return (context) => {
+    let detect = byContext.get(context);
+    if (detect === undefined) {
+      detect = (text) => detectInContext(detector, text, context);
+      byContext.set(context, detect);
+    }
+    return detect;
+  };
 }
 
 function redactKey(key: string, walker: Walker): string {
@@ -80,7 +94,7 @@ function redactKey(key: string, walker: Walker): string {
 function redactNumber(value: number, walker: Walker, context: KeyContext | undefined): Walked {
   if (!Number.isInteger(value) || Math.abs(value) < 1_000_000) return value;
   const text = String(value);
-  const spans = detectInContext(walker.detector, text, context);
+  const spans = walker.detectIn(context)(text);
   if (spans.length === 0) return value;
   return walker.mode === 'remove' ? REMOVED : replaceSpans(text, spans, walker.replace);
 }
@@ -136,7 +150,7 @@ function entriesBefore(value: Record<string, unknown>, key: string): Record<stri
 function createWalker(value: unknown, policy: DataPolicy, replace: Replacer): Walker {
   const detector = createPiiDetector({ detectors: policy.pii_detectors, customDetectors: policy.custom_detectors, phone: phoneOptionsFor(policy.phone_regions) });
   return {
-    detector,
+    detectIn: createContextDetect(detector),
     wholeDetector: createPiiDetector({ customDetectors: policy.custom_detectors }),
     fields: findPiiFieldPointers(value, policy.pii_fields),
     replace,

@@ -51,20 +51,34 @@ export function hasKnownIssuer(prefix: number, length: number): boolean {
 
 /**
  * A candidate run as digit groups, kept as offsets into the text: `[start, end)` of group k at 2k, 2k+1. Cards
- * are judged in place, never by building digit strings, because most runs tried are not cards.
+ * are judged in place, never by building digit strings, because most runs tried are not cards. Refilled for each
+ * candidate (detection is synchronous), so judging one allocates nothing once it has grown.
  */
-function groupBounds(text: string, from: number, to: number): number[] {
-  const bounds = [from];
+let bounds: Int32Array = new Int32Array(32);
+
+/** Fills `bounds` with the groups of `text.slice(from, to)` and returns how many there are. */
+function fillGroupBounds(text: string, from: number, to: number): number {
+  let at = 0;
+  bounds[at++] = from;
   for (let i = from; i < to; i++) {
     const code = text.charCodeAt(i);
-    if (code === 32 || code === 45) bounds.push(i, i + 1);
+    if (code !== 32 && code !== 45) continue;
+    if (at + 3 > bounds.length) bounds = grown(bounds);
+    bounds[at++] = i;
+    bounds[at++] = i + 1;
   }
-  bounds.push(to);
-  return bounds;
+  bounds[at++] = to;
+  return at / 2;
+}
+
+function grown(array: Int32Array): Int32Array {
+  const bigger = new Int32Array(array.length * 2);
+  bigger.set(array);
+  return bigger;
 }
 
 /** The first six digits of the groups from `first` on, as a number. */
-function issuerPrefix(text: string, bounds: readonly number[], first: number): number {
+function issuerPrefix(text: string, first: number): number {
   let prefix = 0;
   let taken = 0;
   for (let i = bounds[2 * first]!; taken < 6; i++) {
@@ -77,7 +91,7 @@ function issuerPrefix(text: string, bounds: readonly number[], first: number): n
 }
 
 /** Groups must be card-like (3 to 6 digits, the last may be shorter) and share one separator. */
-function hasCardGrouping(text: string, bounds: readonly number[], first: number, last: number): boolean {
+function hasCardGrouping(text: string, first: number, last: number): boolean {
   if (first === last) return true;
   const separator = text.charCodeAt(bounds[2 * first + 1]!);
   for (let k = first; k <= last; k++) {
@@ -90,16 +104,15 @@ function hasCardGrouping(text: string, bounds: readonly number[], first: number,
 
 /** The last group index of the longest card number starting at group `first`, or -1. `announced`: the words
  *  before speak of a card, so any Luhn-valid length will do. */
-function longestCardWindow(text: string, bounds: readonly number[], first: number, announced: boolean): number {
-  const groups = bounds.length / 2;
+function longestCardWindow(text: string, groups: number, first: number, announced: boolean): number {
   let digits = 0;
   let prefix = -1;
   let best = -1;
   for (let j = first; j < groups && digits < MAX_DIGITS; j++) {
     digits += bounds[2 * j + 1]! - bounds[2 * j]!;
     if (digits < MIN_DIGITS || digits > MAX_DIGITS) continue;
-    if (prefix === -1) prefix = issuerPrefix(text, bounds, first);
-    if ((announced || hasKnownIssuer(prefix, digits)) && isLuhnValid(text, bounds[2 * first]!, bounds[2 * j + 1]!) && hasCardGrouping(text, bounds, first, j)) {
+    if (prefix === -1) prefix = issuerPrefix(text, first);
+    if ((announced || hasKnownIssuer(prefix, digits)) && isLuhnValid(text, bounds[2 * first]!, bounds[2 * j + 1]!) && hasCardGrouping(text, first, j)) {
       best = j;
     }
   }
@@ -110,11 +123,11 @@ export function detectCreditCards(text: string, runs: NumberRuns, spans: PiiSpan
   CANDIDATE.lastIndex = 0;
   for (let m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, 0); m !== null; m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, 0)) {
     // The run may glue a card to a neighbouring number ("4111 1111 1111 1111 12 25"): try group windows.
-    const bounds = groupBounds(text, m.index, m.index + m[0].length);
+    const groups = fillGroupBounds(text, m.index, m.index + m[0].length);
     const announced = precededBy(text, m.index, CONTEXT_WINDOW, IS_A_CARD);
-    for (let i = 0; i < bounds.length / 2; i++) {
+    for (let i = 0; i < groups; i++) {
       // a number without a major issuer's prefix must be the whole run: "card 1234 5678 9012 3456" holds no card
-      const last = longestCardWindow(text, bounds, i, announced && i === 0);
+      const last = longestCardWindow(text, groups, i, announced && i === 0);
       if (last === -1) continue;
       const start = bounds[2 * i]!;
       if (!announced && precededBy(text, start, CONTEXT_WINDOW, NOT_A_CARD)) continue;

@@ -6,13 +6,43 @@ import type { PiiSpan } from '../types';
 import { isDigit, isUrlHost, isWordChar, precededBy } from '../context';
 import { RUN_FIELDS, type NumberRuns } from '../number-runs';
 
-const IPV4_AT = /(?<![\w.*\]])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d|-[A-Za-z])/y;
 const IPV6_AT = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![\w:])/y;
 const VERSION_CONTEXT = /\b(?:version|ver|release|build|firmware|fw|sdk|api|oid|v)\.?\s*$/;
 
-function isOctet(part: string): boolean {
-  return (part.length === 1 || part[0] !== '0') && Number(part) <= 255;
+function isAsciiLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
+
+/**
+ * Where the dotted quad starting at `at` ends, or -1: four groups of one to three digits joined by dots, not
+ * followed by a word character, a dot and a digit, or a dash and a letter. A group is all the digits in a row
+ * (one of four digits is no group), so a quad is read in one pass, with no backtracking and no match built.
+ * `octets` says whether each group is an octet: at most 255, with no leading zero.
+ */
+function dottedQuadEnd(text: string, at: number, octets: { valid: boolean }): number {
+  let i = at;
+  octets.valid = true;
+  for (let group = 0; group < 4; group++) {
+    if (group > 0) {
+      if (text.charCodeAt(i) !== 46) return -1;
+      i++;
+    }
+    const groupStart = i;
+    let value = 0;
+    while (i - groupStart < 4 && isDigit(text.charCodeAt(i))) value = value * 10 + text.charCodeAt(i++) - 48;
+    const length = i - groupStart;
+    if (length === 0 || length > 3) return -1;
+    if (value > 255 || (length > 1 && text.charCodeAt(groupStart) === 48)) octets.valid = false;
+  }
+  const next = text.charCodeAt(i);
+  if (isWordChar(next)) return -1;
+  if (next === 46 && isDigit(text.charCodeAt(i + 1))) return -1;
+  if (next === 45 && isAsciiLetter(text.charCodeAt(i + 1))) return -1;
+  return i;
+}
+
+// Scratch for dottedQuadEnd's verdict on its groups: detection is synchronous.
+const quadOctets = { valid: false };
 
 // Prose has dots everywhere; an address's first dot sits one to three digits in and is followed by one to
 // three digits and another dot. The pattern is only tried just before such a dot, as with IPv6 below, and only
@@ -38,15 +68,21 @@ function detectIpv4InRun(text: string, runStart: number, runEnd: number, spans: 
   for (;;) {
     const dot = findDottedDigits(text, from, runEnd);
     if (dot === -1) return;
-    const m = matchBetween(IPV4_AT, text, Math.max(from, dot - 3), dot - 1, mayStartIpv4);
-    if (m === null) {
+    let start = -1;
+    let end = -1;
+    for (let at = Math.max(from, dot - 3); at <= dot - 1 && end === -1; at++) {
+      if (!mayStartIpv4(text, at)) continue;
+      start = at;
+      end = dottedQuadEnd(text, at, quadOctets);
+    }
+    if (end === -1) {
       from = dot + 1;
       continue;
     }
-    from = m.index + m[0].length;
-    if (!isOctet(m[1]!) || !isOctet(m[2]!) || !isOctet(m[3]!) || !isOctet(m[4]!)) continue;
-    if (isUrlHost(text, m.index) || precededBy(text, m.index, 16, VERSION_CONTEXT)) continue;
-    spans.push({ type: 'ip_address', start: m.index, end: m.index + m[0].length });
+    from = end;
+    if (!quadOctets.valid) continue;
+    if (isUrlHost(text, start) || precededBy(text, start, 16, VERSION_CONTEXT)) continue;
+    spans.push({ type: 'ip_address', start, end });
   }
 }
 
