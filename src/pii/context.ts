@@ -1,7 +1,7 @@
 // Small look-around helpers detectors use to judge a candidate by the characters and words beside it.
 // Digit detectors also refuse to start right after `*` or `]`: that is the tail of a mask or marker, and
 // starting there would let a second redaction pass find new PII in the first pass's output.
-import { blankMarkers } from './markers';
+import { blankMarkers, mayHoldMarkers } from './markers';
 
 /** True for ASCII letters, digits and `_`. */
 export function isWordChar(code: number): boolean {
@@ -18,6 +18,7 @@ const MARKER_REACH = 96;
 /** Whether the `window` characters before `start` (lower-cased, markers blanked) match `pattern`. A marker
  *  left by an earlier pass is not context, or redacting twice would find what the first pass did not. */
 export function precededBy(text: string, start: number, window: number, pattern: RegExp): boolean {
+  if (!mayHoldMarkers(text)) return pattern.test(text.slice(Math.max(0, start - window), start).toLowerCase());
   const before = blankMarkers(text.slice(Math.max(0, start - window - MARKER_REACH), start));
   return pattern.test(before.slice(-window).toLowerCase());
 }

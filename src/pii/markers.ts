@@ -17,6 +17,19 @@ export function isMarker(value: string): boolean {
   return WHOLE_MARKER.test(value);
 }
 
+// The text last asked about, and whether it holds a marker: detectors ask again for each candidate of one text.
+let lastText = '';
+let lastHoldsMarkers = false;
+
+/** Whether `text` may hold a marker; cheap when asked again about the same text. */
+export function mayHoldMarkers(text: string): boolean {
+  if (text !== lastText) {
+    lastText = text;
+    lastHoldsMarkers = text.indexOf(':hmac:') !== -1 || text.indexOf(':tok_') !== -1;
+  }
+  return lastHoldsMarkers;
+}
+
 /** `text` with each marker blanked to one space: words inside a marker (`[credit_card:…]`) are not context. */
 export function blankMarkers(text: string): string {
   if (text.indexOf(':hmac:') === -1 && text.indexOf(':tok_') === -1) return text;
@@ -25,7 +38,7 @@ export function blankMarkers(text: string): string {
 
 /** Spans of every marker in `text`; cheap when there are none. */
 export function findMarkers(text: string): PiiSpan[] {
-  if (text.indexOf(':hmac:') === -1 && text.indexOf(':tok_') === -1) return [];
+  if (!mayHoldMarkers(text)) return [];
   const spans: PiiSpan[] = [];
   MARKER.lastIndex = 0;
   for (let m = MARKER.exec(text); m !== null; m = MARKER.exec(text)) {

@@ -42,6 +42,9 @@ export function createReplacer(mode: SyncRedactionMode, context: ReplacerContext
  */
 export function replaceSpans(text: string, spans: readonly PiiSpan[], replace: Replacer): string {
   if (spans.length === 0) return text;
+  // a field holding one value and nothing else: its replacement is the whole result
+  const only = spans.length === 1 ? spans[0]! : undefined;
+  if (only !== undefined && only.start === 0 && only.end === text.length) return replace(only.type, text, text, 0);
   const parts = new Array<string>(2 * spans.length + 1);
   let cursor = 0;
   for (let i = 0; i < spans.length; i++) {
