@@ -46,7 +46,11 @@ const BRANDS: readonly Brand[] = [
 /** Whether a card number of `length` digits whose first six are `prefix` has a major issuer that issues that length. */
 export function hasKnownIssuer(prefix: number, length: number): boolean {
   if (prefix >= 400000 && prefix <= 499999) return length === 13 || length === 16 || length === 19;
-  return BRANDS.some(([from, to, min, max]) => prefix >= from && prefix <= to && length >= min && length <= max);
+  for (let i = 0; i < BRANDS.length; i++) {
+    const brand = BRANDS[i]!;
+    if (prefix >= brand[0] && prefix <= brand[1] && length >= brand[2] && length <= brand[3]) return true;
+  }
+  return false;
 }
 
 /**
@@ -102,35 +106,47 @@ function hasCardGrouping(text: string, first: number, last: number): boolean {
   return true;
 }
 
-/** The last group index of the longest card number starting at group `first`, or -1. `announced`: the words
- *  before speak of a card, so any Luhn-valid length will do. */
-function longestCardWindow(text: string, groups: number, first: number, announced: boolean): number {
+/** A candidate run, and whether the words before it speak of a card: read once, and only when a window asks. */
+interface Candidate {
+  readonly text: string;
+  start: number;
+  announced: boolean | undefined;
+}
+
+function isAnnounced(candidate: Candidate): boolean {
+  return (candidate.announced ??= precededBy(candidate.text, candidate.start, CONTEXT_WINDOW, IS_A_CARD));
+}
+
+/** The last group index of the longest card number starting at group `first`, or -1. With `candidate`, a
+ *  Luhn-valid number of any length counts when the words before the candidate speak of a card. */
+function longestCardWindow(text: string, groups: number, first: number, candidate: Candidate | undefined): number {
   let digits = 0;
   let prefix = -1;
   let best = -1;
   for (let j = first; j < groups && digits < MAX_DIGITS; j++) {
     digits += bounds[2 * j + 1]! - bounds[2 * j]!;
     if (digits < MIN_DIGITS || digits > MAX_DIGITS) continue;
+    if (!isLuhnValid(text, bounds[2 * first]!, bounds[2 * j + 1]!) || !hasCardGrouping(text, first, j)) continue;
     if (prefix === -1) prefix = issuerPrefix(text, first);
-    if ((announced || hasKnownIssuer(prefix, digits)) && isLuhnValid(text, bounds[2 * first]!, bounds[2 * j + 1]!) && hasCardGrouping(text, first, j)) {
-      best = j;
-    }
+    if (hasKnownIssuer(prefix, digits) || (candidate !== undefined && isAnnounced(candidate))) best = j;
   }
   return best;
 }
 
 export function detectCreditCards(text: string, runs: NumberRuns, spans: PiiSpan[]): void {
+  const candidate: Candidate = { text, start: 0, announced: undefined };
   CANDIDATE.lastIndex = 0;
   for (let m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, 0); m !== null; m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, 0)) {
     // The run may glue a card to a neighbouring number ("4111 1111 1111 1111 12 25"): try group windows.
     const groups = fillGroupBounds(text, m.index, m.index + m[0].length);
-    const announced = precededBy(text, m.index, CONTEXT_WINDOW, IS_A_CARD);
+    candidate.start = m.index;
+    candidate.announced = undefined;
     for (let i = 0; i < groups; i++) {
       // a number without a major issuer's prefix must be the whole run: "card 1234 5678 9012 3456" holds no card
-      const last = longestCardWindow(text, groups, i, announced && i === 0);
+      const last = longestCardWindow(text, groups, i, i === 0 ? candidate : undefined);
       if (last === -1) continue;
       const start = bounds[2 * i]!;
-      if (!announced && precededBy(text, start, CONTEXT_WINDOW, NOT_A_CARD)) continue;
+      if (!isAnnounced(candidate) && precededBy(text, start, CONTEXT_WINDOW, NOT_A_CARD)) continue;
       spans.push({ type: 'credit_card', start, end: bounds[2 * last + 1]! });
       i = last;
     }
