@@ -2,7 +2,7 @@
 import { BUILTIN_DETECTORS, type BuiltinDetector, type CustomDetector } from './policy';
 import type { PiiSpan } from './types';
 import { detectEmails } from './detectors/email';
-import { createPhoneDetector, type PhoneDetector, type PhoneOptions } from './detectors/phone';
+import { createPhoneDetector, type PhoneOptions } from './detectors/phone';
 import { detectSsns } from './detectors/ssn';
 import { detectCreditCards } from './detectors/credit-card';
 import { detectIbans } from './detectors/iban';
