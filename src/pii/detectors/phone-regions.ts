@@ -85,6 +85,19 @@ function isValidNational(plan: RegionPlan, national: string): boolean {
   return national.length < 32 && (plan.lengths & (1 << national.length)) !== 0 && plan.valid.test(national);
 }
 
+/**
+ * The digits a number that `matchNational` calls `trunk` for one of `regions` can open with, one bit per digit:
+ * the first digit of each region's trunk prefix, and 0 (plans that keep a leading 0 in the number itself).
+ */
+export function trunkOpeningDigits(regions: readonly CountryCode[]): number {
+  let digits = 1 << 0;
+  for (const region of regions) {
+    const trunk = planOf(region)?.trunkPrefix;
+    if (trunk !== undefined) digits |= 1 << (trunk.charCodeAt(0) - 48);
+  }
+  return digits;
+}
+
 /** The first of `regions` (in order) where the digit string `digits` is a valid national number, preferring a
  *  region where it is written with its trunk prefix. */
 export function matchNational(digits: string, regions: readonly CountryCode[]): NationalMatch | undefined {

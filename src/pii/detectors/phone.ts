@@ -10,7 +10,7 @@ import type { PiiSpan } from '../types';
 import { precededBy } from '../context';
 import { digitsBetween, execInRuns, type NumberRuns } from '../number-runs';
 import { isPossibleInternational, isValidNanpNumber } from './phone-metadata';
-import { DEFAULT_PHONE_REGIONS, isKnownRegion, matchNational, type NationalMatch } from './phone-regions';
+import { DEFAULT_PHONE_REGIONS, isKnownRegion, matchNational, trunkOpeningDigits, type NationalMatch } from './phone-regions';
 
 export interface PhoneOptions {
   /** Region for NANP-shaped numbers written without a country code. Default US. */
@@ -221,6 +221,8 @@ function matchNationalOnce(digits: string, options: ResolvedPhoneOptions): Natio
 interface ResolvedPhoneOptions {
   readonly defaultCountry: CountryCode;
   readonly regions: readonly CountryCode[];
+  /** The digits a trunk-prefixed national number of `regions` opens with, one bit each. */
+  readonly trunkOpenings: number;
   readonly nationalVerdicts: Map<string, NationalMatch | null>;
 }
 
@@ -237,6 +239,9 @@ function isPhone(text: string, start: number, end: number, value: string, option
   if (isDottedNonPhone(text, start, end)) return false;
   const announced = isAnnounced(text, start);
   if (!announced && (digits < MIN_UNANNOUNCED_DIGITS || OTHER_SHAPES.test(value))) return false;
+  // Unannounced and written as one block ("epoch 1703808247"): only a trunk-prefixed national number of nine
+  // digits or more is taken, so one that cannot open with a trunk prefix is refused before any context is read.
+  if (!announced && !isGroupedLikePhone(text, start, end) && (digits < 9 || !opensLikeTrunk(text, start, end, options))) return false;
   // the word right before names something else ("dial-in code", "invoice no.")
   if (isRefused(text, start) || isAmount(text, start, end)) return false;
   if (announced && LOCAL_SHAPE.test(value)) return true;
@@ -248,6 +253,15 @@ function isPhone(text: string, start: number, end: number, value: string, option
   if (announced) return true;
   // unannounced: written nationally with the trunk prefix, or at least grouped like a phone
   return national.form === 'trunk' ? digits >= 9 || isGroupedLikePhone(text, start, end) : isGroupedLikePhone(text, start, end);
+}
+
+/** Whether the first digit of the candidate at [start, end) is one a trunk-prefixed national number opens with. */
+function opensLikeTrunk(text: string, start: number, end: number, options: ResolvedPhoneOptions): boolean {
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (isDigitCode(code)) return (options.trunkOpenings & (1 << (code - 48))) !== 0;
+  }
+  return false;
 }
 
 // A marker an earlier pass wrote ("[phone:hmac:…]") says nothing about the number after it.
@@ -325,7 +339,12 @@ export type PhoneDetector = (text: string, runs: NumberRuns, spans: PiiSpan[], s
 
 export function createPhoneDetector(options: PhoneOptions = {}): PhoneDetector {
   const regions = options.regions === undefined || options.regions.length === 0 ? DEFAULT_PHONE_REGIONS : options.regions;
-  const resolved: ResolvedPhoneOptions = { defaultCountry: options.defaultCountry ?? 'US', regions, nationalVerdicts: nationalVerdictsFor(regions) };
+  const resolved: ResolvedPhoneOptions = {
+    defaultCountry: options.defaultCountry ?? 'US',
+    regions,
+    trunkOpenings: trunkOpeningDigits(regions),
+    nationalVerdicts: nationalVerdictsFor(regions),
+  };
   return (text, runs, spans, shadows) => {
     const othersFound = shadows === undefined ? 0 : spans.length;
     CANDIDATE.lastIndex = 0;
