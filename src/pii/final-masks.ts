@@ -15,26 +15,15 @@
 // detector, no `@` after a local part and no colon pair; only an email's domain stays as it was, so an email is
 // final when its domain holds no digit.
 import type { PiiSpan } from './types';
+import { isAsciiLetter, isDigit } from './context';
+import { isRunPunctuation } from './number-runs';
 
 /** Types whose mask stars digits one for one and leaves letters and punctuation as they are. */
 const DIGIT_MASKED_TYPES: ReadonlySet<string> = new Set(['ssn', 'credit_card', 'phone']);
 
-function isDigit(code: number): boolean {
-  return code >= 48 && code <= 57;
-}
-
-function isAsciiLetter(code: number): boolean {
-  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
-}
-
 /** Space, tab, line breaks and no-break space. */
 function isWhitespace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13 || code === 160;
-}
-
-/** What a number run is made of besides digits (src/pii/number-runs.ts): space, `( ) . - /`, no-break space. */
-function isRunPunctuation(code: number): boolean {
-  return code === 32 || code === 40 || code === 41 || code === 46 || code === 45 || code === 47 || code === 160;
 }
 
 /** What may follow a final span: the end of a clause, a quote or a bracket closing around it. */

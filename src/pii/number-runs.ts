@@ -42,6 +42,12 @@ function runCharKind(code: number): number {
   return code < 256 ? RUN_CHARS[code]! : OUTSIDE;
 }
 
+/** Whether `code` is what a number run holds besides digits: space, `( ) . - /`, no-break space. */
+export function isRunPunctuation(code: number): boolean {
+  const kind = runCharKind(code);
+  return kind === DOT || kind === PUNCTUATION;
+}
+
 function isDigitCode(code: number): boolean {
   return code >= 48 && code <= 57;
 }

@@ -3,15 +3,11 @@
 // `version 10.0.0.1`) or OIDs (`1.3.6.1.4.1`) are skipped.
 import { isIPv6 } from 'node:net';
 import type { PiiSpan } from '../types';
-import { isDigit, isUrlHost, isWordChar, precededBy } from '../context';
+import { isAsciiLetter, isDigit, isUrlHost, isWordChar, precededBy } from '../context';
 import { RUN_FIELDS, type NumberRuns } from '../number-runs';
 
 const IPV6_AT = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![\w:])/y;
 const VERSION_CONTEXT = /\b(?:version|ver|release|build|firmware|fw|sdk|api|oid|v)\.?\s*$/;
-
-function isAsciiLetter(code: number): boolean {
-  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
-}
 
 /**
  * Where the dotted quad starting at `at` ends, or -1: four groups of one to three digits joined by dots, not
