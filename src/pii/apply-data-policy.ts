@@ -132,9 +132,15 @@ function walk(value: unknown, pointer: string, inField: boolean, walker: Walker,
       if (walked === value[key] && redactedKey === key) continue;
       out = entriesBefore(value, key);
     }
-    if (walked !== REMOVED) out[redactedKey] = walked;
+    if (walked !== REMOVED) setEntry(out, redactedKey, walked);
   }
   return out ?? value;
+}
+
+/** Sets an own entry, `__proto__` too: JSON can hold that key, and assigning it would set the prototype instead. */
+function setEntry(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  else object[key] = value;
 }
 
 /** A copy of `value`'s entries that come before `key`. */
@@ -142,7 +148,7 @@ function entriesBefore(value: Record<string, unknown>, key: string): Record<stri
   const copy: Record<string, unknown> = {};
   for (const earlier in value) {
     if (earlier === key) break;
-    copy[earlier] = value[earlier];
+    setEntry(copy, earlier, value[earlier]);
   }
   return copy;
 }

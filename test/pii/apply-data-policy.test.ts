@@ -51,6 +51,14 @@ describe('applyDataPolicy', () => {
     expect(keyed).toEqual({ plain: 1, 'john@example.com': 'owner' });
   });
 
+  it('keeps a `__proto__` key from JSON as an entry of the copy, redacted, never as its prototype', () => {
+    const input = JSON.parse('{"a": "john@example.com", "__proto__": {"note": "call +1 (415) 555-2671"}, "z": 1}') as Record<string, unknown>;
+    const out = applyDataPolicySync(input, policy({}), context) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toEqual(['a', '__proto__', 'z']);
+    expect(JSON.parse(JSON.stringify(out))).toEqual(JSON.parse('{"a": "j***@example.com", "__proto__": {"note": "call +* (***) ***-2671"}, "z": 1}'));
+  });
+
   it('remove deletes pii_fields (array elements too) and cuts detected substrings', () => {
     const out = applyDataPolicySync(record, policy({ pii_fields: ['$.phones[0]', '$.customer.ssn'], redaction_mode: 'remove' }), context);
     expect(out).toEqual({
