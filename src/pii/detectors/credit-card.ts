@@ -134,6 +134,7 @@ function longestCardWindow(text: string, groups: number, first: number, candidat
 }
 
 export function detectCreditCards(text: string, runs: NumberRuns, spans: PiiSpan[]): void {
+  if (runs.maxDigits < MIN_DIGITS) return;
   const candidate: Candidate = { text, start: 0, announced: undefined };
   CANDIDATE.lastIndex = 0;
   for (let m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, 0); m !== null; m = execInRuns(CANDIDATE, text, runs, MIN_DIGITS, 0)) {
