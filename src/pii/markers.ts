@@ -17,6 +17,11 @@ export function isMarker(value: string): boolean {
   return WHOLE_MARKER.test(value);
 }
 
+/** Whether `text` holds what every marker does: `[` (rare in text, and the fastest to search for) and its kind. */
+function holdsMarkerParts(text: string): boolean {
+  return text.indexOf('[') !== -1 && (text.indexOf(':hmac:') !== -1 || text.indexOf(':tok_') !== -1);
+}
+
 // The text last asked about, and whether it holds a marker: detectors ask again for each candidate of one text.
 let lastText = '';
 let lastHoldsMarkers = false;
@@ -25,15 +30,14 @@ let lastHoldsMarkers = false;
 export function mayHoldMarkers(text: string): boolean {
   if (text !== lastText) {
     lastText = text;
-    // every marker opens with `[`, rare in text and the fastest of the three to search for
-    lastHoldsMarkers = text.indexOf('[') !== -1 && (text.indexOf(':hmac:') !== -1 || text.indexOf(':tok_') !== -1);
+    lastHoldsMarkers = holdsMarkerParts(text);
   }
   return lastHoldsMarkers;
 }
 
 /** `text` with each marker blanked to one space: words inside a marker (`[credit_card:…]`) are not context. */
 export function blankMarkers(text: string): string {
-  if (text.indexOf(':hmac:') === -1 && text.indexOf(':tok_') === -1) return text;
+  if (!holdsMarkerParts(text)) return text;
   return text.replace(MARKER, ' ');
 }
 
