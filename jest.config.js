@@ -14,9 +14,7 @@ const shared = {
 };
 
 module.exports = {
-  // One more worker than the 2 cores CI has: the stack suites spend most of their time waiting (outages held for
-  // seconds, retention and idle timers, child processes starting), so a third overlaps those waits.
-  maxWorkers: 3,
+  maxWorkers: 2,
   testTimeout: 120_000,
   // A jest worker process's exit, with the Temporal native runtime torn down, can outlast jest's default 500 ms on a
   // loaded 2-core machine. (A forced exit after 10 s means a thread was left running: that was a failed Worker
